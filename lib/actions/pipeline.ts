@@ -1,0 +1,110 @@
+import "server-only";
+import { z } from "zod";
+import type { Session, OrgRole } from "@/lib/auth/claims";
+import { withTenant, DatabaseUnavailableError, type Queryable } from "@/lib/db";
+import { appendAudit, type AuditEntry } from "@/lib/audit/writer";
+import { AppError, NotFoundError, STATUS, type ErrorCode } from "@/lib/errors";
+import type { RequestContext } from "@/lib/http/request-context";
+
+/** What a form gets back: data, or errors to show next to its fields. */
+export type ActionResult<T> =
+  | { ok: true; data: T }
+  | { ok: false; code: ErrorCode; status: number; message: string; fieldErrors?: Record<string, string[]> };
+
+export type AuditInput = Pick<AuditEntry, "action" | "targetType" | "targetId" | "changes">;
+
+export interface ActionContext<I> {
+  input: I;
+  session: Session & { orgId: string; orgRole: OrgRole };
+  tx: Queryable;
+  /** Records an audit entry in the same transaction as the change (AUD-1). */
+  audit(entry: AuditInput): Promise<void>;
+}
+
+const RANK: Record<OrgRole, number> = { member: 1, admin: 2, owner: 3 };
+
+// TEN-4: which security-definer probe tells whether an id the caller cannot see belongs to another org.
+const CROSS_TENANT_PROBE: Partial<Record<NotFoundError["resource"], string>> = {
+  project: "select private.project_exists_elsewhere($1::uuid) as elsewhere",
+};
+
+/**
+ * The one pipeline every server action runs through:
+ * authenticate -> validate (Zod, VAL-1) -> authorise (role, TEN-3) -> withTenant (RLS, TEN-2) -> audit -> result.
+ * Revalidation happens in the `"use server"` wrapper, which owns the Next.js request.
+ */
+export function defineAction<S extends z.ZodType, T>(config: {
+  name: string;
+  schema: S;
+  minimumRole: OrgRole;
+  run: (ctx: ActionContext<z.output<S>>) => Promise<T>;
+}) {
+  return async (session: Session | null, rawInput: unknown, request: RequestContext): Promise<ActionResult<T>> => {
+    // Authenticate: a verified session with an active organisation.
+    if (!session || !session.orgId) return failure("unauthenticated", "Sign in and choose an organisation first.");
+
+    // Validate before anything touches the database.
+    const parsed = config.schema.safeParse(rawInput);
+    if (!parsed.success) {
+      return { ...failure("invalid_input", "Please correct the highlighted fields."), fieldErrors: fieldErrorsOf(parsed.error) };
+    }
+
+    // Authorise in the app (defence in depth; RLS enforces the same rules in the database).
+    if (!session.orgRole || RANK[session.orgRole] < RANK[config.minimumRole]) {
+      return failure("forbidden", config.minimumRole === "member" ? "You are not a member of this organisation." : "Only organisation admins and owners can do this.");
+    }
+    const scoped = session as ActionContext<unknown>["session"];
+    const auditFor = (tx: Queryable) => async (entry: AuditInput) => {
+      await appendAudit(tx, { ...entry, orgId: scoped.orgId, actorType: "user", actorId: session.userId, ...request });
+    };
+
+    try {
+      const data = await withTenant(session.claims, (tx) => config.run({ input: parsed.data, session: scoped, tx, audit: auditFor(tx) }));
+      return { ok: true, data };
+    } catch (error) {
+      if (error instanceof NotFoundError) {
+        await recordCrossTenantProbe(scoped, error, request, auditFor);
+        return failure("not_found", error.message);
+      }
+      if (error instanceof AppError) return failure(error.code, error.message);
+      if (error instanceof DatabaseUnavailableError) return failure("unavailable", "The service is temporarily unavailable. Nothing was changed; please try again.");
+      console.error(JSON.stringify({ level: "error", msg: "action failed", action: config.name, requestId: request.requestId, error: error instanceof Error ? error.name : "unknown" }));
+      return failure("internal", "Something went wrong. Nothing was changed.");
+    }
+  };
+}
+
+/** TEN-4: a 404 for an id that exists in another org is a security event in the caller's own audit chain. */
+async function recordCrossTenantProbe(
+  session: ActionContext<unknown>["session"],
+  error: NotFoundError,
+  request: RequestContext,
+  auditFor: (tx: Queryable) => (entry: AuditInput) => Promise<void>,
+) {
+  const probe = CROSS_TENANT_PROBE[error.resource];
+  if (!probe || !z.uuid().safeParse(error.id).success) return;
+  try {
+    await withTenant(session.claims, async (tx) => {
+      const [row] = await tx.query<{ elsewhere: boolean }>(probe, [error.id]);
+      if (row?.elsewhere) {
+        await auditFor(tx)({ action: "security.cross_tenant_access", targetType: error.resource, targetId: error.id, changes: {} });
+      }
+    });
+  } catch (auditError) {
+    // The caller still gets its 404; the failure to record is reported, never swallowed silently.
+    console.error(JSON.stringify({ level: "error", msg: "security event not recorded", requestId: request.requestId, error: auditError instanceof Error ? auditError.name : "unknown" }));
+  }
+}
+
+function failure(code: ErrorCode, message: string): ActionResult<never> {
+  return { ok: false, code, status: STATUS[code], message };
+}
+
+function fieldErrorsOf(error: z.ZodError): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.join(".") || "_form";
+    (out[key] ??= []).push(issue.message);
+  }
+  return out;
+}

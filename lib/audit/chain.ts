@@ -1,0 +1,64 @@
+import { createHash } from "node:crypto";
+
+/** AUD-2: the hash chain's rules, shared by the writer and the verifier so both always agree. */
+export const GENESIS_HASH = "0".repeat(64);
+
+export interface AuditRecord {
+  org_id: string;
+  seq: number;
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  changes: unknown;
+  created_at: string; // ISO 8601, millisecond precision
+}
+
+/** Canonical JSON: object keys sorted at every depth, no whitespace, so the same entry always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+}
+
+export function entryHash(prevHash: string, record: AuditRecord): string {
+  return createHash("sha256").update(`${prevHash}\n${canonicalJson(record)}`).digest("hex");
+}
+
+export interface StoredAuditRow extends Omit<AuditRecord, "created_at"> {
+  id: number;
+  created_at: Date | string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface ChainBreak {
+  orgId: string;
+  id: number;
+  seq: number;
+  reason: "sequence-gap" | "previous-hash-mismatch" | "hash-mismatch";
+}
+
+/** Walks one org's rows in seq order; returns the first entry that was modified, removed or reordered. */
+export function findChainBreak(rows: StoredAuditRow[]): ChainBreak | null {
+  let prevHash = GENESIS_HASH;
+  let expectedSeq = 1;
+  for (const row of rows) {
+    const at = { orgId: row.org_id, id: row.id, seq: row.seq };
+    if (row.seq !== expectedSeq) return { ...at, reason: "sequence-gap" };
+    if (row.prev_hash !== prevHash) return { ...at, reason: "previous-hash-mismatch" };
+    const { id: _id, prev_hash: _p, hash, created_at, ...rest } = row;
+    const recomputed = entryHash(prevHash, { ...rest, created_at: new Date(created_at).toISOString() });
+    if (recomputed !== hash) return { ...at, reason: "hash-mismatch" };
+    prevHash = hash;
+    expectedSeq += 1;
+  }
+  return null;
+}

@@ -1,0 +1,23 @@
+import "server-only";
+import type { Engine } from "@/lib/db";
+import { findChainBreak, type ChainBreak, type StoredAuditRow } from "./chain";
+
+/** AUD-2: verifies every org's chain (or one org's) as the owner; returns the first break of each org. */
+export async function verifyAuditChains(db: Engine, orgId?: string): Promise<{ orgs: number; entries: number; breaks: ChainBreak[] }> {
+  const rows = await db.query<StoredAuditRow>(
+    `select id, org_id, seq, actor_type, actor_id, action, target_type, target_id, ip, user_agent, request_id,
+            changes, created_at, prev_hash, hash
+       from public.audit_logs
+      where $1::text is null or org_id = $1
+      order by org_id, seq, id`,
+    [orgId ?? null],
+  );
+  const byOrg = new Map<string, StoredAuditRow[]>();
+  for (const row of rows) {
+    const list = byOrg.get(row.org_id) ?? [];
+    list.push(row);
+    byOrg.set(row.org_id, list);
+  }
+  const breaks = [...byOrg.values()].map(findChainBreak).filter((b): b is ChainBreak => b !== null);
+  return { orgs: byOrg.size, entries: rows.length, breaks };
+}

@@ -1,0 +1,87 @@
+import "server-only";
+import { hash as argon2Hash, verify as argon2Verify } from "@node-rs/argon2";
+import { withAnonymous, withTenant } from "@/lib/db";
+import type { Session, OrgRole } from "../claims";
+import { issueSessionToken, newSessionId, type ActiveOrg } from "./tokens";
+import { env } from "@/lib/env";
+
+export interface IssuedSession {
+  token: string;
+  expiresAt: Date;
+}
+
+export interface Organization {
+  id: string;
+  role: OrgRole;
+  slug: string;
+  name: string;
+}
+
+// OWASP's argon2id baseline (m=19 MiB, t=2, p=1).
+const ARGON2 = { algorithm: 2 /* Argon2id */, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+export function hashPassword(password: string): Promise<string> {
+  return argon2Hash(password, ARGON2);
+}
+
+// Compared against when the email is unknown, so a miss costs the same time as a wrong password.
+let decoyHash: Promise<string> | undefined;
+
+/** IDN-2: email + password sign-in. Returns null for any failure; the caller shows one generic message. */
+export async function signInWithPassword(input: { email: string; password: string; ip: string | null; userAgent: string | null }): Promise<IssuedSession | null> {
+  const [credentials] = await withAnonymous((tx) =>
+    tx.query<{ user_id: string; password_hash: string }>("select user_id, password_hash from idp.credentials_for_email($1)", [input.email]),
+  );
+  decoyHash ??= hashPassword("decoy-password-for-timing");
+  const valid = await argon2Verify(credentials?.password_hash ?? (await decoyHash), input.password).catch(() => false);
+  if (!credentials || !valid) return null;
+
+  const orgs = await organizationsOf(credentials.user_id);
+  const sessionId = newSessionId();
+  const expiresAt = new Date(Date.now() + env.SESSION_TTL_SECONDS * 1000);
+  await withAnonymous((tx) =>
+    tx.query("select idp.start_session($1, $2, $3, $4, $5)", [sessionId, credentials.user_id, expiresAt.toISOString(), input.ip, input.userAgent]),
+  );
+  return issueSessionToken({ userId: credentials.user_id, sessionId, org: orgs[0] ? toActiveOrg(orgs[0]) : null });
+}
+
+export async function organizationsOf(userId: string): Promise<Organization[]> {
+  return withAnonymous((tx) => tx.query<Organization>("select org_id as id, role, slug, name from idp.user_organizations($1)", [userId]));
+}
+
+function toActiveOrg(org: Organization): ActiveOrg {
+  return { id: org.id, role: org.role, slug: org.slug };
+}
+
+/** Org switcher: a new token for the same session, only for an org the user is a member of. */
+export async function switchOrganization(session: Session, orgId: string): Promise<IssuedSession | null> {
+  const org = (await organizationsOf(session.userId)).find((o) => o.id === orgId);
+  if (!org) return null;
+  const remaining = Math.floor((session.expiresAt.getTime() - Date.now()) / 1000);
+  if (remaining < 60) return null;
+  return issueSessionToken({ userId: session.userId, sessionId: session.sessionId, org: toActiveOrg(org), ttlSeconds: remaining });
+}
+
+export interface SessionRow {
+  id: string;
+  created_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+/** IDN-4: the signed-in user's own sessions (RLS: sessions_select_own). */
+export function listSessions(session: Session): Promise<SessionRow[]> {
+  return withTenant(session.claims, (tx) =>
+    tx.query<SessionRow>("select id, created_at, expires_at, revoked_at, ip, user_agent from idp.sessions order by created_at desc limit 50"),
+  );
+}
+
+/** IDN-4: revoke one of the user's own sessions; takes effect on that session's next request. */
+export async function revokeSession(session: Session, sessionId: string): Promise<boolean> {
+  const rows = await withTenant(session.claims, (tx) =>
+    tx.query("update idp.sessions set revoked_at = now() where id = $1 and revoked_at is null returning id", [sessionId]),
+  );
+  return rows.length === 1;
+}

@@ -1,0 +1,41 @@
+import "server-only";
+import { randomBytes } from "node:crypto";
+import { SignJWT } from "jose";
+import { env } from "@/lib/env";
+import type { OrgRole } from "../claims";
+import { signingKey } from "./keys";
+
+export const EMBEDDED_ISSUER = new URL(env.APP_URL).origin;
+
+export interface ActiveOrg {
+  id: string;
+  role: OrgRole;
+  slug: string;
+}
+
+export function newSessionId(): string {
+  return `sess_${randomBytes(18).toString("base64url").replace(/[-_]/g, "")}`;
+}
+
+/** IDN-2: a Clerk-shaped v2 session token, signed RS256 with the embedded provider's key. */
+export async function issueSessionToken(input: { userId: string; sessionId: string; org: ActiveOrg | null; ttlSeconds?: number }) {
+  const { kid, privateKey } = await signingKey();
+  const now = Math.floor(Date.now() / 1000);
+  const ttl = input.ttlSeconds ?? env.SESSION_TTL_SECONDS;
+  const claims: Record<string, unknown> = {
+    sid: input.sessionId,
+    azp: env.authorizedParties[0],
+    v: 2,
+    fva: [0, -1],
+  };
+  if (input.org) claims.o = { id: input.org.id, rol: input.org.role, slg: input.org.slug };
+  const token = await new SignJWT(claims)
+    .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
+    .setSubject(input.userId)
+    .setIssuer(EMBEDDED_ISSUER)
+    .setIssuedAt(now)
+    .setNotBefore(now)
+    .setExpirationTime(now + ttl)
+    .sign(privateKey);
+  return { token, expiresAt: new Date((now + ttl) * 1000) };
+}

@@ -1,0 +1,123 @@
+import "server-only";
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+
+/** What a transaction (or a single connection) can do: run a parameterised statement and get rows back. */
+export interface Queryable {
+  query<T extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Several statements in one string, no parameters (migrations only). */
+  exec(sql: string): Promise<void>;
+}
+
+/** A database engine: PGlite in process, or a PostgreSQL pool. Only lib/db creates these. */
+export interface Engine {
+  readonly kind: "pglite" | "postgres";
+  /** Runs fn in one transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** One statement outside an explicit transaction (migrations, health checks). */
+  query<T extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Several statements in one string, no parameters (migrations). */
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The database could not be reached: requests answer 503 and nothing is half-written. */
+export class DatabaseUnavailableError extends Error {
+  constructor(cause?: unknown) {
+    super("The database is unavailable.", { cause });
+    this.name = "DatabaseUnavailableError";
+  }
+}
+
+const CONNECTION_ERROR_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "ETIMEDOUT", "EHOSTUNREACH", "EPIPE", "57P01", "57P02", "57P03", "53300"]);
+
+export function isConnectionError(error: unknown): boolean {
+  if (!error || typeof error !== "object") return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && (CONNECTION_ERROR_CODES.has(code) || code.startsWith("08"))) return true;
+  const message = (error as { message?: unknown }).message;
+  return typeof message === "string" && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(message);
+}
+
+const INT8_OID = 20;
+
+export async function openPglite(dataDir?: string): Promise<Engine> {
+  const db = await PGlite.create(dataDir ? { dataDir, parsers: { [INT8_OID]: Number } } : { parsers: { [INT8_OID]: Number } });
+  return {
+    kind: "pglite",
+    // PGlite is one session and runs transactions exclusively, so requests never see each other's SET LOCAL.
+    transaction: (fn) =>
+      db.transaction(async (tx) =>
+        fn({
+          query: async (sql, params) => (await tx.query(sql, params)).rows as never,
+          exec: async (sql) => {
+            await tx.exec(sql);
+          },
+        }),
+      ),
+    query: async (sql, params) => (await db.query(sql, params)).rows as never,
+    exec: async (sql) => {
+      await db.exec(sql);
+    },
+    close: () => db.close(),
+  };
+}
+
+export function openPostgres(connectionString: string, max: number): Engine {
+  pg.types.setTypeParser(INT8_OID, Number);
+  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+  // An idle client that loses its connection must not crash the process; the next checkout reconnects.
+  pool.on("error", () => {});
+
+  const connect = async () => {
+    try {
+      return await pool.connect();
+    } catch (error) {
+      throw isConnectionError(error) ? new DatabaseUnavailableError(error) : error;
+    }
+  };
+
+  return {
+    kind: "postgres",
+    async transaction(fn) {
+      const client = await connect();
+      let broken: unknown;
+      try {
+        await client.query("begin");
+        const result = await fn({
+          query: async (sql, params) => (await client.query(sql, params)).rows,
+          exec: async (sql) => {
+            await client.query(sql);
+          },
+        });
+        await client.query("commit");
+        return result;
+      } catch (error) {
+        broken = isConnectionError(error) ? error : undefined;
+        await client.query("rollback").catch((rollbackError: unknown) => {
+          broken = rollbackError;
+        });
+        throw broken ? new DatabaseUnavailableError(error) : error;
+      } finally {
+        client.release(broken instanceof Error ? broken : undefined);
+      }
+    },
+    async query(sql, params) {
+      const client = await connect();
+      try {
+        return (await client.query(sql, params)).rows;
+      } finally {
+        client.release();
+      }
+    },
+    async exec(sql) {
+      const client = await connect();
+      try {
+        await client.query(sql);
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

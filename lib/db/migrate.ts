@@ -1,0 +1,38 @@
+import "server-only";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import type { Engine } from "./engine";
+
+export const MIGRATIONS_DIR = path.join(process.cwd(), "supabase", "migrations");
+
+/**
+ * Applies supabase/migrations/*.sql in file-name order, each once, each in its own transaction.
+ * Must run as the tables' owner (never as the runtime role). Works on PostgreSQL and PGlite alike.
+ */
+export async function migrate(db: Engine, dir: string = MIGRATIONS_DIR): Promise<string[]> {
+  await db.exec(`
+    create schema if not exists app_migrations;
+    revoke all on schema app_migrations from public;
+    create table if not exists app_migrations.applied (
+      name text primary key,
+      applied_at timestamptz not null default now()
+    );
+  `);
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
+  const applied: string[] = [];
+  for (const file of files) {
+    const sql = await readFile(path.join(dir, file), "utf8");
+    const done = await db.transaction(async (tx) => {
+      // Serialise concurrent migrators (two app instances starting at once).
+      await tx.query("select pg_advisory_xact_lock(hashtextextended('app_migrations', 0))");
+      const rows = await tx.query("select 1 from app_migrations.applied where name = $1", [file]);
+      if (rows.length > 0) return false;
+      await tx.exec(sql);
+      await tx.query("insert into app_migrations.applied (name) values ($1)", [file]);
+      return true;
+    });
+    if (done) applied.push(file);
+  }
+  return applied;
+}
+

@@ -1,0 +1,37 @@
+/** Typed errors, mapped to HTTP and form results in one place (lib/actions/pipeline.ts, lib/http/problem.ts). */
+export type ErrorCode = "unauthenticated" | "forbidden" | "not_found" | "invalid_input" | "unavailable" | "internal";
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+}
+
+/** TEN-4: what a caller may not see does not exist. `resource` lets the pipeline record cross-tenant probes. */
+export class NotFoundError extends AppError {
+  constructor(
+    readonly resource: "project" | "document" | "session",
+    readonly id: string,
+  ) {
+    super("not_found", `That ${resource} does not exist.`);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message = "Your role does not allow this.") {
+    super("forbidden", message);
+  }
+}
+
+export const STATUS: Record<ErrorCode, number> = {
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  invalid_input: 422,
+  unavailable: 503,
+  internal: 500,
+};

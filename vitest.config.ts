@@ -1,0 +1,31 @@
+import { defineConfig } from "vitest/config";
+import path from "node:path";
+
+// The same suite runs on embedded defaults (PGlite in memory, per test file) and, when DATABASE_URL is set,
+// against a real PostgreSQL (and REDIS_URL's Redis). See .ci/run.
+const embedded = !process.env.DATABASE_URL;
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      "@": path.resolve(__dirname),
+      // `server-only` throws outside React's server build; tests are server code too.
+      "server-only": path.resolve(__dirname, "tests/helpers/server-only.ts"),
+    },
+  },
+  test: {
+    include: ["tests/unit/**/*.test.ts", "tests/integration/**/*.test.ts"],
+    environment: "node",
+    pool: "forks",
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    globalSetup: ["tests/helpers/global-setup.ts"],
+    env: {
+      NODE_ENV: "test",
+      APP_URL: "http://localhost:3000",
+      IDP_KEY_FILE: ".data/test/idp-key.json",
+      ...(embedded ? { PGLITE_DATA_DIR: "memory://" } : {}),
+    },
+  },
+});
