@@ -46,7 +46,7 @@ export function defineAction<S extends z.ZodType, T>(config: {
     // Validate before anything touches the database.
     const parsed = config.schema.safeParse(rawInput);
     if (!parsed.success) {
-      return { ...failure("invalid_input", "Please correct the highlighted fields."), fieldErrors: fieldErrorsOf(parsed.error) };
+      return failure("invalid_input", "Please correct the highlighted fields.", fieldErrorsOf(parsed.error));
     }
 
     // Authorise in the app (defence in depth; RLS enforces the same rules in the database).
@@ -96,8 +96,8 @@ async function recordCrossTenantProbe(
   }
 }
 
-function failure(code: ErrorCode, message: string): ActionResult<never> {
-  return { ok: false, code, status: STATUS[code], message };
+function failure(code: ErrorCode, message: string, fieldErrors?: Record<string, string[]>): Extract<ActionResult<never>, { ok: false }> {
+  return { ok: false, code, status: STATUS[code], message, ...(fieldErrors ? { fieldErrors } : {}) };
 }
 
 function fieldErrorsOf(error: z.ZodError): Record<string, string[]> {

@@ -3,7 +3,8 @@ import { cache } from "react";
 import { cookies } from "next/headers";
 import { env } from "@/lib/env";
 import type { Session } from "./claims";
-import { resolveSession, SESSION_COOKIE } from "./session";
+import { resolveSession } from "./session";
+import { SESSION_COOKIE_NAME as SESSION_COOKIE } from "./cookie-name";
 
 /** The signed-in session of the current request, verified once per request (IDN-1 / IDN-2). */
 export const getSession = cache(async (): Promise<Session | null> => {

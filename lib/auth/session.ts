@@ -7,7 +7,6 @@ import { signingKey } from "./embedded/keys";
 import { EMBEDDED_ISSUER } from "./embedded/tokens";
 import { clerkIssuer, clerkVerificationKey } from "./clerk";
 
-export const SESSION_COOKIE = "tg_session";
 
 /** The verification settings of the configured provider; both go through verifySessionToken. */
 async function verifierOptions() {

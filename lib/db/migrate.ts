@@ -18,10 +18,10 @@ export async function migrate(db: Engine, dir: string = MIGRATIONS_DIR): Promise
       applied_at timestamptz not null default now()
     );
   `);
-  const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
+  const files = (await readdir(/* turbopackIgnore: true */ dir)).filter((f) => f.endsWith(".sql")).sort();
   const applied: string[] = [];
   for (const file of files) {
-    const sql = await readFile(path.join(dir, file), "utf8");
+    const sql = await readFile(path.join(/* turbopackIgnore: true */ dir, file), "utf8");
     const done = await db.transaction(async (tx) => {
       // Serialise concurrent migrators (two app instances starting at once).
       await tx.query("select pg_advisory_xact_lock(hashtextextended('app_migrations', 0))");

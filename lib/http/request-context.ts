@@ -1,5 +1,6 @@
 import "server-only";
 import { headers } from "next/headers";
+import { REQUEST_ID_HEADER } from "./request-id";
 
 export interface RequestContext {
   ip: string | null;
@@ -7,13 +8,6 @@ export interface RequestContext {
   requestId: string | null;
 }
 
-export const REQUEST_ID_HEADER = "x-request-id";
-const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
-
-/** OBS-3: a caller's request id is kept only when well-formed (no log injection); otherwise we make one. */
-export function acceptRequestId(candidate: string | null): string {
-  return candidate && REQUEST_ID.test(candidate) ? candidate : crypto.randomUUID();
-}
 
 export function requestContextFrom(h: Headers): RequestContext {
   const forwarded = h.get("x-forwarded-for")?.split(",")[0]?.trim();

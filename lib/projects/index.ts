@@ -2,7 +2,7 @@ import "server-only";
 import type { Queryable } from "@/lib/db";
 import { defineAction } from "@/lib/actions/pipeline";
 import { NotFoundError } from "@/lib/errors";
-import { createProjectSchema, deleteProjectSchema, renameProjectSchema } from "./schemas";
+import { createProjectSchema, deleteProjectSchema, renameProjectSchema, viewProjectSchema } from "./schemas";
 
 export interface Project {
   id: string;
@@ -25,6 +25,14 @@ export async function getProject(tx: Queryable, id: string): Promise<Project> {
   if (!project) throw new NotFoundError("project", id);
   return project;
 }
+
+/** Reading one project goes through the pipeline too, so a foreign id is a recorded 404 (TEN-4). */
+export const viewProject = defineAction({
+  name: "projects.view",
+  schema: viewProjectSchema,
+  minimumRole: "member",
+  run: ({ input, tx }) => getProject(tx, input.id),
+});
 
 export const createProject = defineAction({
   name: "projects.create",

@@ -13,3 +13,4 @@ export const projectId = z.uuid({ error: "That project does not exist." });
 export const createProjectSchema = z.object({ name: projectName });
 export const renameProjectSchema = z.object({ id: projectId, name: projectName });
 export const deleteProjectSchema = z.object({ id: projectId });
+export const viewProjectSchema = z.object({ id: projectId });

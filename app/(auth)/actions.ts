@@ -1,0 +1,66 @@
+"use server";
+
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { signInWithPassword, switchOrganization, revokeSession } from "@/lib/auth/embedded/sign-in";
+import { clearSessionCookie, getSession, setSessionCookie } from "@/lib/auth/current";
+import { currentRequestContext } from "@/lib/http/request-context";
+import { DatabaseUnavailableError } from "@/lib/db";
+import type { FormState } from "@/lib/actions/form-state";
+
+const signInSchema = z.object({
+  email: z.email("Enter a valid email address.").max(320).transform((v) => v.toLowerCase()),
+  password: z.string().min(1, "Enter your password.").max(1024),
+  // Only same-site relative paths: never an open redirect.
+  next: z
+    .string()
+    .regex(/^\/(?!\/)[\w\-./?=&%]*$/)
+    .catch("/projects"),
+});
+
+export async function signInAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const parsed = signInSchema.safeParse(Object.fromEntries(formData));
+  if (!parsed.success) {
+    return { ok: false, message: "Please correct the highlighted fields.", fieldErrors: z.flattenError(parsed.error).fieldErrors };
+  }
+  const request = await currentRequestContext();
+  let issued;
+  try {
+    issued = await signInWithPassword({ email: parsed.data.email, password: parsed.data.password, ip: request.ip, userAgent: request.userAgent });
+  } catch (error) {
+    if (error instanceof DatabaseUnavailableError) return { ok: false, message: "Sign-in is temporarily unavailable. Please try again." };
+    throw error;
+  }
+  if (!issued) return { ok: false, message: "Email or password is incorrect." };
+  await setSessionCookie(issued.token, issued.expiresAt);
+  redirect(parsed.data.next);
+}
+
+export async function signOutAction(): Promise<void> {
+  const session = await getSession();
+  // IDN-4: the session is revoked server-side, so a copied cookie stops working too.
+  if (session) await revokeSession(session, session.sessionId).catch(() => false);
+  await clearSessionCookie();
+  redirect("/sign-in");
+}
+
+export async function switchOrganizationAction(formData: FormData): Promise<void> {
+  const session = await getSession();
+  if (!session) redirect("/sign-in");
+  const orgId = z.string().regex(/^org_[A-Za-z0-9]{1,64}$/).safeParse(formData.get("orgId"));
+  const issued = orgId.success ? await switchOrganization(session, orgId.data) : null;
+  if (issued) await setSessionCookie(issued.token, issued.expiresAt);
+  redirect("/projects");
+}
+
+export async function revokeSessionAction(formData: FormData): Promise<void> {
+  const session = await getSession();
+  if (!session) redirect("/sign-in");
+  const id = z.string().regex(/^sess_[A-Za-z0-9]{1,64}$/).safeParse(formData.get("sessionId"));
+  if (id.success) await revokeSession(session, id.data);
+  if (id.success && id.data === session.sessionId) {
+    await clearSessionCookie();
+    redirect("/sign-in");
+  }
+  redirect("/account/sessions");
+}

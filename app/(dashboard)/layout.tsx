@@ -1,0 +1,73 @@
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import { OrganizationSwitcher, UserButton } from "@clerk/nextjs";
+import { env } from "@/lib/env";
+import { getSession } from "@/lib/auth/current";
+import { organizationsOf } from "@/lib/auth/embedded/sign-in";
+import { signOutAction, switchOrganizationAction } from "@/app/(auth)/actions";
+
+export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
+  // Every dashboard request verifies the session server-side (the proxy only checks that a cookie exists).
+  const session = await getSession();
+  if (!session) redirect("/sign-in");
+  const embedded = env.identityProvider === "embedded";
+  const orgs = embedded ? await organizationsOf(session.userId) : [];
+  const active = orgs.find((o) => o.id === session.orgId);
+
+  return (
+    <div className="min-h-screen">
+      <header className="border-b border-slate-200 bg-white">
+        <div className="mx-auto flex max-w-5xl flex-wrap items-center gap-4 px-6 py-3">
+          <Link href="/projects" className="font-semibold">
+            TenantGuard
+          </Link>
+          <nav aria-label="Main" className="flex gap-4 text-sm">
+            <Link href="/projects" className="text-slate-700 hover:text-slate-950">
+              Projects
+            </Link>
+            <Link href="/account/sessions" className="text-slate-700 hover:text-slate-950">
+              Sessions
+            </Link>
+          </nav>
+          <div className="ml-auto flex items-center gap-3 text-sm">
+            {embedded ? (
+              <>
+                <form action={switchOrganizationAction} className="flex items-center gap-2">
+                  <label htmlFor="org-switcher" className="sr-only">
+                    Organisation
+                  </label>
+                  <select id="org-switcher" name="orgId" defaultValue={session.orgId ?? ""} className="rounded-md border border-slate-300 bg-white px-2 py-1">
+                    {orgs.map((o) => (
+                      <option key={o.id} value={o.id}>
+                        {o.name} ({o.role})
+                      </option>
+                    ))}
+                  </select>
+                  <button type="submit" className="rounded-md px-2 py-1 ring-1 ring-slate-300 hover:bg-slate-100">
+                    Switch
+                  </button>
+                </form>
+                <form action={signOutAction}>
+                  <button type="submit" className="rounded-md px-2 py-1 text-slate-700 ring-1 ring-slate-300 hover:bg-slate-100">
+                    Sign out
+                  </button>
+                </form>
+              </>
+            ) : (
+              <>
+                <OrganizationSwitcher hidePersonal />
+                <UserButton />
+              </>
+            )}
+          </div>
+        </div>
+        {active ? (
+          <p className="mx-auto max-w-5xl px-6 pb-2 text-xs text-slate-500" data-testid="active-org">
+            Signed in to <strong>{active.name}</strong> as {active.role}
+          </p>
+        ) : null}
+      </header>
+      <main className="mx-auto max-w-5xl px-6 py-8">{children}</main>
+    </div>
+  );
+}

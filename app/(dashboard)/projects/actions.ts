@@ -1,0 +1,33 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { getSession } from "@/lib/auth/current";
+import { currentRequestContext } from "@/lib/http/request-context";
+import { createProject, deleteProject, renameProject } from "@/lib/projects";
+import type { ActionResult } from "@/lib/actions/pipeline";
+import type { FormState } from "@/lib/actions/form-state";
+
+// Thin wrappers: the pipeline in lib/projects does authenticate -> Zod -> role -> withTenant -> audit;
+// these only bind it to this request and revalidate the page on success.
+function toFormState(result: ActionResult<unknown>, success: string): FormState {
+  if (result.ok) {
+    revalidatePath("/projects");
+    return { ok: true, message: success };
+  }
+  return { ok: false, message: result.message, fieldErrors: result.fieldErrors };
+}
+
+export async function createProjectAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const result = await createProject(await getSession(), { name: formData.get("name") }, await currentRequestContext());
+  return toFormState(result, "Project created.");
+}
+
+export async function renameProjectAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const result = await renameProject(await getSession(), { id: formData.get("id"), name: formData.get("name") }, await currentRequestContext());
+  return toFormState(result, "Project renamed.");
+}
+
+export async function deleteProjectAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const result = await deleteProject(await getSession(), { id: formData.get("id") }, await currentRequestContext());
+  return toFormState(result, "Project deleted.");
+}

@@ -1,0 +1,19 @@
+/** Demo data for embedded mode: two organisations, users with different roles in each. */
+export const DEMO_PASSWORD = "demo-password-2026";
+
+export const DEMO_ORGS = [
+  { id: "org_acme", name: "Acme Corp", slug: "acme" },
+  { id: "org_globex", name: "Globex", slug: "globex" },
+] as const;
+
+export const DEMO_USERS = [
+  { id: "user_alice", email: "alice@acme.test", name: "Alice Owner", memberships: [{ orgId: "org_acme", role: "owner" }, { orgId: "org_globex", role: "member" }] },
+  { id: "user_bob", email: "bob@acme.test", name: "Bob Member", memberships: [{ orgId: "org_acme", role: "member" }] },
+  { id: "user_carol", email: "carol@globex.test", name: "Carol Admin", memberships: [{ orgId: "org_globex", role: "admin" }] },
+] as const;
+
+export const DEMO_PROJECTS = [
+  { orgId: "org_acme", name: "Website relaunch", createdBy: "user_alice" },
+  { orgId: "org_acme", name: "Q4 security review", createdBy: "user_bob" },
+  { orgId: "org_globex", name: "Partner onboarding", createdBy: "user_carol" },
+] as const;

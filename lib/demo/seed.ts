@@ -1,0 +1,32 @@
+import "server-only";
+import type { Engine } from "@/lib/db";
+import { hashPassword } from "@/lib/auth/embedded/sign-in";
+import { DEMO_ORGS, DEMO_PASSWORD, DEMO_PROJECTS, DEMO_USERS } from "./data";
+
+/** Inserts the demo organisations, users (argon2id passwords) and projects once; run as the owner. */
+export async function seedDemoData(db: Engine): Promise<boolean> {
+  const existing = await db.query("select 1 from public.organizations where id = $1", [DEMO_ORGS[0].id]);
+  if (existing.length > 0) return false;
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  await db.transaction(async (tx) => {
+    for (const org of DEMO_ORGS) {
+      await tx.query("insert into public.organizations (id, name, slug) values ($1, $2, $3)", [org.id, org.name, org.slug]);
+    }
+    for (const user of DEMO_USERS) {
+      await tx.query("insert into public.users (id, email, display_name) values ($1, $2, $3)", [user.id, user.email, user.name]);
+      await tx.query("insert into idp.credentials (user_id, password_hash) values ($1, $2)", [user.id, passwordHash]);
+      for (const m of user.memberships) {
+        await tx.query("insert into public.memberships (org_id, user_id, role) values ($1, $2, $3)", [m.orgId, user.id, m.role]);
+      }
+    }
+    for (const p of DEMO_PROJECTS) {
+      await tx.query("insert into public.projects (org_id, name, created_by) values ($1, $2, $3)", [p.orgId, p.name, p.createdBy]);
+    }
+  });
+  return true;
+}
+
+export function demoUsersBanner(): string {
+  const rows = DEMO_USERS.map((u) => `  ${u.email.padEnd(20)} ${u.memberships.map((m) => `${m.role} of ${m.orgId.replace("org_", "")}`).join(", ")}`);
+  return ["Demo users (password: " + DEMO_PASSWORD + "):", ...rows].join("\n");
+}

@@ -1,0 +1,115 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { startApp } from "./server";
+
+// End-to-end in Debian's Chromium against `next build && next start` (never a downloaded browser).
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+let app: Awaited<ReturnType<typeof startApp>>;
+let browser: Browser;
+
+before(async () => {
+  app = await startApp();
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+async function signIn(page: Page, email: string) {
+  await page.goto(`${app.baseUrl}/projects`);
+  await page.waitForURL(/\/sign-in\?next=%2Fprojects/);
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill("demo-password-2026");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${app.baseUrl}/projects`);
+}
+
+describe("dashboard", () => {
+  it("anonymous visitors are sent to sign-in, API callers get 401 JSON, every response has a request id", async () => {
+    const page = await browser.newPage();
+    const response = await page.goto(`${app.baseUrl}/projects`);
+    assert.match(page.url(), /\/sign-in\?next=%2Fprojects$/);
+    assert.ok(response?.headers()["x-request-id"]);
+    const api = await fetch(`${app.baseUrl}/api/session`, { headers: { "x-request-id": "e2e-request-0001" } });
+    assert.equal(api.status, 401);
+    assert.equal(api.headers.get("content-type"), "application/problem+json");
+    assert.equal(api.headers.get("x-request-id"), "e2e-request-0001");
+    assert.equal(((await api.json()) as { code: string }).code, "unauthenticated");
+    await page.close();
+  });
+
+  it("wrong password shows an error and no session", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${app.baseUrl}/sign-in`);
+    await page.getByLabel("Email", { exact: true }).fill("alice@acme.test");
+    await page.getByLabel("Password", { exact: true }).fill("not-the-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("Email or password is incorrect.").waitFor();
+    assert.equal((await page.context().cookies()).some((c) => c.name === "tg_session"), false);
+    await page.close();
+  });
+
+  it("sign in, create a project, switch org: the project is not listed there; sign out", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, "alice@acme.test");
+    await page.getByTestId("active-org").getByText("Acme Corp").waitFor();
+
+    const cookie = (await context.cookies()).find((c) => c.name === "tg_session");
+    assert.ok(cookie, "session cookie set");
+    assert.equal(cookie.httpOnly, true);
+    assert.equal(cookie.sameSite, "Lax");
+
+    // A field error for bad input, nothing created.
+    await page.getByLabel("New project name").fill("");
+    await page.getByRole("button", { name: "Create project" }).click();
+    await page.getByText("Enter a project name.").waitFor();
+
+    const name = `E2E project ${Date.now()}`;
+    await page.getByLabel("New project name").fill(name);
+    await page.getByRole("button", { name: "Create project" }).click();
+    await page.getByRole("link", { name }).waitFor();
+    const href = await page.getByRole("link", { name }).getAttribute("href");
+    assert.match(href ?? "", /^\/projects\/[0-9a-f-]{36}$/);
+
+    await page.getByLabel("Organisation").selectOption({ label: "Globex (member)" });
+    await page.getByRole("button", { name: "Switch" }).click();
+    await page.getByTestId("active-org").getByText("Globex").waitFor();
+    await page.getByRole("link", { name: "Partner onboarding" }).waitFor();
+    assert.equal(await page.getByRole("link", { name }).count(), 0, "Acme's project is not listed in Globex");
+
+    // TEN-4: the Acme project's URL, opened while active in Globex, is a 404.
+    const foreign = await page.goto(`${app.baseUrl}${href}`);
+    assert.equal(foreign?.status(), 404);
+
+    await page.goto(`${app.baseUrl}/projects`);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(/\/sign-in/);
+    const stolen = await fetch(`${app.baseUrl}/api/session`, { headers: { cookie: `tg_session=${cookie.value}` } });
+    assert.equal(stolen.status, 401, "a signed-out session's token no longer works (IDN-4)");
+    await context.close();
+  });
+
+  it("a member cannot delete; an admin can", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, "bob@acme.test");
+    await page.getByRole("link", { name: "Website relaunch" }).waitFor();
+    assert.equal(await page.getByRole("button", { name: "Delete" }).count(), 0);
+    await context.close();
+
+    const admin = await browser.newContext();
+    const adminPage = await admin.newPage();
+    await signIn(adminPage, "carol@globex.test");
+    adminPage.on("dialog", (d) => void d.accept());
+    const row = adminPage.getByTestId("project-row").filter({ hasText: "Partner onboarding" });
+    await row.getByRole("button", { name: "Delete" }).click();
+    await adminPage.getByRole("link", { name: "Partner onboarding" }).waitFor({ state: "detached" });
+    await admin.close();
+  });
+});
