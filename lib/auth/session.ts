@@ -21,7 +21,8 @@ const provisioned = new Set<string>();
 
 /**
  * Token -> Session, or null. Verifies the signature and rules, then in one tenant transaction checks that an
- * embedded-provider session was not revoked (IDN-4) and JIT-provisions the local user and membership (IDN-3).
+ * embedded-provider session was not revoked and still matches the membership (IDN-4), and JIT-provisions the
+ * local user and membership from Clerk claims (IDN-3).
  */
 export async function resolveSession(token: string | null | undefined): Promise<Session | null> {
   if (!token) return null;
@@ -32,19 +33,22 @@ export async function resolveSession(token: string | null | undefined): Promise<
     if (error instanceof TokenVerificationError) return null;
     throw error;
   }
+  if (env.identityProvider === "embedded") {
+    const current = await withTenant(session.claims, async (tx) => {
+      const [row] = await tx.query<{ current: boolean }>("select idp.session_is_current($1, $2, $3, $4) as current", [
+        session.sessionId,
+        session.userId,
+        session.orgId,
+        session.orgRole,
+      ]);
+      return row?.current === true;
+    });
+    return current ? session : null;
+  }
   const provisionKey = `${session.sessionId}:${session.orgId}:${session.orgRole}`;
-  const embedded = env.identityProvider === "embedded";
-  if (!embedded && provisioned.has(provisionKey)) return session;
-
-  const active = await withTenant(session.claims, async (tx) => {
-    if (embedded) {
-      const [row] = await tx.query<{ active: boolean }>("select idp.session_is_active($1, $2) as active", [session.sessionId, session.userId]);
-      if (!row?.active) return false;
-    }
-    if (!provisioned.has(provisionKey)) await tx.query("select private.provision_from_claims()");
-    return true;
-  });
-  if (!active) return null;
-  provisioned.add(provisionKey);
+  if (!provisioned.has(provisionKey)) {
+    await withTenant(session.claims, (tx) => tx.query("select private.provision_from_claims()"));
+    provisioned.add(provisionKey);
+  }
   return session;
 }

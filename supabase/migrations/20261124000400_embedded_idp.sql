@@ -74,8 +74,10 @@ as $$
   values (p_session_id, p_user_id, p_expires_at, p_ip, left(p_user_agent, 512))
 $$;
 
--- True while a session has been neither revoked nor expired; checked on every authenticated request.
-create or replace function idp.session_is_active(p_session_id text, p_user_id text)
+-- True while a session has been neither revoked nor expired and, when the token names an org, the user is
+-- still a member with the role the token claims. Checked on every request, so revoking a session, removing
+-- a member or changing a role takes effect at once even though the signed token lives longer.
+create or replace function idp.session_is_current(p_session_id text, p_user_id text, p_org_id text, p_role text)
 returns boolean
 language sql stable security definer
 set search_path = ''
@@ -84,10 +86,17 @@ as $$
     select 1 from idp.sessions s
     where s.id = p_session_id and s.user_id = p_user_id and s.revoked_at is null and s.expires_at > now()
   )
+  and (
+    p_org_id is null
+    or exists (
+      select 1 from public.memberships m
+      where m.org_id = p_org_id and m.user_id = p_user_id and m.role = p_role
+    )
+  )
 $$;
 
 revoke all on all functions in schema idp from public;
 grant execute on function idp.credentials_for_email(text) to anon;
 grant execute on function idp.user_organizations(text) to anon, authenticated;
 grant execute on function idp.start_session(text, text, timestamptz, text, text) to anon;
-grant execute on function idp.session_is_active(text, text) to anon, authenticated;
+grant execute on function idp.session_is_current(text, text, text, text) to anon, authenticated;

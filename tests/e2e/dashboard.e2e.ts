@@ -43,6 +43,17 @@ describe("dashboard", () => {
     await page.close();
   });
 
+  it("serves the embedded provider's public JWKS, with no private key material (IDN-2)", async () => {
+    const res = await fetch(`${app.baseUrl}/.well-known/jwks.json`);
+    assert.equal(res.status, 200);
+    const { keys } = (await res.json()) as { keys: Record<string, string>[] };
+    assert.equal(keys.length, 1);
+    assert.equal(keys[0]!.alg, "RS256");
+    assert.equal(keys[0]!.kty, "RSA");
+    assert.ok(keys[0]!.kid);
+    for (const secret of ["d", "p", "q", "dp", "dq", "qi"]) assert.equal(keys[0]![secret], undefined);
+  });
+
   it("wrong password shows an error and no session", async () => {
     const page = await browser.newPage();
     await page.goto(`${app.baseUrl}/sign-in`);
