@@ -31,7 +31,9 @@ export const sessionClaimsSchema = z
     org_permissions: z.array(z.string().max(128)).max(256).optional(),
     act: z.object({ sub: z.string().max(128) }).loose().optional(),
   })
-  .loose();
+  .loose()
+  // Both token versions at once would let the app and the database disagree on the org: refuse the token.
+  .refine((c) => !(c.o && (c.org_id !== undefined || c.org_role !== undefined)), { message: "ambiguous organisation claims" });
 
 export type SessionClaims = z.infer<typeof sessionClaimsSchema>;
 

@@ -18,13 +18,14 @@ create schema if not exists private;
 revoke all on schema private from public;
 grant usage on schema private to anon, authenticated;
 
--- The org the verified token is active in. Reads both Clerk token versions (v1 `org_id`, v2 `o.id`), the way
--- Supabase's Clerk integration does. A missing claim yields NULL, and `org_id = NULL` matches no row.
+-- The org the verified token is active in. Reads both Clerk token versions (v2 `o.id`, v1 `org_id`), the way
+-- Supabase's Clerk integration does, in the same order as the app (lib/auth/claims.ts), which also refuses
+-- tokens that carry both. A missing claim yields NULL, and `org_id = NULL` matches no row.
 create or replace function private.org_id() returns text
 language sql stable
 set search_path = ''
 as $$
-  select coalesce(auth.jwt() ->> 'org_id', auth.jwt() -> 'o' ->> 'id')
+  select coalesce(auth.jwt() -> 'o' ->> 'id', auth.jwt() ->> 'org_id')
 $$;
 
 -- The caller's role in that org, without Clerk's `org:` prefix (v1 `org:admin`, v2 `admin`).
@@ -32,7 +33,7 @@ create or replace function private.org_role() returns text
 language sql stable
 set search_path = ''
 as $$
-  select regexp_replace(coalesce(auth.jwt() ->> 'org_role', auth.jwt() -> 'o' ->> 'rol'), '^org:', '')
+  select regexp_replace(coalesce(auth.jwt() -> 'o' ->> 'rol', auth.jwt() ->> 'org_role'), '^org:', '')
 $$;
 
 -- The verified subject (user id, or `key_<id>` for API keys).

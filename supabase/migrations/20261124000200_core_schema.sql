@@ -153,8 +153,14 @@ begin
   insert into public.organizations (id, name, slug)
   values (v_org, coalesce(v_slug, v_org), coalesce(v_slug, lower(replace(v_org, '_', '-'))))
   on conflict (id) do nothing;
+  -- A role we do not know grants nothing (the app maps it to "no role" too): no membership is created, and an
+  -- existing one is removed rather than left with rights the token no longer states.
+  if v_role is null or v_role not in ('owner', 'admin', 'member') then
+    delete from public.memberships where org_id = v_org and user_id = v_sub;
+    return;
+  end if;
   insert into public.memberships (org_id, user_id, role)
-  values (v_org, v_sub, case when v_role in ('owner', 'admin') then v_role else 'member' end)
+  values (v_org, v_sub, v_role)
   on conflict (org_id, user_id) do update set role = excluded.role
   where public.memberships.role is distinct from excluded.role;
 end

@@ -135,6 +135,7 @@ describe("verifySessionToken rejects (IDN-1, IDN-2)", () => {
     { name: "o.id that is not an org id", token: () => sign(claims({ o: { id: "' or 1=1 --", rol: "admin" } })), reason: "claims" },
     // --- session state ---
     { name: 'sts: "pending" (second factor not completed)', token: () => sign(claims({ sts: "pending" })), reason: "pending-session" },
+    { name: "v1 and v2 organisation claims at once (app and RLS could disagree)", token: () => sign(claims({ org_id: "org_other1" })), reason: "claims" },
     // --- malformed input ---
     { name: "empty string", token: () => "", reason: "malformed" },
     { name: "two segments", token: async () => (await sign(claims())).split(".").slice(0, 2).join("."), reason: "malformed" },
