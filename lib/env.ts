@@ -26,8 +26,21 @@ const schema = z.object({
   PGLITE_DATA_DIR: z.string().default(".data/pglite"),
   NEXT_PHASE: optionalString,
 
-  // Rate limiting (partner API issue): Redis when set, in-memory otherwise.
+  // Rate limiting (RL-2): Upstash in production, a local Redis through REDIS_URL, in-memory otherwise.
   REDIS_URL: optionalString.pipe(z.url().optional()),
+  UPSTASH_REDIS_REST_URL: optionalString.pipe(z.url().optional()),
+  UPSTASH_REDIS_REST_TOKEN: optionalString,
+
+  // Browser security (HDR-3): origins allowed to call cookie-authenticated routes cross-origin.
+  CORS_ORIGINS: optionalString,
+  CORS_ALLOW_CREDENTIALS: booleanFlag,
+
+  // Observability (OBS-1..4).
+  SENTRY_DSN: optionalString.pipe(z.url().optional()),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url().optional()),
+  METRICS_TOKEN: optionalString,
+  APP_VERSION: z.string().default("0.1.0"),
 
   // Embedded identity provider (IDN-2).
   IDP_PRIVATE_KEY: optionalString,
@@ -46,6 +59,8 @@ export type Env = z.infer<typeof schema> & {
   identityProvider: "clerk" | "embedded";
   databaseEngine: "postgres" | "pglite";
   authorizedParties: string[];
+  /** Origins allowed to make credentialed cross-origin requests to cookie-authenticated routes (HDR-3). */
+  corsOrigins: string[];
 };
 
 export class ConfigurationError extends Error {
@@ -90,6 +105,16 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (production && new URL(e.APP_URL).protocol !== "https:" && !e.ALLOW_EMBEDDED_IN_PRODUCTION) {
     problems.push("APP_URL must be https in production.");
   }
+  const corsOrigins = (e.CORS_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean);
+  if (corsOrigins.includes("*") && e.CORS_ALLOW_CREDENTIALS) {
+    problems.push("HDR-3: CORS_ORIGINS=* together with credentials is refused; list the allowed origins.");
+  }
+  if (production && e.METRICS_TOKEN !== undefined && e.METRICS_TOKEN.length < 16) {
+    problems.push("METRICS_TOKEN must be at least 16 characters.");
+  }
+  if ((e.UPSTASH_REDIS_REST_URL === undefined) !== (e.UPSTASH_REDIS_REST_TOKEN === undefined)) {
+    problems.push("Set UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN together.");
+  }
   if (problems.length > 0) throw new ConfigurationError(problems);
 
   const appOrigin = new URL(e.APP_URL).origin;
@@ -97,7 +122,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     ? e.CLERK_AUTHORIZED_PARTIES.split(",").map((p) => p.trim()).filter(Boolean)
     : [appOrigin];
 
-  return { ...e, identityProvider, databaseEngine, authorizedParties };
+  return { ...e, identityProvider, databaseEngine, authorizedParties, corsOrigins };
 }
 
 export const env: Env = parseEnv(process.env);
