@@ -33,7 +33,6 @@ const schema = z.object({
 
   // Browser security (HDR-3): origins allowed to call cookie-authenticated routes cross-origin.
   CORS_ORIGINS: optionalString,
-  CORS_ALLOW_CREDENTIALS: booleanFlag,
 
   // Observability (OBS-1..4).
   SENTRY_DSN: optionalString.pipe(z.url().optional()),
@@ -106,8 +105,13 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     problems.push("APP_URL must be https in production.");
   }
   const corsOrigins = (e.CORS_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean);
-  if (corsOrigins.includes("*") && e.CORS_ALLOW_CREDENTIALS) {
-    problems.push("HDR-3: CORS_ORIGINS=* together with credentials is refused; list the allowed origins.");
+  for (const origin of corsOrigins) {
+    // Cookie-authenticated routes are always credentialed, so a wildcard here would be wildcard-with-credentials.
+    if (origin === "*" || origin.includes("*")) {
+      problems.push("HDR-3: CORS_ORIGINS applies to cookie-authenticated (credentialed) routes; a wildcard with credentials is refused. List exact origins.");
+    } else if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      problems.push(`CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com.`);
+    }
   }
   if (production && e.METRICS_TOKEN !== undefined && e.METRICS_TOKEN.length < 16) {
     problems.push("METRICS_TOKEN must be at least 16 characters.");
