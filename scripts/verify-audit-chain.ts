@@ -1,0 +1,128 @@
+// AUD-2: verifies the per-org hash chains of public.audit_logs and names the first broken entry of each org.
+//
+//   npm run verify:audit [-- --org org_x]   (= tsx --conditions=react-server scripts/verify-audit-chain.ts [--org org_x])
+//
+// Reads as the tables' owner (MIGRATION_DATABASE_URL, else DATABASE_URL, else the local PGlite database), because
+// the runtime roles only ever see their own org's chain. Exit codes: 0 every chain intact, 1 at least one
+// chain broken (modified, removed or reordered entry), 2 could not verify (bad arguments, database errors).
+// Importing this module has no side effects: main() runs only when the file is executed directly, and lib/db
+// is loaded lazily so the report helper can be used (and tested) on its own.
+import { realpathSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ChainBreak } from "@/lib/audit/chain";
+
+export interface AuditVerification {
+  orgs: number;
+  entries: number;
+  breaks: ChainBreak[];
+}
+
+const ORG_ID = /^org_[A-Za-z0-9]{1,64}$/;
+const USAGE = "Usage: verify-audit-chain [--org org_x]";
+
+export class UsageError extends Error {}
+
+export function parseArgs(argv: string[]): { org?: string } {
+  let org: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--org") {
+      org = argv[++i];
+      if (org === undefined) throw new UsageError("--org needs an organisation id.");
+    } else if (arg.startsWith("--org=")) {
+      org = arg.slice("--org=".length);
+    } else if (arg === "--help" || arg === "-h") {
+      throw new UsageError(USAGE);
+    } else {
+      throw new UsageError(`Unknown argument: ${arg}`);
+    }
+  }
+  if (org !== undefined && !ORG_ID.test(org)) throw new UsageError(`Not an organisation id: ${JSON.stringify(org)}`);
+  return org === undefined ? {} : { org };
+}
+
+/** What the command prints and how it exits, for a verifier result. */
+export function formatAuditReport(result: AuditVerification, org?: string): { exitCode: 0 | 1; lines: string[] } {
+  const scope = org ? `org ${org}` : "all orgs";
+  const summary = `Audit chain verification (${scope}): ${result.orgs} org(s), ${result.entries} entr${result.entries === 1 ? "y" : "ies"} checked`;
+  if (result.breaks.length === 0) {
+    const note = org && result.entries === 0 ? " (no audit entries for this org)" : "";
+    return { exitCode: 0, lines: [`${summary}; every chain is intact.${note}`] };
+  }
+  return {
+    exitCode: 1,
+    lines: [
+      `${summary}; ${result.breaks.length} broken chain(s) (AUD-2). First broken entry of each:`,
+      ...result.breaks.map((b) => `  BROKEN org=${b.orgId} seq=${b.seq} id=${b.id} reason=${b.reason}`),
+    ],
+  };
+}
+
+const SERVER_ONLY_HINT =
+  "Run this script with the react-server condition: `npm run verify:audit -- [--org org_x]` (or `npx tsx --conditions=react-server scripts/verify-audit-chain.ts`).";
+
+export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+  let args: { org?: string };
+  try {
+    args = parseArgs(argv);
+  } catch (error) {
+    console.error(error instanceof UsageError && error.message !== USAGE ? `${error.message}\n${USAGE}` : USAGE);
+    return 2;
+  }
+  let db: typeof import("@/lib/db");
+  let verify: typeof import("@/lib/audit/verify");
+  try {
+    db = await import("@/lib/db");
+    verify = await import("@/lib/audit/verify");
+  } catch (error) {
+    console.error(isServerOnlyGuard(error) ? SERVER_ONLY_HINT : `Could not load the database module: ${messageOf(error)}`);
+    return 2;
+  }
+  try {
+    const result = await verify.verifyAuditChains(await db.ownerDb(), args.org);
+    const report = formatAuditReport(result, args.org);
+    (report.exitCode === 0 ? console.log : console.error)(report.lines.join("\n"));
+    return report.exitCode;
+  } catch (error) {
+    console.error(`Audit chains could not be verified: ${messageOf(error)}`);
+    return 2;
+  } finally {
+    await db.closeDb().catch(() => {});
+  }
+}
+
+function isServerOnlyGuard(error: unknown): boolean {
+  return error instanceof Error && error.message.includes("cannot be imported from a Client Component");
+}
+
+function messageOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? ` (${error.cause.message})` : "";
+  return `${error.message}${cause}`;
+}
+
+function invokedDirectly(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  const self = real(fileURLToPath(import.meta.url));
+  const target = real(entry);
+  return target === self || target === self.replace(/\.ts$/, "");
+}
+
+if (invokedDirectly()) {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(messageOf(error));
+      process.exit(2);
+    },
+  );
+}

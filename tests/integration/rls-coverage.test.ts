@@ -1,0 +1,213 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { closeDb, ownerDb, withAnonymous, withTenant } from "@/lib/db";
+import type { Queryable } from "@/lib/db";
+import { formatRlsCoverageReport, readRlsCoverageSql, type RlsCoverageGap } from "@/scripts/verify-rls-coverage";
+import { orgWithMembers, uid } from "../helpers/tenants";
+
+afterAll(closeDb);
+
+const onPostgres = Boolean(process.env.DATABASE_URL);
+const coverageSql = readRlsCoverageSql();
+const coverage = (db: Queryable) => db.query<RlsCoverageGap>(coverageSql);
+
+class Rollback extends Error {}
+
+/** Runs fn in an owner transaction that is always rolled back, so nothing it creates outlives the test. */
+async function inRolledBackOwnerTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  let result: T | undefined;
+  const rollback = new Rollback();
+  await expect(
+    (await ownerDb()).transaction(async (tx) => {
+      result = await fn(tx);
+      throw rollback;
+    }),
+  ).rejects.toBe(rollback);
+  return result as T;
+}
+
+const ALL_THREE = "row level security not enabled, row level security not forced, no policy";
+
+describe("TEN-5: scripts/verify-rls-coverage.sql", () => {
+  it("returns no rows on the migrated schema, and the script reports OK", async () => {
+    const gaps = await coverage(await ownerDb());
+    expect(gaps).toEqual([]);
+    expect(formatRlsCoverageReport(gaps)).toMatchObject({ exitCode: 0, lines: [expect.stringMatching(/^RLS coverage OK/)] });
+  });
+
+  it("lists exactly the tables without RLS, with RLS not forced, and without a policy", async () => {
+    const s = uid();
+    const names = { none: `rls_none_${s}`, notForced: `rls_not_forced_${s}`, noPolicy: `rls_no_policy_${s}`, covered: `rls_covered_${s}` };
+    const gaps = await inRolledBackOwnerTransaction(async (tx) => {
+      await tx.exec(`
+        create table public.${names.none} (id int primary key);
+
+        create table public.${names.notForced} (id int primary key);
+        alter table public.${names.notForced} enable row level security;
+        create policy p on public.${names.notForced} for select to authenticated using (true);
+
+        create table public.${names.noPolicy} (id int primary key);
+        alter table public.${names.noPolicy} enable row level security;
+        alter table public.${names.noPolicy} force row level security;
+
+        create table public.${names.covered} (id int primary key);
+        alter table public.${names.covered} enable row level security;
+        alter table public.${names.covered} force row level security;
+        create policy p on public.${names.covered} for select to authenticated using (true);
+      `);
+      return coverage(tx);
+    });
+    expect(gaps).toEqual(
+      [
+        { schema: "public", table: names.noPolicy, problem: "no policy" },
+        { schema: "public", table: names.none, problem: ALL_THREE },
+        { schema: "public", table: names.notForced, problem: "row level security not forced" },
+      ].sort((a, b) => (a.table < b.table ? -1 : 1)),
+    );
+    const report = formatRlsCoverageReport(gaps);
+    expect(report.exitCode).toBe(1);
+    expect(report.lines.join("\n")).toContain(`public.${names.none}: ${ALL_THREE}`);
+
+    // Rolled back: the scratch tables are gone and the schema is clean again.
+    const [left] = await (await ownerDb()).query<{ n: number }>(
+      "select count(*)::int as n from pg_catalog.pg_class where relname = any($1::text[])",
+      [Object.values(names)],
+    );
+    expect(left!.n).toBe(0);
+    expect(await coverage(await ownerDb())).toEqual([]);
+  });
+
+  it("covers idp, private and partitions, and ignores views and other schemas", async () => {
+    const s = uid();
+    const gaps = await inRolledBackOwnerTransaction(async (tx) => {
+      await tx.exec(`
+        create table idp.rls_idp_${s} (id int);
+        create table private.rls_private_${s} (id int);
+
+        create table public.rls_parted_${s} (id int, k int) partition by list (k);
+        alter table public.rls_parted_${s} enable row level security;
+        alter table public.rls_parted_${s} force row level security;
+        create policy p on public.rls_parted_${s} for all to authenticated using (true);
+        create table public.rls_part_${s} partition of public.rls_parted_${s} for values in (1);
+
+        create view public.rls_view_${s} as select 1 as one;
+        create schema rls_scratch_${s};
+        create table rls_scratch_${s}.t (id int);
+      `);
+      return coverage(tx);
+    });
+    expect(gaps).toEqual([
+      { schema: "idp", table: `rls_idp_${s}`, problem: ALL_THREE },
+      { schema: "private", table: `rls_private_${s}`, problem: ALL_THREE },
+      { schema: "public", table: `rls_part_${s}`, problem: ALL_THREE },
+    ]);
+  });
+});
+
+interface RoleRow {
+  rolname: string;
+  rolsuper: boolean;
+  rolbypassrls: boolean;
+  rolinherit: boolean;
+  rolcreaterole: boolean;
+  rolcreatedb: boolean;
+}
+
+const ROLE_COLUMNS = "rolname, rolsuper, rolbypassrls, rolinherit, rolcreaterole, rolcreatedb";
+
+describe("TEN-1: the runtime role is safe", () => {
+  it("requests run as authenticated/anon; neither they nor app_runtime can bypass RLS or own app objects", async () => {
+    const a = await orgWithMembers("RoleCheck");
+    const asTenant = await withTenant(a.member.claims, (tx) => tx.query<{ current_user: string }>("select current_user"));
+    expect(asTenant).toEqual([{ current_user: "authenticated" }]);
+    const asAnon = await withAnonymous((tx) => tx.query<{ current_user: string }>("select current_user"));
+    expect(asAnon).toEqual([{ current_user: "anon" }]);
+
+    const roles = await withTenant(a.member.claims, (tx) =>
+      tx.query<RoleRow>(`select ${ROLE_COLUMNS} from pg_catalog.pg_roles where rolname in ('app_runtime', 'authenticated', 'anon') order by rolname`),
+    );
+    expect(roles).toEqual([
+      { rolname: "anon", rolsuper: false, rolbypassrls: false, rolinherit: false, rolcreaterole: false, rolcreatedb: false },
+      { rolname: "app_runtime", rolsuper: false, rolbypassrls: false, rolinherit: false, rolcreaterole: false, rolcreatedb: false },
+      { rolname: "authenticated", rolsuper: false, rolbypassrls: false, rolinherit: false, rolcreaterole: false, rolcreatedb: false },
+    ]);
+
+    // app_runtime is a member of exactly anon and authenticated, and those two are members of nothing.
+    const memberships = await withAnonymous((tx) =>
+      tx.query<{ member: string; granted: string }>(
+        `select pg_get_userbyid(m.member) as member, pg_get_userbyid(m.roleid) as granted
+           from pg_catalog.pg_auth_members m
+          where pg_get_userbyid(m.member) in ('app_runtime', 'authenticated', 'anon')
+          order by 1, 2`,
+      ),
+    );
+    expect(memberships).toEqual([
+      { member: "app_runtime", granted: "anon" },
+      { member: "app_runtime", granted: "authenticated" },
+    ]);
+
+    // They own no table, view, sequence or function in the app schemas, and cannot create objects there.
+    const [owned] = await withTenant(a.member.claims, (tx) =>
+      tx.query<{ relations: number; functions: number; create_allowed: number }>(
+        `select
+           (select count(*)::int from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+             where n.nspname in ('public', 'idp', 'private', 'auth')
+               and pg_get_userbyid(c.relowner) in ('app_runtime', 'authenticated', 'anon')) as relations,
+           (select count(*)::int from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+             where n.nspname in ('public', 'idp', 'private', 'auth')
+               and pg_get_userbyid(p.proowner) in ('app_runtime', 'authenticated', 'anon')) as functions,
+           (select count(*)::int from unnest(array['app_runtime', 'authenticated', 'anon']) r,
+                   unnest(array['public', 'idp', 'private', 'auth']) s
+             where has_schema_privilege(r, s, 'CREATE')) as create_allowed`,
+      ),
+    );
+    expect(owned).toEqual({ relations: 0, functions: 0, create_allowed: 0 });
+  });
+
+  it.skipIf(!onPostgres)("PostgreSQL: the session is app_runtime, NOINHERIT, not superuser, no BYPASSRLS, and cannot become the owner", async () => {
+    const a = await orgWithMembers("RoleCheckPg");
+    const [me] = await withTenant(a.owner.claims, (tx) =>
+      tx.query<RoleRow & { session_user: string }>(
+        `select session_user::text as session_user, ${ROLE_COLUMNS} from pg_catalog.pg_roles where rolname = session_user`,
+      ),
+    );
+    expect(me).toEqual({
+      session_user: "app_runtime",
+      rolname: "app_runtime",
+      rolsuper: false,
+      rolbypassrls: false,
+      rolinherit: false,
+      rolcreaterole: false,
+      rolcreatedb: false,
+    });
+
+    const [ownsTables] = await withAnonymous((tx) =>
+      tx.query<{ n: number }>(
+        `select count(*)::int as n from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+          where n.nspname in ('public', 'idp') and c.relowner = (select oid from pg_catalog.pg_roles where rolname = session_user)`,
+      ),
+    );
+    expect(ownsTables!.n).toBe(0);
+
+    // Switching to a privileged role is refused (each attempt in its own transaction: an error aborts it).
+    for (const role of ["postgres", "root"]) {
+      await expect(withAnonymous((tx) => tx.query(`set local role ${role}`))).rejects.toMatchObject({ code: "42501" });
+      await expect(withTenant(a.owner.claims, (tx) => tx.query(`set local role ${role}`))).rejects.toMatchObject({ code: "42501" });
+    }
+    await expect(withAnonymous((tx) => tx.query("set local session authorization postgres"))).rejects.toMatchObject({ code: "42501" });
+
+    // ... while the two request roles are allowed.
+    const switched = await withAnonymous(async (tx) => {
+      await tx.query("set local role authenticated");
+      return tx.query<{ current_user: string }>("select current_user");
+    });
+    expect(switched).toEqual([{ current_user: "authenticated" }]);
+
+    // NOINHERIT: as itself (no SET ROLE), app_runtime holds no table privileges at all.
+    await expect(
+      withTenant(a.owner.claims, async (tx) => {
+        await tx.query("set local role none");
+        return tx.query("select 1 from public.projects limit 1");
+      }),
+    ).rejects.toMatchObject({ code: "42501" });
+  });
+});
