@@ -43,11 +43,21 @@ export interface ChainBreak {
   orgId: string;
   id: number;
   seq: number;
-  reason: "sequence-gap" | "previous-hash-mismatch" | "hash-mismatch";
+  reason: "sequence-gap" | "previous-hash-mismatch" | "hash-mismatch" | "missing-tail";
 }
 
-/** Walks one org's rows in seq order; returns the first entry that was modified, removed or reordered. */
-export function findChainBreak(rows: StoredAuditRow[]): ChainBreak | null {
+/** The anchored head of an org's chain (private.audit_heads), maintained by a trigger on every append. */
+export interface ChainHead {
+  org_id: string;
+  seq: number;
+  hash: string;
+}
+
+/**
+ * Walks one org's rows in seq order; returns the first entry that was modified, removed or reordered.
+ * With the anchored head, entries removed from the end are found too ("missing-tail", at the head's seq).
+ */
+export function findChainBreak(rows: StoredAuditRow[], head?: ChainHead): ChainBreak | null {
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1;
   for (const row of rows) {
@@ -59,6 +69,9 @@ export function findChainBreak(rows: StoredAuditRow[]): ChainBreak | null {
     if (recomputed !== hash) return { ...at, reason: "hash-mismatch" };
     prevHash = hash;
     expectedSeq += 1;
+  }
+  if (head && (expectedSeq - 1 !== head.seq || prevHash !== head.hash)) {
+    return { orgId: head.org_id, id: rows.at(-1)?.id ?? 0, seq: head.seq, reason: "missing-tail" };
   }
   return null;
 }

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Engine } from "@/lib/db";
-import { findChainBreak, type ChainBreak, type StoredAuditRow } from "./chain";
+import { findChainBreak, type ChainBreak, type ChainHead, type StoredAuditRow } from "./chain";
 
 /** AUD-2: verifies every org's chain (or one org's) as the owner; returns the first break of each org. */
 export async function verifyAuditChains(db: Engine, orgId?: string): Promise<{ orgs: number; entries: number; breaks: ChainBreak[] }> {
@@ -12,12 +12,16 @@ export async function verifyAuditChains(db: Engine, orgId?: string): Promise<{ o
       order by org_id, seq, id`,
     [orgId ?? null],
   );
-  const byOrg = new Map<string, StoredAuditRow[]>();
+  const heads = await db.query<ChainHead>("select org_id, seq, hash from private.audit_heads where $1::text is null or org_id = $1", [orgId ?? null]);
+  const byOrg = new Map<string, StoredAuditRow[]>(heads.map((h) => [h.org_id, []]));
   for (const row of rows) {
     const list = byOrg.get(row.org_id) ?? [];
     list.push(row);
     byOrg.set(row.org_id, list);
   }
-  const breaks = [...byOrg.values()].map(findChainBreak).filter((b): b is ChainBreak => b !== null);
+  const headOf = new Map(heads.map((h) => [h.org_id, h]));
+  const breaks = [...byOrg.entries()]
+    .map(([org, list]) => findChainBreak(list, headOf.get(org)))
+    .filter((b): b is ChainBreak => b !== null);
   return { orgs: byOrg.size, entries: rows.length, breaks };
 }

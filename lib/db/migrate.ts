@@ -1,4 +1,5 @@
 import "server-only";
+import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Engine } from "./engine";
@@ -8,6 +9,7 @@ export const MIGRATIONS_DIR = path.join(process.cwd(), "supabase", "migrations")
 /**
  * Applies supabase/migrations/*.sql in file-name order, each once, each in its own transaction.
  * Must run as the tables' owner (never as the runtime role). Works on PostgreSQL and PGlite alike.
+ * An applied migration is never edited: its checksum is kept, and a changed file stops the run.
  */
 export async function migrate(db: Engine, dir: string = MIGRATIONS_DIR): Promise<string[]> {
   await db.exec(`
@@ -15,6 +17,7 @@ export async function migrate(db: Engine, dir: string = MIGRATIONS_DIR): Promise
     revoke all on schema app_migrations from public;
     create table if not exists app_migrations.applied (
       name text primary key,
+      checksum text,
       applied_at timestamptz not null default now()
     );
   `);
@@ -22,13 +25,19 @@ export async function migrate(db: Engine, dir: string = MIGRATIONS_DIR): Promise
   const applied: string[] = [];
   for (const file of files) {
     const sql = await readFile(path.join(/* turbopackIgnore: true */ dir, file), "utf8");
+    const checksum = createHash("sha256").update(sql).digest("hex");
     const done = await db.transaction(async (tx) => {
       // Serialise concurrent migrators (two app instances starting at once).
       await tx.query("select pg_advisory_xact_lock(hashtextextended('app_migrations', 0))");
-      const rows = await tx.query("select 1 from app_migrations.applied where name = $1", [file]);
-      if (rows.length > 0) return false;
+      const [row] = await tx.query<{ checksum: string | null }>("select checksum from app_migrations.applied where name = $1", [file]);
+      if (row) {
+        if (row.checksum !== null && row.checksum !== checksum) {
+          throw new Error(`Migration ${file} was changed after it was applied. Add a new migration instead of editing this one.`);
+        }
+        return false;
+      }
       await tx.exec(sql);
-      await tx.query("insert into app_migrations.applied (name) values ($1)", [file]);
+      await tx.query("insert into app_migrations.applied (name, checksum) values ($1, $2)", [file, checksum]);
       return true;
     });
     if (done) applied.push(file);

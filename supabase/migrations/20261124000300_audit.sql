@@ -28,8 +28,12 @@ alter table public.audit_logs force row level security;
 
 create policy audit_logs_select on public.audit_logs for select to authenticated
   using (org_id = (select private.org_id()) and (select private.is_org_admin()));
+-- A principal appends only to its own org, and a "user" entry only in its own name.
 create policy audit_logs_insert on public.audit_logs for insert to authenticated
-  with check (org_id = (select private.org_id()));
+  with check (
+    org_id = (select private.org_id())
+    and (actor_type <> 'user' or actor_id = (select private.subject()))
+  );
 
 -- AUD-1: even a role that was granted UPDATE or DELETE by mistake cannot change history.
 create or replace function private.reject_audit_change() returns trigger
@@ -49,6 +53,37 @@ create trigger audit_logs_append_only
 create trigger audit_logs_no_truncate
   before truncate on public.audit_logs
   for each statement execute function private.reject_audit_change();
+
+-- AUD-2: each org's latest (seq, hash), kept outside the log by a trigger the runtime role cannot bypass, so
+-- the verifier also detects entries removed from the END of a chain (a truncated chain is otherwise a valid one).
+create table private.audit_heads (
+  org_id text primary key,
+  seq bigint not null,
+  hash text not null,
+  updated_at timestamptz not null default now()
+);
+revoke all on private.audit_heads from public, anon, authenticated;
+alter table private.audit_heads enable row level security;
+alter table private.audit_heads force row level security;
+create policy audit_heads_no_direct_access on private.audit_heads for all to authenticated
+  using (false) with check (false);
+
+create or replace function private.advance_audit_head() returns trigger
+language plpgsql security definer
+set search_path = ''
+as $$
+begin
+  insert into private.audit_heads (org_id, seq, hash) values (new.org_id, new.seq, new.hash)
+  on conflict (org_id) do update set seq = excluded.seq, hash = excluded.hash, updated_at = now()
+  where private.audit_heads.seq < excluded.seq;
+  return new;
+end
+$$;
+revoke all on function private.advance_audit_head() from public;
+
+create trigger audit_logs_advance_head
+  after insert on public.audit_logs
+  for each row execute function private.advance_audit_head();
 
 -- AUD-2: the head of an org's chain, read under a per-org transaction lock so that concurrent appends queue
 -- up and the chain stays linear. Only for the org the caller's verified claims name.

@@ -166,6 +166,27 @@ describe("AUD-2: the per-org hash chain detects tampering", () => {
     expect(result.breaks).toEqual([{ orgId: org.id, id: rows[2]!.id, seq: 3, reason: "sequence-gap" }]);
   });
 
+  it("reports entries removed from the end of the chain against the anchored head (missing-tail)", async () => {
+    const { org, rows } = await orgWithHistory("Truncated");
+    await tamper(["delete from public.audit_logs where id = $1", [rows[4]!.id]], ["delete from public.audit_logs where id = $1", [rows[3]!.id]]);
+    const result = await verifyAuditChains(await ownerDb(), org.id);
+    expect(result.entries).toBe(3);
+    expect(result.breaks).toEqual([{ orgId: org.id, id: rows[2]!.id, seq: 5, reason: "missing-tail" }]);
+  });
+
+  it("reports a chain emptied entirely as missing-tail", async () => {
+    const { org, rows } = await orgWithHistory("Emptied");
+    await tamper(...rows.map((r): [string, unknown[]] => ["delete from public.audit_logs where id = $1", [r.id]]));
+    expect((await verifyAuditChains(await ownerDb(), org.id)).breaks).toEqual([{ orgId: org.id, id: 0, seq: 5, reason: "missing-tail" }]);
+  });
+
+  it("a member cannot append an entry in another user's name", async () => {
+    const { member, admin } = await orgWithMembers("Impersonation");
+    await expect(
+      withTenant(member.claims, (tx) => appendAudit(tx, { orgId: member.orgId!, actorType: "user", actorId: admin.userId, action: "project.deleted" })),
+    ).rejects.toThrow(/row-level security/);
+  });
+
   it("reports a removed entry whose successor was renumbered as previous-hash-mismatch", async () => {
     const { org, rows } = await orgWithHistory("Renumbered");
     // Close the gap: renumber the later entries one by one (the (org_id, seq) key is checked row by row).
