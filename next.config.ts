@@ -1,11 +1,19 @@
 import type { NextConfig } from "next";
 // ENC-3: configuration is validated when the app is built and when it starts; a bad one fails here.
-import "./lib/env";
+import { env } from "./lib/env";
+import { staticSecurityHeaders } from "./lib/security/headers";
 
 const nextConfig: NextConfig = {
-  poweredByHeader: false,
+  poweredByHeader: false, // HDR-1: no X-Powered-By
   // Native and WebAssembly packages stay in node_modules instead of being bundled.
-  serverExternalPackages: ["@electric-sql/pglite", "@node-rs/argon2", "pg"],
+  serverExternalPackages: ["@electric-sql/pglite", "@node-rs/argon2", "pg", "pino", "ioredis"],
+  // VAL-2: server action bodies are capped (route handlers: proxy.ts and lib/http/body.ts).
+  experimental: { serverActions: { bodySizeLimit: "1mb" } },
+  // HDR-1 for responses the proxy does not see (static assets); the proxy sets the same set plus the CSP.
+  async headers() {
+    const headers = Object.entries(staticSecurityHeaders(env.NODE_ENV === "production")).map(([key, value]) => ({ key, value }));
+    return [{ source: "/:path*", headers }];
+  },
 };
 
 export default nextConfig;

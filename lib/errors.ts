@@ -1,5 +1,13 @@
 /** Typed errors, mapped to HTTP and form results in one place (lib/actions/pipeline.ts, lib/http/problem.ts). */
-export type ErrorCode = "unauthenticated" | "forbidden" | "not_found" | "invalid_input" | "unavailable" | "internal";
+export type ErrorCode =
+  | "unauthenticated"
+  | "forbidden"
+  | "not_found"
+  | "invalid_input"
+  | "payload_too_large"
+  | "rate_limited"
+  | "unavailable"
+  | "internal";
 
 export class AppError extends Error {
   constructor(
@@ -32,6 +40,8 @@ export const STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   invalid_input: 422,
+  payload_too_large: 413,
+  rate_limited: 429,
   unavailable: 503,
   internal: 500,
 };

@@ -1,17 +1,9 @@
 import "server-only";
 import { importSPKI, type CryptoKey } from "jose";
 import { env } from "@/lib/env";
+import { clerkIssuerFromPublishableKey } from "./clerk-origin";
 
-/**
- * IDN-1: Clerk's issuer is its Frontend API URL, which the publishable key encodes
- * (`pk_live_` + base64("<frontend-api-host>$")).
- */
-export function clerkIssuerFromPublishableKey(publishableKey: string): string {
-  const encoded = publishableKey.replace(/^pk_(test|live)_/, "");
-  const host = Buffer.from(encoded, "base64").toString("utf8").replace(/\$$/, "");
-  if (!/^[a-z0-9.-]+$/i.test(host)) throw new Error("NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY does not encode a Frontend API host.");
-  return `https://${host}`;
-}
+export { clerkIssuerFromPublishableKey };
 
 let clerkKey: Promise<CryptoKey> | undefined;
 

@@ -66,8 +66,10 @@ export async function openPglite(dataDir?: string): Promise<Engine> {
 export function openPostgres(connectionString: string, max: number): Engine {
   pg.types.setTypeParser(INT8_OID, Number);
   const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
-  // An idle client that loses its connection must not crash the process; the next checkout reconnects.
+  // A client that loses its connection (idle or not) must not crash the process: its queries fail, the
+  // transaction maps that to DatabaseUnavailableError, and the next checkout reconnects.
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
 
   const connect = async () => {
     try {

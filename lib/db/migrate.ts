@@ -20,6 +20,7 @@ export async function migrate(db: Engine, dir: string = MIGRATIONS_DIR): Promise
       checksum text,
       applied_at timestamptz not null default now()
     );
+    alter table app_migrations.applied add column if not exists checksum text;
   `);
   const files = (await readdir(/* turbopackIgnore: true */ dir)).filter((f) => f.endsWith(".sql")).sort();
   const applied: string[] = [];

@@ -7,16 +7,17 @@ import path from "node:path";
  * Starts the production build (`next build` must have run) on its own port with its own embedded database
  * and identity key, seeded with the demo data. Returns the base URL and a stop function.
  */
-export async function startApp(port = 3100): Promise<{ baseUrl: string; stop: () => Promise<void> }> {
+export async function startApp(port = 3100, extraEnv: Record<string, string> = {}): Promise<{ baseUrl: string; logs: () => string; stop: () => Promise<void> }> {
   const baseUrl = `http://localhost:${port}`;
   const dir = mkdtempSync(path.join(tmpdir(), "tenantguard-e2e-"));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    NODE_ENV: "production",
+    NODE_ENV: "production" as const,
     ALLOW_EMBEDDED_IN_PRODUCTION: "true",
     APP_URL: baseUrl,
     PGLITE_DATA_DIR: path.join(dir, "pglite"),
     IDP_KEY_FILE: path.join(dir, "idp-key.json"),
+    ...extraEnv,
   };
   const bin = (name: string) => path.join(process.cwd(), "node_modules", ".bin", name);
   const seeded = spawnSync(bin("tsx"), ["--conditions=react-server", "scripts/seed.ts"], { env, encoding: "utf8" });
@@ -43,6 +44,7 @@ export async function startApp(port = 3100): Promise<{ baseUrl: string; stop: ()
   }
   return {
     baseUrl,
+    logs: () => output,
     stop: () =>
       new Promise((resolve) => {
         if (server.exitCode !== null) return resolve();

@@ -47,6 +47,13 @@ describe("configuration", () => {
     expect(parseEnv({ ...demo, ALLOW_EMBEDDED_IN_PRODUCTION: "true" })).toMatchObject({ identityProvider: "embedded" });
   });
 
+  it("refuses a wildcard CORS origin: cookie routes are credentialed (HDR-3)", () => {
+    expect(refusal({ CORS_ORIGINS: "*" })).toMatch(/wildcard with credentials/);
+    expect(refusal({ CORS_ORIGINS: "https://a.example.com, https://*.example.com" })).toMatch(/wildcard/);
+    expect(refusal({ CORS_ORIGINS: "https://a.example.com/path" })).toMatch(/not an origin/);
+    expect(parseEnv({ CORS_ORIGINS: "https://a.example.com, https://b.example.com" }).corsOrigins).toEqual(["https://a.example.com", "https://b.example.com"]);
+  });
+
   it("rejects malformed values", () => {
     expect(refusal({ APP_URL: "not a url" })).toMatch(/APP_URL/);
     expect(refusal({ SESSION_TTL_SECONDS: "5" })).toMatch(/SESSION_TTL_SECONDS/);

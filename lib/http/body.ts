@@ -1,0 +1,36 @@
+import { AppError } from "@/lib/errors";
+
+export class PayloadTooLargeError extends AppError {
+  constructor(readonly limit: number) {
+    super("payload_too_large", `The request body is larger than ${limit} bytes.`);
+  }
+}
+
+/**
+ * VAL-2: reads a request body, stopping as soon as it passes `limit` bytes (a missing or false Content-Length
+ * cannot make us buffer more), and gives up after `timeoutMs`.
+ */
+export async function readBody(request: Request, limit: number, timeoutMs = 10_000): Promise<string> {
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > limit) throw new PayloadTooLargeError(limit);
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const timer = setTimeout(() => void reader.cancel(new Error("body read timed out")), timeoutMs);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel();
+        throw new PayloadTooLargeError(limit);
+      }
+      chunks.push(value);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
