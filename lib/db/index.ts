@@ -54,7 +54,9 @@ function handles(): Promise<Handles> {
   return globalForDb.__tenantguardDb;
 }
 
-const SET_CLAIMS_AND_ROLE = "select set_config('request.jwt.claims', $1, true), set_config('role', $2, true)";
+// VAL-2: every request transaction also gets a statement time limit, so one slow query cannot hold a connection.
+const SET_CLAIMS_AND_ROLE =
+  "select set_config('request.jwt.claims', $1, true), set_config('role', $2, true), set_config('statement_timeout', '10s', true)";
 
 /** TEN-2: fn runs in one transaction as `authenticated` with the verified claims; RLS sees exactly these. */
 export async function withTenant<T>(claims: VerifiedClaims, fn: (tx: Queryable) => Promise<T>): Promise<T> {
