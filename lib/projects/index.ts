@@ -1,30 +1,9 @@
 import "server-only";
-import type { Queryable } from "@/lib/db";
 import { defineAction } from "@/lib/actions/pipeline";
-import { NotFoundError } from "@/lib/errors";
 import { createProjectSchema, deleteProjectSchema, renameProjectSchema, viewProjectSchema } from "./schemas";
+import { getProject, insertProject, removeProject, updateProjectName } from "./store";
 
-export interface Project {
-  id: string;
-  org_id: string;
-  name: string;
-  created_by: string;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const COLUMNS = "id, org_id, name, created_by, created_at, updated_at";
-
-/** Data access takes the tenant transaction first; RLS already limits rows to the caller's org. */
-export function listProjects(tx: Queryable): Promise<Project[]> {
-  return tx.query<Project>(`select ${COLUMNS} from public.projects order by created_at desc, id limit 500`);
-}
-
-export async function getProject(tx: Queryable, id: string): Promise<Project> {
-  const [project] = await tx.query<Project>(`select ${COLUMNS} from public.projects where id = $1`, [id]);
-  if (!project) throw new NotFoundError("project", id);
-  return project;
-}
+export { listProjects, getProject, pageProjects, type Project } from "./store";
 
 /** Reading one project goes through the pipeline too, so a foreign id is a recorded 404 (TEN-4). */
 export const viewProject = defineAction({
@@ -39,12 +18,9 @@ export const createProject = defineAction({
   schema: createProjectSchema,
   minimumRole: "member",
   async run({ input, session, tx, audit }) {
-    const [project] = await tx.query<Project>(
-      `insert into public.projects (org_id, name, created_by) values ($1, $2, $3) returning ${COLUMNS}`,
-      [session.orgId, input.name, session.userId],
-    );
-    await audit({ action: "project.created", targetType: "project", targetId: project!.id, changes: { name: input.name } });
-    return project!;
+    const project = await insertProject(tx, { orgId: session.orgId, name: input.name, createdBy: session.userId });
+    await audit({ action: "project.created", targetType: "project", targetId: project.id, changes: { name: input.name } });
+    return project;
   },
 });
 
@@ -53,14 +29,9 @@ export const renameProject = defineAction({
   schema: renameProjectSchema,
   minimumRole: "member",
   async run({ input, tx, audit }) {
-    const before = await getProject(tx, input.id);
-    const [project] = await tx.query<Project>(
-      `update public.projects set name = $2, updated_at = now() where id = $1 returning ${COLUMNS}`,
-      [input.id, input.name],
-    );
-    if (!project) throw new NotFoundError("project", input.id);
-    await audit({ action: "project.renamed", targetType: "project", targetId: project.id, changes: { name: { from: before.name, to: input.name } } });
-    return project;
+    const { before, after } = await updateProjectName(tx, input.id, input.name);
+    await audit({ action: "project.renamed", targetType: "project", targetId: after.id, changes: { name: { from: before.name, to: input.name } } });
+    return after;
   },
 });
 
@@ -69,8 +40,7 @@ export const deleteProject = defineAction({
   schema: deleteProjectSchema,
   minimumRole: "admin",
   async run({ input, tx, audit }) {
-    const [project] = await tx.query<Pick<Project, "id" | "name">>("delete from public.projects where id = $1 returning id, name", [input.id]);
-    if (!project) throw new NotFoundError("project", input.id);
+    const project = await removeProject(tx, input.id);
     await audit({ action: "project.deleted", targetType: "project", targetId: project.id, changes: { name: project.name } });
     return { id: project.id };
   },
