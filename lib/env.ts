@@ -101,6 +101,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (production && e.DATABASE_URL && !e.ALLOW_EMBEDDED_IN_PRODUCTION && !/[?&]sslmode=(require|verify-ca|verify-full)\b/.test(e.DATABASE_URL)) {
     problems.push("ENC-4: DATABASE_URL must use sslmode=require (or verify-ca/verify-full) in production.");
   }
+  if (production && e.REDIS_URL && !e.REDIS_URL.startsWith("rediss://") && !e.ALLOW_EMBEDDED_IN_PRODUCTION) {
+    problems.push("ENC-4: REDIS_URL must use TLS (rediss://) in production.");
+  }
   if (production && new URL(e.APP_URL).protocol !== "https:" && !e.ALLOW_EMBEDDED_IN_PRODUCTION) {
     problems.push("APP_URL must be https in production.");
   }

@@ -1,6 +1,7 @@
 import "server-only";
 import { env } from "@/lib/env";
 import { pingDatabase } from "@/lib/db";
+import { rateLimitStatus } from "@/lib/ratelimit";
 
 /** OBS-4: dependency checks for /health/ready and the embedded-defaults report for /health/status. */
 export type CheckStatus = "ok" | "down" | "degraded" | "off";
@@ -19,7 +20,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 export async function databaseCheck(): Promise<Check> {
   try {
-    await withTimeout(pingDatabase(), 2_000);
+    await withTimeout(pingDatabase(), 5_000);
     return { status: "ok", required: true, detail: env.databaseEngine === "postgres" ? "PostgreSQL" : "PGlite (embedded)" };
   } catch {
     return { status: "down", required: true, detail: "The database did not answer." };
@@ -31,12 +32,20 @@ export function virusScannerCheck(): Check {
   return { status: "off", required: false, detail: "ClamAV is not configured: uploads would stay pending, never served." };
 }
 
-export async function readiness(extra: Record<string, () => Promise<Check> | Check> = {}) {
+/** RL-2: Redis being down is not fatal (the in-memory fallback serves, per instance); it is reported as degraded. */
+export function rateLimitCheck(): Check {
+  const { backend, breaker } = rateLimitStatus();
+  if (backend === "memory") return { status: "ok", required: false, detail: "In-memory rate limiting (no Redis configured)." };
+  if (breaker === "open") return { status: "degraded", required: false, detail: `${backend} unreachable: serving from the in-memory fallback.` };
+  return { status: "ok", required: false, detail: backend === "upstash" ? "Upstash Redis" : "Redis" };
+}
+
+export async function readiness() {
   const checks: Record<string, Check> = {
     database: await databaseCheck(),
+    rateLimiting: rateLimitCheck(),
     virusScanner: virusScannerCheck(),
   };
-  for (const [name, check] of Object.entries(extra)) checks[name] = await check();
   const ready = Object.values(checks).every((c) => !c.required || c.status !== "down");
   return { status: ready ? ("ready" as const) : ("unavailable" as const), checks };
 }

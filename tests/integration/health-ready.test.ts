@@ -1,5 +1,5 @@
 import net from "node:net";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /**
  * OBS-4: /health/ready answers 503 while the database is unreachable and 200 again once it is back.
@@ -37,7 +37,10 @@ if (realUrl) {
 }
 
 const { GET } = await import("@/app/health/ready/route");
-const { closeDb } = await import("@/lib/db");
+const { closeDb, pingDatabase } = await import("@/lib/db");
+
+// Opening the embedded database (and migrating it) is start-up, not readiness: do it before the checks.
+beforeAll(() => pingDatabase());
 
 afterAll(async () => {
   await closeDb();

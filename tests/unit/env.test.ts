@@ -36,6 +36,7 @@ describe("configuration", () => {
     ["PGlite", { DATABASE_URL: "" }, /DATABASE_URL is required/],
     ["a database connection without TLS", { DATABASE_URL: "postgres://u:p@db.example.com/app" }, /sslmode=require/],
     ["a plain-http APP_URL", { APP_URL: "http://app.example.com" }, /https/],
+    ["a Redis connection without TLS", { REDIS_URL: "redis://cache.example.com:6379" }, /rediss/],
     ["half a Clerk configuration", { CLERK_JWT_KEY: "" }, /partly configured/],
   ])("refuses %s in production", (_name, override, message) => {
     expect(refusal({ ...productionClerk, ...override })).toMatch(message);

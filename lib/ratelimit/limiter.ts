@@ -1,0 +1,160 @@
+import { Ratelimit } from "@upstash/ratelimit";
+import { durationToMs, type Duration } from "./duration";
+import { assertSafeIdentifier } from "./identifier";
+import { MemoryRateLimiter, type RateLimitResult } from "./memory";
+import { defaultRateLimitStore, type RateLimitBackend, type RateLimitStore } from "./store";
+
+export type RateLimitDecision = RateLimitResult & { backend: RateLimitBackend };
+
+/** RL-3: one refused request, for logging and alerting. `identifier` is the caller's derived, non-secret id. */
+export interface LimitHitEvent {
+  limiter: string;
+  identifier: string;
+  backend: RateLimitBackend;
+  limit: number;
+  reset: number;
+}
+
+/** RL-2: Redis failed (or was too slow) and the request was answered from memory. */
+export interface BackendErrorEvent {
+  limiter: string;
+  backend: "redis" | "upstash";
+  error: unknown;
+}
+
+export interface RateLimitHooks {
+  onLimitHit?: (event: LimitHitEvent) => void | Promise<void>;
+  onBackendError?: (event: BackendErrorEvent) => void | Promise<void>;
+}
+
+export interface RateLimiterOptions extends RateLimitHooks {
+  /** Names the limit class; part of every key, so two classes never share counters. */
+  name: string;
+  /** Requests allowed per window, per identifier. */
+  limit: number;
+  /** Sliding-window length, e.g. "60 s". */
+  window: Duration;
+  /** Key namespace in Redis. Default "tg:rl"; keys are `<prefix>:<name>:<identifier>:<window number>`. */
+  prefix?: string;
+  /** The Redis to use. Default: the environment's (Upstash, else REDIS_URL, else none). `null`: memory only. */
+  store?: RateLimitStore | null;
+}
+
+export interface RateLimiter {
+  readonly name: string;
+  readonly policy: { limit: number; windowMs: number };
+  /** Counts one request for `identifier`. Never throws for a backend failure; throws for an unsafe identifier. */
+  limit(identifier: string, hooks?: Pick<RateLimitHooks, "onLimitHit">): Promise<RateLimitDecision>;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+
+// One in-memory limiter per limit class and process, however many RateLimiter objects are created for it, so
+// the fallback counts every request this process serves for that class.
+const memoryHolder = globalThis as typeof globalThis & { __tenantguardRateLimitMemory?: Map<string, MemoryRateLimiter> };
+function sharedMemoryLimiter(key: string, limit: number, windowMs: number): MemoryRateLimiter {
+  const registry = (memoryHolder.__tenantguardRateLimitMemory ??= new Map());
+  let limiter = registry.get(key);
+  if (!limiter) {
+    limiter = new MemoryRateLimiter({ limit, windowMs });
+    registry.set(key, limiter);
+  }
+  return limiter;
+}
+
+function notify<T>(hook: ((event: T) => void | Promise<void>) | undefined, event: T): void {
+  if (!hook) return;
+  try {
+    void Promise.resolve(hook(event)).catch(() => {});
+  } catch {
+    // Logging a hit must never change the answer to the request.
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Rate-limit backend did not answer within ${ms} ms.`)), ms);
+  });
+  promise.catch(() => {}); // the call may still fail after we have stopped waiting for it
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * RL-1 / RL-2: a sliding-window limiter for one limit class.
+ *
+ * With a store (Upstash or REDIS_URL), every decision is made by @upstash/ratelimit's `slidingWindow` Lua script
+ * in Redis, so all app instances share one count. When Redis fails or answers slower than the store's timeout,
+ * the store's circuit breaker opens and requests are answered by the in-memory limiter, without calling Redis,
+ * until a probe after the cool-down finds it healthy again.
+ *
+ * Fail-open-but-limited, never unlimited: during an outage each app instance enforces the same limit on its own,
+ * from counts that start afresh, so a client can get up to (limit x instances) requests per window. That is
+ * preferred to refusing all traffic (a Redis outage would become an API outage) and to letting everything
+ * through (an outage would remove abuse protection). Without any store, the memory limiter is the limit.
+ */
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  const { name, limit } = options;
+  if (!NAME.test(name)) throw new Error(`Invalid rate-limiter name "${name}".`);
+  if (!Number.isInteger(limit) || limit < 1) throw new Error(`Rate limiter "${name}": limit must be a positive integer.`);
+  const windowMs = durationToMs(options.window);
+  const keyPrefix = `${options.prefix ?? "tg:rl"}:${name}`;
+  const memory = sharedMemoryLimiter(`${keyPrefix}|${limit}|${windowMs}`, limit, windowMs);
+
+  // Resolved on first use, so creating limiters (e.g. at module load, during `next build`) opens no connection.
+  let resolved: { store: RateLimitStore; ratelimit: Ratelimit } | null | undefined;
+  const backend = () => {
+    if (resolved !== undefined) return resolved;
+    const store = options.store === undefined ? defaultRateLimitStore() : options.store;
+    resolved = store
+      ? {
+          store,
+          ratelimit: new Ratelimit({
+            redis: store.redis,
+            limiter: Ratelimit.slidingWindow(limit, options.window),
+            prefix: keyPrefix,
+            // The library's own timeout lets the request through with no limit at all ("fail open"); ours
+            // answers from the memory limiter instead, so it is switched off.
+            timeout: 0,
+            analytics: false,
+            enableTelemetry: false,
+          }),
+        }
+      : null;
+    return resolved;
+  };
+
+  const fromMemory = (identifier: string): RateLimitDecision => ({ ...memory.limit(identifier), backend: "memory" });
+
+  async function decide(identifier: string): Promise<RateLimitDecision> {
+    const redis = backend();
+    if (!redis) return fromMemory(identifier);
+    const { store, ratelimit } = redis;
+    const ticket = store.breaker.acquire();
+    if (!ticket) return fromMemory(identifier);
+    try {
+      const r = await withTimeout(ratelimit.limit(identifier), store.timeoutMs);
+      store.breaker.succeeded(ticket);
+      return { success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset, backend: store.kind };
+    } catch (error) {
+      store.breaker.failed(ticket);
+      notify(options.onBackendError, { limiter: name, backend: store.kind, error });
+      return fromMemory(identifier);
+    }
+  }
+
+  return {
+    name,
+    policy: { limit, windowMs },
+    async limit(identifier, hooks) {
+      assertSafeIdentifier(identifier);
+      const decision = await decide(identifier);
+      if (!decision.success) {
+        const event: LimitHitEvent = { limiter: name, identifier, backend: decision.backend, limit: decision.limit, reset: decision.reset };
+        notify(options.onLimitHit, event);
+        notify(hooks?.onLimitHit, event);
+      }
+      return decision;
+    },
+  };
+}

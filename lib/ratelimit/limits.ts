@@ -1,0 +1,37 @@
+import { createRateLimiter, type RateLimiter, type RateLimitHooks } from "./limiter";
+import type { Duration } from "./duration";
+import { hashedIdentifier } from "./identifier";
+
+/**
+ * RL-1: every limit class the app applies, in one place. Identifiers are derived by the caller and never
+ * secret (KEY-5): a key's id, an org id, a client IP, or `signInIdentifier(...)`.
+ */
+export const RATE_LIMIT_CLASSES = {
+  /** Partner API, per API key id. */
+  apiKey: { limit: 600, window: "60 s" },
+  /** Partner API and dashboard, per organisation (all of its keys and members together). */
+  org: { limit: 3_000, window: "60 s" },
+  /** Unauthenticated requests, per client IP. */
+  anonymousIp: { limit: 60, window: "60 s" },
+  /** Uploads, imports and GraphQL, per API key id or user, on top of the classes above. */
+  expensive: { limit: 30, window: "60 s" },
+  /** Sign-in attempts, per IP and email (IDN-5 temporary lockout): `signInIdentifier(ip, email)`. */
+  signIn: { limit: 10, window: "5 m" },
+} as const satisfies Record<string, { limit: number; window: Duration }>;
+
+export type RateLimitClass = keyof typeof RATE_LIMIT_CLASSES;
+
+/**
+ * The app's limiters, one per class. Create them once per process (e.g. at module scope in the request
+ * wrapper) and pass the observability hooks there: `createAppRateLimiters({ onLimitHit, onBackendError })`.
+ * Nothing connects to Redis until the first request is limited.
+ */
+export function createAppRateLimiters(hooks: RateLimitHooks = {}): Record<RateLimitClass, RateLimiter> {
+  const entries = Object.entries(RATE_LIMIT_CLASSES).map(([name, policy]) => [name, createRateLimiter({ name, ...policy, ...hooks })]);
+  return Object.fromEntries(entries) as Record<RateLimitClass, RateLimiter>;
+}
+
+/** Sign-in identifier: the IP and the normalised email, hashed so neither lands in Redis keys or logs. */
+export function signInIdentifier(ip: string, email: string): string {
+  return hashedIdentifier("sign-in", ip, email.trim().toLowerCase());
+}

@@ -1,0 +1,249 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
+import net from "node:net";
+import { Redis as IORedis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { env } from "@/lib/env";
+import {
+  closeDefaultRateLimitStore,
+  createRateLimiter,
+  createRedisStore,
+  rateLimitBackendFor,
+  rateLimitStatus,
+  type BackendErrorEvent,
+  type RateLimitDecision,
+  type RateLimiter,
+  type RateLimitStore,
+} from "@/lib/ratelimit";
+import { createIoredisClient, IoredisRatelimitAdapter } from "@/lib/ratelimit/redis-adapter";
+
+/**
+ * RL-2 against real Redis: this file starts its own redis-server on a free port (so it runs whether or not the
+ * suite has REDIS_URL) and stops it mid-test to prove the fallback. The library's real Lua runs on it.
+ */
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    const finish = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => finish(false));
+    socket.once("error", () => finish(false));
+    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.once("data", (data) => finish(data.toString().startsWith("+PONG")));
+  });
+}
+
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
+    if (await ping(port)) return child;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("redis-server did not start");
+}
+
+async function stopRedis(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGCONT");
+  child.kill("SIGKILL");
+  await exited;
+}
+
+async function drain(limiter: RateLimiter, identifier: string, max: number): Promise<RateLimitDecision[]> {
+  const results: RateLimitDecision[] = [];
+  for (let i = 0; i < max; i++) results.push(await limiter.limit(identifier));
+  return results;
+}
+
+const LIMIT = 20;
+const COOLDOWN_MS = 300;
+
+let port: number;
+let redis: ChildProcess | undefined;
+let admin: IORedis;
+const stores: RateLimitStore[] = [];
+
+function store(options: Parameters<typeof createRedisStore>[1] = {}): RateLimitStore {
+  // Generous call budget here: these tests are about shared counts and outages, not about latency under load.
+  const s = createRedisStore(`redis://127.0.0.1:${port}`, { timeoutMs: 2_000, cooldownMs: COOLDOWN_MS, ...options });
+  stores.push(s);
+  return s;
+}
+
+beforeAll(async () => {
+  port = await freePort();
+  redis = await startRedis(port);
+  admin = new IORedis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 1 });
+  admin.on("error", () => {});
+  await admin.connect();
+});
+
+afterAll(async () => {
+  await Promise.all(stores.map((s) => s.close()));
+  admin?.disconnect();
+  await stopRedis(redis);
+});
+
+describe("ioredis adapter for @upstash/ratelimit's scripts", () => {
+  it("runs flagged scripts that Redis 7.0 refuses, by hash too, and survives a flushed script cache", async () => {
+    const flagged = "#!lua flags=allow-key-locking\nreturn {KEYS[1], ARGV[1]}";
+    const [, major, minor] = (/redis_version:(\d+)\.(\d+)/.exec(await admin.info("server")) ?? []).map(Number);
+    if (major! < 7 || (major === 7 && minor! < 2)) {
+      await expect(admin.eval(flagged, 0)).rejects.toThrow(/shebang/i);
+    }
+    const adapter = new IoredisRatelimitAdapter(createIoredisClient(`redis://127.0.0.1:${port}`));
+    try {
+      const originalHash = createHash("sha1").update(flagged).digest("hex");
+      // What @upstash/ratelimit does: EVALSHA of the original, then EVAL of the original on NOSCRIPT.
+      await expect(adapter.evalsha(originalHash, ["k1"], ["a"])).rejects.toThrow(/NOSCRIPT/);
+      expect(await adapter.eval(flagged, ["k1"], ["a"])).toEqual(["k1", "a"]);
+      expect(await adapter.evalsha(originalHash, ["k2"], [7])).toEqual(["k2", "7"]);
+      await admin.script("FLUSH");
+      expect(await adapter.evalsha(originalHash, ["k3"], ["b"])).toEqual(["k3", "b"]);
+    } finally {
+      await adapter.close();
+    }
+  });
+});
+
+describe("Redis-backed limits shared by app instances (RL-1, RL-2)", () => {
+  const prefix = `test:rl:${randomUUID()}`;
+  const errors: BackendErrorEvent[] = [];
+  let instanceA: RateLimiter;
+  let instanceB: RateLimiter;
+
+  beforeAll(() => {
+    // Two app instances: two limiters, each with its own connection and breaker, one Redis.
+    const options = { name: "shared", limit: LIMIT, window: "60 s", prefix, onBackendError: (e: BackendErrorEvent) => void errors.push(e) } as const;
+    instanceA = createRateLimiter({ ...options, store: store() });
+    instanceB = createRateLimiter({ ...options, store: store() });
+  });
+
+  it("50 concurrent requests across two instances: exactly the limit succeed, counted in Redis", async () => {
+    const id = `key_${randomUUID()}`;
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? instanceA : instanceB).limit(id)));
+    expect(results.filter((r) => r.success)).toHaveLength(LIMIT);
+    expect(new Set(results.map((r) => r.backend))).toEqual(new Set(["redis"]));
+    expect(errors).toEqual([]);
+
+    const keys = await admin.keys(`${prefix}:shared:${id}:*`);
+    expect(keys.length).toBeGreaterThan(0);
+    const counted = (await Promise.all(keys.map((k) => admin.get(k)))).reduce((sum, v) => sum + Number(v), 0);
+    expect(counted).toBe(LIMIT);
+  });
+
+  it("a hung Redis costs one timeout, then requests are answered from memory without waiting", async () => {
+    const hungErrors: BackendErrorEvent[] = [];
+    const timeoutMs = 200;
+    const limiter = createRateLimiter({
+      name: "hung", limit: LIMIT, window: "60 s", prefix,
+      store: store({ timeoutMs, cooldownMs: 60_000 }),
+      onBackendError: (e) => void hungErrors.push(e),
+    });
+    expect((await limiter.limit("warm")).backend).toBe("redis");
+
+    redis!.kill("SIGSTOP");
+    try {
+      const first = await limiter.limit("during-hang");
+      expect(first).toMatchObject({ success: true, backend: "memory" });
+      expect(hungErrors).toHaveLength(1);
+      expect(String((hungErrors[0]!.error as Error).message)).toMatch(/did not answer/);
+
+      const started = performance.now();
+      const next = await limiter.limit("during-hang");
+      expect(performance.now() - started).toBeLessThan(timeoutMs);
+      expect(next).toMatchObject({ success: true, backend: "memory", remaining: LIMIT - 2 });
+      expect(hungErrors).toHaveLength(1);
+    } finally {
+      redis!.kill("SIGCONT");
+    }
+  });
+
+  it("Redis killed: requests keep being answered from memory, never throwing and never unlimited", async () => {
+    await stopRedis(redis);
+    redis = undefined;
+    errors.length = 0;
+    await new Promise((r) => setTimeout(r, 50)); // let the clients see their sockets close
+
+    const id = `key_${randomUUID()}`;
+    const started = performance.now();
+    const results = await drain(instanceA, id, LIMIT + 5);
+    // A dead Redis adds no per-request connect timeout (ioredis' alone is 1 s per call).
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(new Set(results.map((r) => r.backend))).toEqual(new Set(["memory"]));
+    expect(results.filter((r) => r.success)).toHaveLength(LIMIT);
+    expect(results.slice(LIMIT).every((r) => !r.success && r.remaining === 0)).toBe(true);
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    expect(errors.every((e) => e.backend === "redis" && e.limiter === "shared")).toBe(true);
+    // The fallback is per process: the other limiter object here shares this process' count.
+    expect(await instanceB.limit(id)).toMatchObject({ success: false, backend: "memory" });
+  });
+
+  it("Redis back: after the cool-down a probe closes the breaker and Redis limits apply again", async () => {
+    redis = await startRedis(port);
+
+    const deadline = Date.now() + 10_000;
+    let probe: RateLimitDecision | undefined;
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, COOLDOWN_MS / 3));
+      probe = await instanceA.limit(`probe_${randomUUID()}`);
+      if (probe.backend === "redis") break;
+    }
+    expect(probe?.backend).toBe("redis");
+
+    // A fresh identifier: the restarted Redis (no persistence) counts from zero and refuses the 21st.
+    const id = `key_${randomUUID()}`;
+    const results = await drain(instanceA, id, LIMIT + 1);
+    expect(results.filter((r) => r.success)).toHaveLength(LIMIT);
+    expect(results[LIMIT]).toMatchObject({ success: false, backend: "redis", remaining: 0 });
+    const keys = await admin.keys(`${prefix}:shared:${id}:*`);
+    expect((await Promise.all(keys.map((k) => admin.get(k)))).reduce((sum, v) => sum + Number(v), 0)).toBe(LIMIT);
+  });
+});
+
+describe("the environment's backend (RL-2)", () => {
+  afterAll(closeDefaultRateLimitStore);
+
+  it("REDIS_URL (when set) is used with the library's keys under our prefix; otherwise memory", async () => {
+    const prefix = `test:rl:${randomUUID()}`;
+    const limiter = createRateLimiter({ name: "env", limit: 3, window: "60 s", prefix });
+    const results = await drain(limiter, "org_1", 4);
+    const expected = rateLimitBackendFor(env);
+    expect(results.map((r) => [r.success, r.backend])).toEqual([
+      [true, expected],
+      [true, expected],
+      [true, expected],
+      [false, expected],
+    ]);
+    // What /health reports (OBS-4): the backend in use and, with Redis, a closed breaker.
+    expect(rateLimitStatus()).toEqual({ backend: expected, breaker: expected === "memory" ? "n/a" : "closed" });
+    if (expected === "redis") {
+      const shared = new IORedis(env.REDIS_URL!, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      try {
+        await shared.connect();
+        const keys = await shared.keys(`${prefix}:*`);
+        expect(keys.length).toBeGreaterThan(0);
+        await shared.del(...keys);
+      } finally {
+        shared.disconnect();
+      }
+    }
+  });
+});
