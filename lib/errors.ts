@@ -29,6 +29,16 @@ export class NotFoundError extends AppError {
   }
 }
 
+/** VAL-1: input that failed its schema; `errors` maps field paths to messages, shown next to fields or in the API. */
+export class ValidationError extends AppError {
+  constructor(
+    readonly errors: Record<string, string[]>,
+    message = "The request is not valid.",
+  ) {
+    super("invalid_input", message);
+  }
+}
+
 export class ForbiddenError extends AppError {
   constructor(message = "Your role does not allow this.") {
     super("forbidden", message);

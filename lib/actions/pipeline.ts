@@ -1,8 +1,9 @@
 import "server-only";
-import { z } from "zod";
+import type { z } from "zod";
 import type { Session, OrgRole } from "@/lib/auth/claims";
 import { withTenant, DatabaseUnavailableError, type Queryable } from "@/lib/db";
 import { appendAudit, type AuditEntry } from "@/lib/audit/writer";
+import { recordCrossTenantProbe } from "@/lib/audit/security-events";
 import { AppError, NotFoundError, STATUS, type ErrorCode } from "@/lib/errors";
 import type { RequestContext } from "@/lib/http/request-context";
 
@@ -22,11 +23,6 @@ export interface ActionContext<I> {
 }
 
 const RANK: Record<OrgRole, number> = { member: 1, admin: 2, owner: 3 };
-
-// TEN-4: which security-definer probe tells whether an id the caller cannot see belongs to another org.
-const CROSS_TENANT_PROBE: Partial<Record<NotFoundError["resource"], string>> = {
-  project: "select private.project_exists_elsewhere($1::uuid) as elsewhere",
-};
 
 /**
  * The one pipeline every server action runs through:
@@ -63,7 +59,17 @@ export function defineAction<S extends z.ZodType, T>(config: {
       return { ok: true, data };
     } catch (error) {
       if (error instanceof NotFoundError) {
-        await recordCrossTenantProbe(scoped, error, request, auditFor);
+        await recordCrossTenantProbe({
+          claims: session.claims,
+          orgId: scoped.orgId,
+          actorType: "user",
+          actorId: session.userId,
+          error,
+          request,
+          // The caller still gets its 404; the failure to record is reported, never swallowed silently.
+          onError: (auditError) =>
+            console.error(JSON.stringify({ level: "error", msg: "security event not recorded", requestId: request.requestId, error: auditError instanceof Error ? auditError.name : "unknown" })),
+        });
         return failure("not_found", error.message);
       }
       if (error instanceof AppError) return failure(error.code, error.message);
@@ -72,28 +78,6 @@ export function defineAction<S extends z.ZodType, T>(config: {
       return failure("internal", "Something went wrong. Nothing was changed.");
     }
   };
-}
-
-/** TEN-4: a 404 for an id that exists in another org is a security event in the caller's own audit chain. */
-async function recordCrossTenantProbe(
-  session: ActionContext<unknown>["session"],
-  error: NotFoundError,
-  request: RequestContext,
-  auditFor: (tx: Queryable) => (entry: AuditInput) => Promise<void>,
-) {
-  const probe = CROSS_TENANT_PROBE[error.resource];
-  if (!probe || !z.uuid().safeParse(error.id).success) return;
-  try {
-    await withTenant(session.claims, async (tx) => {
-      const [row] = await tx.query<{ elsewhere: boolean }>(probe, [error.id]);
-      if (row?.elsewhere) {
-        await auditFor(tx)({ action: "security.cross_tenant_access", targetType: error.resource, targetId: error.id, changes: {} });
-      }
-    });
-  } catch (auditError) {
-    // The caller still gets its 404; the failure to record is reported, never swallowed silently.
-    console.error(JSON.stringify({ level: "error", msg: "security event not recorded", requestId: request.requestId, error: auditError instanceof Error ? auditError.name : "unknown" }));
-  }
 }
 
 function failure(code: ErrorCode, message: string, fieldErrors?: Record<string, string[]>): Extract<ActionResult<never>, { ok: false }> {

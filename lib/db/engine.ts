@@ -39,6 +39,11 @@ export function isConnectionError(error: unknown): boolean {
   return typeof message === "string" && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(message);
 }
 
+/** 42501: a grant or a row-level security policy refused the statement. */
+export function isPermissionDenied(error: unknown): boolean {
+  return Boolean(error && typeof error === "object" && (error as { code?: unknown }).code === "42501");
+}
+
 const INT8_OID = 20;
 
 export async function openPglite(dataDir?: string): Promise<Engine> {

@@ -4,7 +4,7 @@ import type { VerifiedClaims } from "@/lib/auth/claims";
 import { openPglite, openPostgres, type Engine, type Queryable } from "./engine";
 import { migrate } from "./migrate";
 
-export { DatabaseUnavailableError, isConnectionError, type Engine, type Queryable } from "./engine";
+export { DatabaseUnavailableError, isConnectionError, isPermissionDenied, type Engine, type Queryable } from "./engine";
 
 /**
  * lib/db is the only module that opens connections. Requests reach tenant data only through withTenant

@@ -1,0 +1,12 @@
+import { withApiKey } from "@/lib/api/handler";
+import { encodeCursor, listQuerySchema } from "@/lib/api/schemas";
+import { cursorPosition, documentResource } from "@/lib/api/resources";
+import { pageDocuments } from "@/lib/documents/store";
+
+export const GET = withApiKey(
+  async ({ tx, query }) => {
+    const page = await pageDocuments(tx, { limit: query.limit, after: cursorPosition(query.cursor) });
+    return { status: 200, body: { data: page.items.map(documentResource), nextCursor: encodeCursor(page.next) } };
+  },
+  { permission: "read", query: listQuerySchema },
+);

@@ -1,0 +1,186 @@
+import "server-only";
+import { z } from "zod";
+import { withTenant, DatabaseUnavailableError, isPermissionDenied, type Queryable } from "@/lib/db";
+import { verifyApiKey, InvalidApiKeyError, type VerifiedApiKey } from "@/lib/api-keys";
+import { appendAudit, type AuditEntry } from "@/lib/audit/writer";
+import { recordCrossTenantProbe } from "@/lib/audit/security-events";
+import { createAppRateLimiters, hashedIdentifier, rateLimitHeaders, type RateLimitDecision } from "@/lib/ratelimit";
+import { AppError, ForbiddenError, NotFoundError, ValidationError } from "@/lib/errors";
+import { problemBody } from "@/lib/http/problem";
+import { readBody } from "@/lib/http/body";
+import { requestContextFrom, type RequestContext } from "@/lib/http/request-context";
+import { acceptRequestId } from "@/lib/http/request-id";
+import { IDEMPOTENCY_HEADER, requestFingerprint, withIdempotency } from "./idempotency";
+import { apiLog } from "./log";
+
+/**
+ * The partner API's one way in (STYLE: "one way in"). Every route is a line of wiring around this wrapper:
+ *   authenticate (KEY-2/5: bearer key -> verified key claims)
+ *   rate limit   (RL-1: per key, per org, stricter class for expensive routes; 429 with headers, RL-3)
+ *   authorise    (KEY-3: read / write permission; RLS enforces org, project scope and write again, TEN-6)
+ *   validate     (VAL-1: params, query and JSON body through Zod; 422 problem+json with per-field errors)
+ *   work         (one tenant transaction, TEN-2; Idempotency-Key replay for POST, VAL-4)
+ *   audit        (same transaction)
+ *   respond      (VAL-3: application/problem+json, never internals)
+ */
+
+export interface ApiResult {
+  status: number;
+  body: unknown;
+}
+
+export interface ApiContext<P, Q, B> {
+  tx: Queryable;
+  key: VerifiedApiKey;
+  params: P;
+  query: Q;
+  body: B;
+  request: RequestContext & { requestId: string };
+  audit(entry: Pick<AuditEntry, "action" | "targetType" | "targetId" | "changes">): Promise<void>;
+}
+
+export interface ApiOptions<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  permission: "read" | "write";
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Uploads, imports, GraphQL: the `expensive` class on top of the per-key and per-org limits. */
+  expensive?: boolean;
+  /** Largest accepted JSON body (VAL-2). */
+  maxBodyBytes?: number;
+  /** What a malformed or unknown id in the path names (TEN-4: it reads as "not found"). */
+  resource?: NotFoundError["resource"];
+}
+
+const limiters = createAppRateLimiters({
+  onLimitHit: (e) => apiLog("warn", "rate limit hit", { limiter: e.limiter, backend: e.backend }),
+  onBackendError: (e) => apiLog("warn", "rate limit backend unavailable, using in-memory fallback", { limiter: e.limiter, backend: e.backend }),
+});
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(status === 204 ? null : JSON.stringify(body), {
+    status,
+    headers: { ...(status === 204 ? {} : { "content-type": status >= 400 ? "application/problem+json" : "application/json" }), ...headers },
+  });
+
+function fieldErrors(error: z.ZodError, prefix: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const issue of error.issues) (out[[prefix, ...issue.path].join(".")] ??= []).push(issue.message);
+  return out;
+}
+
+function parse<S extends z.ZodType>(schema: S | undefined, value: unknown, prefix: string): z.output<S> {
+  if (!schema) return undefined as z.output<S>;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error, prefix));
+  return parsed.data;
+}
+
+export function withApiKey<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined>(
+  handler: (ctx: ApiContext<z.output<P>, z.output<Q>, z.output<B>>) => Promise<ApiResult>,
+  options: ApiOptions<P, Q, B>,
+) {
+  return async (request: Request, route: { params: Promise<Record<string, string | string[]>> }): Promise<Response> => {
+    const context = requestContextFrom(request.headers);
+    const requestId = acceptRequestId(context.requestId);
+    const meta = { ...context, requestId };
+    const base = { "x-request-id": requestId };
+    const fail = (error: AppError, headers: Record<string, string> = {}) =>
+      json(error instanceof AppError ? statusOf(error) : 500, problemBody(error.code, error.message, { requestId, errors: error instanceof ValidationError ? error.errors : undefined }), { ...base, ...headers });
+
+    // Authenticate. Failures are rate limited per client IP, and all look the same (KEY-5).
+    let key: VerifiedApiKey;
+    try {
+      key = await verifyApiKey(request.headers.get("authorization"), context.ip);
+    } catch (error) {
+      if (error instanceof InvalidApiKeyError) {
+        const ipLimit = await limiters.anonymousIp.limit(hashedIdentifier("api-auth", context.ip ?? "unknown"));
+        if (!ipLimit.success) return fail(new AppError("rate_limited", "Too many requests. Retry after the number of seconds in Retry-After."), rateLimitHeaders(ipLimit));
+        return fail(error, { "www-authenticate": 'Bearer realm="api"' });
+      }
+      return unexpected(error, requestId);
+    }
+
+    // Rate limit per key, per org and, for expensive routes, per key again in the stricter class.
+    const decisions: RateLimitDecision[] = [await limiters.apiKey.limit(key.keyId), await limiters.org.limit(key.orgId)];
+    if (options.expensive) decisions.push(await limiters.expensive.limit(key.keyId));
+    const blocking = decisions.find((d) => !d.success);
+    const limitHeaders = rateLimitHeaders(blocking ?? decisions.reduce((a, b) => (b.remaining < a.remaining ? b : a)));
+    if (blocking) return fail(new AppError("rate_limited", "Too many requests. Retry after the number of seconds in Retry-After."), limitHeaders);
+
+    try {
+      // Authorise: a read-only key never writes (RLS refuses it too).
+      if (options.permission === "write" && !key.permissions.includes("write")) throw new ForbiddenError("This API key is read-only.");
+
+      // Validate. A malformed id is indistinguishable from a missing one (TEN-4).
+      let params: z.output<P>;
+      try {
+        params = parse(options.params, await route.params, "params");
+      } catch {
+        throw new NotFoundError(options.resource ?? "project", "malformed");
+      }
+      const query = parse(options.query, Object.fromEntries(new URL(request.url).searchParams), "query");
+      let rawBody: unknown;
+      if (options.body) {
+        const text = await readBody(request, options.maxBodyBytes ?? 64 * 1024);
+        try {
+          rawBody = text === "" ? undefined : JSON.parse(text);
+        } catch {
+          throw new ValidationError({ body: ["The body is not valid JSON."] });
+        }
+      }
+      const body = parse(options.body, rawBody, "body");
+
+      // Work, in one tenant transaction; POST honours Idempotency-Key (VAL-4).
+      const idempotencyKey = request.method === "POST" ? request.headers.get(IDEMPOTENCY_HEADER) : null;
+      const result = await withTenant(key.claims, (tx) =>
+        withIdempotency(
+          tx,
+          { orgId: key.orgId, principal: `key_${key.keyId}`, key: idempotencyKey, fingerprint: requestFingerprint(request.method, new URL(request.url).pathname, rawBody) },
+          () =>
+            handler({
+              tx,
+              key,
+              params,
+              query,
+              body,
+              request: meta,
+              audit: (entry) => appendAudit(tx, { ...entry, orgId: key.orgId, actorType: "api_key", actorId: key.keyId, ...meta }).then(() => undefined),
+            }),
+        ),
+      );
+      return json(result.status, result.body, { ...base, ...limitHeaders, ...(result.replayed ? { "idempotency-replayed": "true" } : {}) });
+    } catch (error) {
+      if (error instanceof NotFoundError) {
+        await recordCrossTenantProbe({
+          claims: key.claims,
+          orgId: key.orgId,
+          actorType: "api_key",
+          actorId: key.keyId,
+          error,
+          request: meta,
+          onError: () => apiLog("error", "security event not recorded", { requestId }),
+        });
+      }
+      if (error instanceof AppError) return fail(error, limitHeaders);
+      // RLS refused a write the app did not foresee (e.g. outside a key's project): deny, never 500.
+      if (isPermissionDenied(error)) return fail(new ForbiddenError("This API key may not do that."), limitHeaders);
+      return unexpected(error, requestId);
+    }
+  };
+}
+
+function statusOf(error: AppError): number {
+  return problemBody(error.code, "").status;
+}
+
+function unexpected(error: unknown, requestId: string): Response {
+  if (error instanceof DatabaseUnavailableError) {
+    return json(503, problemBody("unavailable", "The service is temporarily unavailable. Nothing was changed; please retry.", { requestId }), {
+      "x-request-id": requestId,
+      "retry-after": "5",
+    });
+  }
+  apiLog("error", "unhandled API error", { requestId, error: error instanceof Error ? error.name : "unknown" });
+  return json(500, problemBody("internal", "Something went wrong. Nothing was changed.", { requestId }), { "x-request-id": requestId });
+}
