@@ -28,6 +28,11 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <Link href="/account/sessions" className="text-slate-700 hover:text-slate-950">
               Sessions
             </Link>
+            {session.orgRole === "owner" || session.orgRole === "admin" ? (
+              <Link href="/settings/api-keys" className="text-slate-700 hover:text-slate-950">
+                API keys
+              </Link>
+            ) : null}
           </nav>
           <div className="ml-auto flex items-center gap-3 text-sm">
             {embedded ? (
