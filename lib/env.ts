@@ -31,6 +31,9 @@ const schema = z.object({
   UPSTASH_REDIS_REST_URL: optionalString.pipe(z.url().optional()),
   UPSTASH_REDIS_REST_TOKEN: optionalString,
 
+  // How many proxies we run in front of the app append to X-Forwarded-For (client IP for allow-lists and limits).
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(1).max(10).default(1),
+
   // Browser security (HDR-3): origins allowed to call cookie-authenticated routes cross-origin.
   CORS_ORIGINS: optionalString,
 
