@@ -6,7 +6,7 @@ import { staticSecurityHeaders } from "./lib/security/headers";
 const nextConfig: NextConfig = {
   poweredByHeader: false, // HDR-1: no X-Powered-By
   // Native and WebAssembly packages stay in node_modules instead of being bundled.
-  serverExternalPackages: ["@electric-sql/pglite", "@node-rs/argon2", "pg", "pino", "ioredis"],
+  serverExternalPackages: ["@electric-sql/pglite", "@node-rs/argon2", "pg", "pino", "ioredis", "graphql", "graphql-yoga", "@escape.tech/graphql-armor"],
   // VAL-2: server action bodies are capped (route handlers: proxy.ts and lib/http/body.ts).
   experimental: { serverActions: { bodySizeLimit: "1mb" } },
   // HDR-1 for responses the proxy does not see (static assets); the proxy sets the same set plus the CSP.

@@ -11,6 +11,9 @@ export default defineConfig({
       "@": path.resolve(__dirname),
       // `server-only` throws outside React's server build; tests are server code too.
       "server-only": path.resolve(__dirname, "tests/helpers/server-only.ts"),
+      // One graphql instance: Node loads graphql-yoga's copy as CommonJS, so our imports must get the same file
+      // (graphql refuses to mix its ESM and CJS builds: "Cannot use GraphQLNonNull from another module or realm").
+      graphql: path.resolve(__dirname, "node_modules/graphql/index.js"),
     },
   },
   test: {

@@ -76,37 +76,54 @@ function parse<S extends z.ZodType>(schema: S | undefined, value: unknown, prefi
   return parsed.data;
 }
 
+/**
+ * Steps 1 and 2 of every partner-API request, also used by GraphQL: the bearer key (KEY-2/5) and the rate
+ * limits (RL-1). Returns the verified key and the RateLimit headers, or the finished 401/429/503 response.
+ */
+export async function authenticateApiRequest(
+  request: Request,
+  options: { expensive?: boolean } = {},
+): Promise<{ key: VerifiedApiKey; limitHeaders: Record<string, string>; meta: RequestContext & { requestId: string } } | Response> {
+  const context = requestContextFrom(request.headers);
+  const requestId = acceptRequestId(context.requestId);
+  const meta = { ...context, requestId };
+  const refuse = (code: "unauthenticated" | "rate_limited", detail: string, headers: Record<string, string>) =>
+    json(code === "rate_limited" ? 429 : 401, problemBody(code, detail, { requestId }), { "x-request-id": requestId, ...headers });
+
+  // Failures are rate limited per client IP, and all look the same (KEY-5).
+  let key: VerifiedApiKey;
+  try {
+    key = await verifyApiKey(request.headers.get("authorization"), context.ip);
+  } catch (error) {
+    if (!(error instanceof InvalidApiKeyError)) return unexpected(error, requestId);
+    const ipLimit = await limiters.anonymousIp.limit(hashedIdentifier("api-auth", context.ip ?? "unknown"));
+    if (!ipLimit.success) return refuse("rate_limited", RATE_LIMITED, rateLimitHeaders(ipLimit));
+    return refuse("unauthenticated", error.message, { "www-authenticate": 'Bearer realm="api"' });
+  }
+
+  // Per key, per org and, for expensive routes, per key again in the stricter class.
+  const decisions: RateLimitDecision[] = [await limiters.apiKey.limit(key.keyId), await limiters.org.limit(key.orgId)];
+  if (options.expensive) decisions.push(await limiters.expensive.limit(key.keyId));
+  const blocking = decisions.find((d) => !d.success);
+  const limitHeaders = rateLimitHeaders(blocking ?? decisions.reduce((a, b) => (b.remaining < a.remaining ? b : a)));
+  if (blocking) return refuse("rate_limited", RATE_LIMITED, limitHeaders);
+  return { key, limitHeaders, meta };
+}
+
+const RATE_LIMITED = "Too many requests. Retry after the number of seconds in Retry-After.";
+
 export function withApiKey<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined>(
   handler: (ctx: ApiContext<z.output<P>, z.output<Q>, z.output<B>>) => Promise<ApiResult>,
   options: ApiOptions<P, Q, B>,
 ) {
   return async (request: Request, route: { params: Promise<Record<string, string | string[]>> }): Promise<Response> => {
-    const context = requestContextFrom(request.headers);
-    const requestId = acceptRequestId(context.requestId);
-    const meta = { ...context, requestId };
+    const auth = await authenticateApiRequest(request, { expensive: options.expensive });
+    if (auth instanceof Response) return auth;
+    const { key, limitHeaders, meta } = auth;
+    const requestId = meta.requestId;
     const base = { "x-request-id": requestId };
     const fail = (error: AppError, headers: Record<string, string> = {}) =>
       json(error instanceof AppError ? statusOf(error) : 500, problemBody(error.code, error.message, { requestId, errors: error instanceof ValidationError ? error.errors : undefined }), { ...base, ...headers });
-
-    // Authenticate. Failures are rate limited per client IP, and all look the same (KEY-5).
-    let key: VerifiedApiKey;
-    try {
-      key = await verifyApiKey(request.headers.get("authorization"), context.ip);
-    } catch (error) {
-      if (error instanceof InvalidApiKeyError) {
-        const ipLimit = await limiters.anonymousIp.limit(hashedIdentifier("api-auth", context.ip ?? "unknown"));
-        if (!ipLimit.success) return fail(new AppError("rate_limited", "Too many requests. Retry after the number of seconds in Retry-After."), rateLimitHeaders(ipLimit));
-        return fail(error, { "www-authenticate": 'Bearer realm="api"' });
-      }
-      return unexpected(error, requestId);
-    }
-
-    // Rate limit per key, per org and, for expensive routes, per key again in the stricter class.
-    const decisions: RateLimitDecision[] = [await limiters.apiKey.limit(key.keyId), await limiters.org.limit(key.orgId)];
-    if (options.expensive) decisions.push(await limiters.expensive.limit(key.keyId));
-    const blocking = decisions.find((d) => !d.success);
-    const limitHeaders = rateLimitHeaders(blocking ?? decisions.reduce((a, b) => (b.remaining < a.remaining ? b : a)));
-    if (blocking) return fail(new AppError("rate_limited", "Too many requests. Retry after the number of seconds in Retry-After."), limitHeaders);
 
     try {
       // Authorise: a read-only key never writes (RLS refuses it too).

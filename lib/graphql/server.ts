@@ -1,0 +1,77 @@
+import "server-only";
+import { createYoga, type Plugin } from "graphql-yoga";
+import { NoSchemaIntrospectionCustomRule } from "graphql";
+import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import { env } from "@/lib/env";
+import { withTenant } from "@/lib/db";
+import { appendAudit } from "@/lib/audit/writer";
+import { recordCrossTenantProbe } from "@/lib/audit/security-events";
+import { authenticateApiRequest } from "@/lib/api/handler";
+import { schema, type GraphQLContext } from "./schema";
+
+/** GQL-1 limits: depth, cost, aliases, directives and tokens are bounded before anything executes. */
+export const GRAPHQL_LIMITS = { maxDepth: 6, maxCost: 2_000, maxAliases: 10, maxDirectives: 10, maxTokens: 2_000 } as const;
+
+/** Introspection is off in production (the schema is documented, not discoverable). */
+export function disableIntrospection(): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(NoSchemaIntrospectionCustomRule);
+    },
+  };
+}
+
+export function createGraphQLServer(options: { production: boolean }) {
+  return createYoga<GraphQLContext>({
+    schema,
+    graphqlEndpoint: "/api/graphql",
+    graphiql: false,
+    landingPage: false,
+    // VAL-3: unexpected errors are masked ("Unexpected error."); typed ones carry a code.
+    maskedErrors: true,
+    fetchAPI: { Response },
+    plugins: [
+      EnvelopArmorPlugin({
+        // Introspection counts too: deeply nested __type queries are a classic denial of service.
+        maxDepth: { n: GRAPHQL_LIMITS.maxDepth, ignoreIntrospection: false, flattenFragments: true },
+        costLimit: { maxCost: GRAPHQL_LIMITS.maxCost },
+        maxAliases: { n: GRAPHQL_LIMITS.maxAliases },
+        maxDirectives: { n: GRAPHQL_LIMITS.maxDirectives },
+        maxTokens: { n: GRAPHQL_LIMITS.maxTokens },
+        blockFieldSuggestion: { enabled: true },
+      }),
+      ...(options.production ? [disableIntrospection()] : []),
+    ],
+  });
+}
+
+const yoga = createGraphQLServer({ production: env.NODE_ENV === "production" });
+
+/**
+ * POST /api/graphql (the route exports only POST, so queries never travel in URLs): the same key authentication and rate limits as REST (the `expensive` class), then the
+ * whole operation in one tenant transaction, so RLS applies to every resolver (TEN-2, TEN-6).
+ */
+export async function handleGraphQL(request: Request, server = yoga): Promise<Response> {
+  const auth = await authenticateApiRequest(request, { expensive: true });
+  if (auth instanceof Response) return auth;
+  const { key, limitHeaders, meta } = auth;
+  const notFound: GraphQLContext["notFound"] = [];
+  const response = await withTenant(key.claims, async (tx) => {
+    const result = await server.fetch(request, {
+      tx,
+      key,
+      notFound,
+      audit: async (entry) => {
+        await appendAudit(tx, { ...entry, orgId: key.orgId, actorType: "api_key", actorId: key.keyId, ...meta });
+      },
+    });
+    // The body is read inside the transaction: resolvers must finish before it commits.
+    return new Response(await result.text(), { status: result.status, headers: result.headers });
+  });
+  for (const error of notFound) {
+    await recordCrossTenantProbe({ claims: key.claims, orgId: key.orgId, actorType: "api_key", actorId: key.keyId, error, request: meta });
+  }
+  for (const [name, value] of Object.entries(limitHeaders)) response.headers.set(name, value);
+  response.headers.set("x-request-id", meta.requestId);
+  return response;
+}
