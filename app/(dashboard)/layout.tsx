@@ -33,6 +33,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
                 API keys
               </Link>
             ) : null}
+            <Link href="/docs/api" className="text-slate-700 hover:text-slate-950">
+              API docs
+            </Link>
           </nav>
           <div className="ml-auto flex items-center gap-3 text-sm">
             {embedded ? (
