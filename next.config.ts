@@ -5,6 +5,8 @@ import { staticSecurityHeaders } from "./lib/security/headers";
 
 const nextConfig: NextConfig = {
   poweredByHeader: false, // HDR-1: no X-Powered-By
+  // The build checks the app's own code; `npm run typecheck` checks everything, tests and scripts included.
+  typescript: { tsconfigPath: "tsconfig.app.json" },
   // Native and WebAssembly packages stay in node_modules instead of being bundled.
   serverExternalPackages: ["@electric-sql/pglite", "@node-rs/argon2", "pg", "pino", "ioredis", "graphql", "graphql-yoga", "@escape.tech/graphql-armor"],
   // VAL-2: server action bodies are capped (route handlers: proxy.ts and lib/http/body.ts).
