@@ -4,6 +4,8 @@ import type { Session, OrgRole } from "@/lib/auth/claims";
 import { withTenant, DatabaseUnavailableError, type Queryable } from "@/lib/db";
 import { appendAudit, type AuditEntry } from "@/lib/audit/writer";
 import { recordCrossTenantProbe } from "@/lib/audit/security-events";
+import { requestLogger } from "@/lib/observability/logger";
+import { recordAuditWriteFailure } from "@/lib/observability/metrics";
 import { AppError, NotFoundError, STATUS, type ErrorCode } from "@/lib/errors";
 import type { RequestContext } from "@/lib/http/request-context";
 
@@ -67,14 +69,16 @@ export function defineAction<S extends z.ZodType, T>(config: {
           error,
           request,
           // The caller still gets its 404; the failure to record is reported, never swallowed silently.
-          onError: (auditError) =>
-            console.error(JSON.stringify({ level: "error", msg: "security event not recorded", requestId: request.requestId, error: auditError instanceof Error ? auditError.name : "unknown" })),
+          onError: (auditError) => {
+            recordAuditWriteFailure();
+            requestLogger({ requestId: request.requestId ?? "unknown", orgId: scoped.orgId, route: config.name }).error({ err: auditError }, "security event not recorded");
+          },
         });
         return failure("not_found", error.message);
       }
       if (error instanceof AppError) return failure(error.code, error.message);
       if (error instanceof DatabaseUnavailableError) return failure("unavailable", "The service is temporarily unavailable. Nothing was changed; please try again.");
-      console.error(JSON.stringify({ level: "error", msg: "action failed", action: config.name, requestId: request.requestId, error: error instanceof Error ? error.name : "unknown" }));
+      requestLogger({ requestId: request.requestId ?? "unknown", orgId: scoped.orgId, route: config.name }).error({ err: error }, "action failed");
       return failure("internal", "Something went wrong. Nothing was changed.");
     }
   };

@@ -12,6 +12,8 @@ import { requestContextFrom, type RequestContext } from "@/lib/http/request-cont
 import { acceptRequestId } from "@/lib/http/request-id";
 import { IDEMPOTENCY_HEADER, requestFingerprint, withIdempotency } from "./idempotency";
 import { apiLog } from "./log";
+import { recordAuditWriteFailure, recordRateLimitHit, recordRequest, routeClassOf } from "@/lib/observability/metrics";
+import { trace } from "@opentelemetry/api";
 
 /**
  * The partner API's one way in (STYLE: "one way in"). Every route is a line of wiring around this wrapper:
@@ -53,7 +55,11 @@ export interface ApiOptions<P extends z.ZodType, Q extends z.ZodType, B extends 
 }
 
 const limiters = createAppRateLimiters({
-  onLimitHit: (e) => apiLog("warn", "rate limit hit", { limiter: e.limiter, backend: e.backend }),
+  // RL-3: every refusal is logged and counted (alertable via rate_limit_hits_total).
+  onLimitHit: (e) => {
+    recordRateLimitHit(e.limiter);
+    apiLog("warn", "rate limit hit", { limiter: e.limiter, backend: e.backend });
+  },
   onBackendError: (e) => apiLog("warn", "rate limit backend unavailable, using in-memory fallback", { limiter: e.limiter, backend: e.backend }),
 });
 
@@ -116,7 +122,7 @@ export function withApiKey<P extends z.ZodType = z.ZodUndefined, Q extends z.Zod
   handler: (ctx: ApiContext<z.output<P>, z.output<Q>, z.output<B>>) => Promise<ApiResult>,
   options: ApiOptions<P, Q, B>,
 ) {
-  return async (request: Request, route: { params: Promise<Record<string, string | string[]>> }): Promise<Response> => {
+  return measured(async (request: Request, route: { params: Promise<Record<string, string | string[]>> }): Promise<Response> => {
     const auth = await authenticateApiRequest(request, { expensive: options.expensive });
     if (auth instanceof Response) return auth;
     const { key, limitHeaders, meta } = auth;
@@ -176,13 +182,33 @@ export function withApiKey<P extends z.ZodType = z.ZodUndefined, Q extends z.Zod
           actorId: key.keyId,
           error,
           request: meta,
-          onError: () => apiLog("error", "security event not recorded", { requestId }),
+          onError: () => {
+            recordAuditWriteFailure();
+            apiLog("error", "security event not recorded", { requestId });
+          },
         });
       }
       if (error instanceof AppError) return fail(error, limitHeaders);
       // RLS refused a write the app did not foresee (e.g. outside a key's project): deny, never 500.
       if (isPermissionDenied(error)) return fail(new ForbiddenError("This API key may not do that."), limitHeaders);
       return unexpected(error, requestId);
+    }
+  });
+}
+
+/** OBS-3 / OBS-4: every API response is counted and timed by route class; the request id goes on the span. */
+export function measured<A extends unknown[]>(handler: (request: Request, ...rest: A) => Promise<Response>) {
+  return async (request: Request, ...rest: A): Promise<Response> => {
+    const started = performance.now();
+    const requestId = request.headers.get("x-request-id");
+    if (requestId) trace.getActiveSpan()?.setAttribute("http.request_id", requestId);
+    let status = 500;
+    try {
+      const response = await handler(request, ...rest);
+      status = response.status;
+      return response;
+    } finally {
+      recordRequest(routeClassOf(new URL(request.url).pathname), request.method, status, (performance.now() - started) / 1000);
     }
   };
 }

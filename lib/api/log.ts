@@ -1,8 +1,7 @@
 import "server-only";
+import { logger } from "@/lib/observability/logger";
 
-/** Structured log line for the API layer (OBS-3). Fields are never secrets: ids, names and codes only. */
+/** Structured log line for the API layer (OBS-3), through the masking logger. Fields are ids and codes only. */
 export function apiLog(level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}) {
-  const line = JSON.stringify({ level, msg, scope: "api", ...fields });
-  if (level === "error") console.error(line);
-  else console.log(line);
+  logger[level]({ scope: "api", ...fields }, msg);
 }
