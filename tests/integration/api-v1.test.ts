@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { closeDb, ownerDb, withTenant } from "@/lib/db";
 import { createProject } from "@/lib/projects";
-import { revokeApiKey, deleteApiKey } from "@/lib/api-keys";
+import { revokeApiKey, deleteApiKey, rollApiKey } from "@/lib/api-keys";
 import { API_ROUTES, openApiDocument } from "@/lib/api/openapi";
 import { documentPage, documentSchema, projectPage, projectSchema } from "@/lib/api/schemas";
 import { orgWithMembers, request } from "../helpers/tenants";
@@ -74,6 +74,44 @@ describe("partner API: key lifecycle through HTTP (KEY-1, KEY-2, KEY-5)", () => 
       const [hit] = await db.query<{ n: number }>(`select count(*)::int as n from ${table} t where t::text like '%' || $1 || '%'`, [key.plaintext]);
       expect(hit!.n, table).toBe(0);
     }
+  });
+});
+
+describe("partner API: rotation and IP allow-lists through HTTP (KEY-2)", () => {
+  it("after a roll both secrets work until the grace time, then only the new one; expiry is unchanged", async () => {
+    const a = await orgWithMembers("Acme");
+    const expiresAt = new Date(Date.now() + 30 * 86_400_000).toISOString();
+    const old = await newKey(a.admin, { expiresAt });
+    const rolled = await rollApiKey(a.admin, { id: old.id, graceSeconds: 3600 }, request());
+    if (!rolled.ok) throw new Error(JSON.stringify(rolled));
+    expect(rolled.data.expiresAt && new Date(rolled.data.expiresAt).toISOString()).toBe(new Date(expiresAt).toISOString());
+    for (const key of [old.plaintext, rolled.data.plaintext]) expect((await callApi("get", "/api/v1/projects", { key })).status).toBe(200);
+    // The grace period ends (time travel as the owner).
+    await (await ownerDb()).query("update public.api_keys set previous_expires_at = now() - interval '1 second' where id = $1", [old.id]);
+    expect((await callApi("get", "/api/v1/projects", { key: old.plaintext })).status).toBe(401);
+    expect((await callApi("get", "/api/v1/projects", { key: rolled.data.plaintext })).status).toBe(200);
+  });
+
+  it("a request from outside the key's allow-list gets the same 401 as an unknown key", async () => {
+    const a = await orgWithMembers("Acme");
+    const key = await newKey(a.admin, { ipAllowlist: "203.0.113.0/24\n2001:db8::/32" });
+    expect((await callApi("get", "/api/v1/projects", { key: key.plaintext, ip: "203.0.113.77" })).status).toBe(200);
+    expect((await callApi("get", "/api/v1/projects", { key: key.plaintext, ip: "2001:db8::5" })).status).toBe(200);
+    const outside = await callApi("get", "/api/v1/projects", { key: key.plaintext, ip: "198.51.100.77" });
+    const unknown = await callApi("get", "/api/v1/projects", { key: "tg_test_" + "B".repeat(43), ip: "198.51.100.78" });
+    expect(outside.status).toBe(401);
+    expect(outside.text.replace(/"requestId":"[^"]+"/, "")).toBe(unknown.text.replace(/"requestId":"[^"]+"/, ""));
+    // A client-forged X-Forwarded-For entry does not get it in: only the entry our proxy added counts.
+    expect((await callApi("get", "/api/v1/projects", { key: key.plaintext, ip: "203.0.113.77, 198.51.100.77" })).status).toBe(401);
+  });
+
+  it("an oversized body is 413 and writes nothing", async () => {
+    const a = await orgWithMembers("Acme");
+    const key = await newKey(a.admin);
+    const res = await callApi("post", "/api/v1/projects", { key: key.plaintext, rawBody: JSON.stringify({ name: "x", pad: "y".repeat(70 * 1024) }) });
+    expect(res.status).toBe(413);
+    expect(res.json).toMatchObject({ code: "payload_too_large" });
+    expect(await withTenant(a.member.claims, (tx) => tx.query("select 1 from public.projects"))).toEqual([]);
   });
 });
 
