@@ -5,6 +5,7 @@ import { z } from "zod";
 import { signInWithPassword, switchOrganization, revokeSession } from "@/lib/auth/embedded/sign-in";
 import { clearSessionCookie, getSession, setSessionCookie } from "@/lib/auth/current";
 import { currentRequestContext } from "@/lib/http/request-context";
+import { signInAllowed } from "@/lib/auth/embedded/throttle";
 import { DatabaseUnavailableError } from "@/lib/db";
 import type { FormState } from "@/lib/actions/form-state";
 
@@ -24,6 +25,11 @@ export async function signInAction(_prev: FormState, formData: FormData): Promis
     return { ok: false, message: "Please correct the highlighted fields.", fieldErrors: z.flattenError(parsed.error).fieldErrors };
   }
   const request = await currentRequestContext();
+  const throttle = await signInAllowed(request.ip, parsed.data.email);
+  if (!throttle.allowed) {
+    const minutes = Math.ceil(throttle.retryAfterSeconds / 60);
+    return { ok: false, message: `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.` };
+  }
   let issued;
   try {
     issued = await signInWithPassword({ email: parsed.data.email, password: parsed.data.password, ip: request.ip, userAgent: request.userAgent });
