@@ -7,10 +7,8 @@
 // chain broken (modified, removed or reordered entry), 2 could not verify (bad arguments, database errors).
 // Importing this module has no side effects: main() runs only when the file is executed directly, and lib/db
 // is loaded lazily so the report helper can be used (and tested) on its own.
-import { realpathSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { ChainBreak } from "@/lib/audit/chain";
+import { isServerOnlyGuard, messageOf, runIfInvokedDirectly } from "./lib/cli";
 
 export interface AuditVerification {
   orgs: number;
@@ -92,37 +90,4 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   }
 }
 
-function isServerOnlyGuard(error: unknown): boolean {
-  return error instanceof Error && error.message.includes("cannot be imported from a Client Component");
-}
-
-function messageOf(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? ` (${error.cause.message})` : "";
-  return `${error.message}${cause}`;
-}
-
-function invokedDirectly(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  const real = (p: string) => {
-    try {
-      return realpathSync(p);
-    } catch {
-      return path.resolve(p);
-    }
-  };
-  const self = real(fileURLToPath(import.meta.url));
-  const target = real(entry);
-  return target === self || target === self.replace(/\.ts$/, "");
-}
-
-if (invokedDirectly()) {
-  main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(messageOf(error));
-      process.exit(2);
-    },
-  );
-}
+runIfInvokedDirectly(import.meta.url, main);

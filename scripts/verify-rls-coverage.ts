@@ -6,9 +6,9 @@
 // the local PGlite database). Exit codes: 0 every table covered, 1 offenders found (listed), 2 could not check.
 // Importing this module has no side effects: main() runs only when the file is executed directly, and lib/db
 // is loaded lazily so the report helpers can be used (and tested) on their own.
-import { readFileSync, realpathSync } from "node:fs";
-import path from "node:path";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { isServerOnlyGuard, messageOf, runIfInvokedDirectly } from "./lib/cli";
 
 export const RLS_COVERAGE_SQL_PATH = fileURLToPath(new URL("./verify-rls-coverage.sql", import.meta.url));
 
@@ -61,37 +61,4 @@ export async function main(): Promise<number> {
   }
 }
 
-function isServerOnlyGuard(error: unknown): boolean {
-  return error instanceof Error && error.message.includes("cannot be imported from a Client Component");
-}
-
-function messageOf(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? ` (${error.cause.message})` : "";
-  return `${error.message}${cause}`;
-}
-
-function invokedDirectly(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  const real = (p: string) => {
-    try {
-      return realpathSync(p);
-    } catch {
-      return path.resolve(p);
-    }
-  };
-  const self = real(fileURLToPath(import.meta.url));
-  const target = real(entry);
-  return target === self || target === self.replace(/\.ts$/, "");
-}
-
-if (invokedDirectly()) {
-  main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(messageOf(error));
-      process.exit(2);
-    },
-  );
-}
+runIfInvokedDirectly(import.meta.url, main);
