@@ -151,6 +151,8 @@ export function withApiKey<P extends z.ZodType = z.ZodUndefined, Q extends z.Zod
         } catch {
           throw new ValidationError({ body: ["The body is not valid JSON."] });
         }
+        // JSON can spell unpaired surrogates (\ud800) that no database text column accepts: refuse them here.
+        if (!wellFormed(rawBody)) throw new ValidationError({ body: ["The body contains invalid Unicode."] });
       }
       const body = parse(options.body, rawBody, "body");
 
@@ -211,6 +213,13 @@ export function measured<A extends unknown[]>(handler: (request: Request, ...res
       recordRequest(routeClassOf(new URL(request.url).pathname), request.method, status, (performance.now() - started) / 1000);
     }
   };
+}
+
+function wellFormed(value: unknown): boolean {
+  if (typeof value === "string") return value.isWellFormed();
+  if (Array.isArray(value)) return value.every(wellFormed);
+  if (value && typeof value === "object") return Object.entries(value).every(([k, v]) => k.isWellFormed() && wellFormed(v));
+  return true;
 }
 
 function statusOf(error: AppError): number {

@@ -71,5 +71,8 @@ export function decodeCursor(cursor: string | undefined): { createdAt: string; i
   if (!cursor) return undefined;
   const [createdAt, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
   const parsed = z.object({ createdAt: z.iso.datetime(), id: z.uuid() }).safeParse({ createdAt, id });
-  return parsed.success ? parsed.data : undefined;
+  if (!parsed.success) return undefined;
+  // A cursor we issued holds a real timestamp; year 0 and friends parse as ISO but PostgreSQL refuses them.
+  const year = new Date(parsed.data.createdAt).getUTCFullYear();
+  return year >= 1970 && year <= 9999 ? parsed.data : undefined;
 }

@@ -6,7 +6,8 @@ export const projectName = z
   .trim()
   .min(1, "Enter a project name.")
   .max(100, "Use at most 100 characters.")
-  .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), "Control characters are not allowed.");
+  .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), "Control characters are not allowed.")
+  .refine((v) => v.isWellFormed(), "The name is not valid Unicode.");
 
 export const projectId = z.uuid({ error: "That project does not exist." });
 
