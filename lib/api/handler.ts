@@ -215,10 +215,22 @@ export function measured<A extends unknown[]>(handler: (request: Request, ...res
   };
 }
 
-function wellFormed(value: unknown): boolean {
-  if (typeof value === "string") return value.isWellFormed();
-  if (Array.isArray(value)) return value.every(wellFormed);
-  if (value && typeof value === "object") return Object.entries(value).every(([k, v]) => k.isWellFormed() && wellFormed(v));
+/** Iterative (a deeply nested body must not overflow the stack): every string and key is well-formed Unicode. */
+function wellFormed(root: unknown): boolean {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === "string") {
+      if (!value.isWellFormed()) return false;
+    } else if (Array.isArray(value)) {
+      pending.push(...value);
+    } else if (value && typeof value === "object") {
+      for (const [k, v] of Object.entries(value)) {
+        if (!k.isWellFormed()) return false;
+        pending.push(v);
+      }
+    }
+  }
   return true;
 }
 

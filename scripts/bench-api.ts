@@ -1,0 +1,424 @@
+// `npm run bench:api` (= tsx --conditions=react-server scripts/bench-api.ts): what the partner API's security costs.
+//
+// A benchmark, not a test: it always exits 0 once it has measured (non-zero only if it could not run at all),
+// and prints PASS/MISS against the targets. It compares, in one run, on one machine, against the same data:
+//
+//   /secure  the real route handler `GET` of app/api/v1/projects/route.ts: bearer-key verification (a read and a
+//            write in the database: private.verify_api_key + private.record_key_use), the per-key and per-org rate
+//            limits (Redis when REDIS_URL is set, else in memory), and the query in an RLS tenant transaction.
+//   /bare    the same page query (`select … from public.projects … order by created_at desc, id desc limit 21`),
+//            with the same JSON mapping, as the tables' owner, with no key, no limits and no transaction.
+//
+// Both run in one Node `http.createServer` process (a child of this script) that adapts Node requests to Web
+// `Request`s, on 127.0.0.1 only; autocannon drives them from this process. Bounded: a warm-up, then
+// BENCH_DURATION seconds per path.
+//
+// Rate-limit budget: RL-1 allows 600 requests/min per key and 3,000/min per org, and a benchmark sends far more.
+// The limits are NOT disabled. Instead the seed provisions enough orgs and keys for the run to stay inside them
+// (sized for BENCH_MAX_RPS, default 5,000 requests/s), each org with the same 50 projects, and every request
+// presents the next key round-robin, like many partners at once. Any non-2xx answer (e.g. a 429) is reported
+// and marks the figures invalid. Raise BENCH_MAX_RPS if that happens.
+//
+// Settings (environment): BENCH_DURATION=10 (s per measured path), BENCH_WARMUP=3 (s per path),
+// BENCH_CONNECTIONS=10, BENCH_PROJECTS=50 (per org), BENCH_MAX_RPS=5000 (sizes the key budget), BENCH_ROUNDS=1,
+// BENCH_RATE=<req/s> to send at a fixed total rate instead of as fast as possible (latency below saturation),
+// BENCH_BREAKDOWN=1 to also measure the pieces of /secure on their own (diagnostic, not targets):
+//   /verify  verifyApiKey only (the key lookup and private.record_key_use, one transaction that writes)
+//   /auth    authenticateApiRequest: verifyApiKey + the per-key and per-org limits, no query
+//   /tenant  the page query in an RLS tenant transaction, with claims verified once at start-up (no key, no limits)
+// Database and Redis: embedded defaults (PGlite in memory, in-memory limits), or DATABASE_URL (runtime role),
+// MIGRATION_DATABASE_URL (owner: migrations, seed, /bare) and REDIS_URL as for the app.
+import { fork, type ChildProcess } from "node:child_process";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { randomBytes } from "node:crypto";
+import os from "node:os";
+
+const TARGET_RPS_RATIO = 0.85;
+const TARGET_P99_RATIO = 1.5;
+const KEY_LIMIT_PER_MIN = 600;
+const ORG_LIMIT_PER_MIN = 3_000;
+
+const num = (name: string, fallback: number) => {
+  const raw = process.env[name];
+  const n = raw === undefined || raw === "" ? fallback : Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number`);
+  return n;
+};
+
+interface Ready {
+  type: "ready";
+  port: number;
+  engine: string;
+  limiter: string;
+  orgs: string[];
+  keys: { key: string; org: string }[];
+  projectsPerOrg: number;
+  breakdown: boolean;
+}
+
+interface ServerStats {
+  type: "stats";
+  limitHits: number;
+  backendFallbacks: number;
+  errors: number;
+  keyVerifications: number | null;
+  breaker: string;
+}
+
+// ---- the server (child process) -------------------------------------------------------------------------------
+
+async function serve() {
+  // Embedded defaults: an in-memory PGlite, never the developer's .data/pglite (which `npm run dev` may hold open).
+  if (!process.env.DATABASE_URL) process.env.PGLITE_DATA_DIR ??= "memory://";
+  if (process.env.DATABASE_URL && !process.env.MIGRATION_DATABASE_URL) {
+    throw new Error("With DATABASE_URL, set MIGRATION_DATABASE_URL too (the owner seeds the data and serves /bare).");
+  }
+
+  // Count the API layer's log lines instead of printing thousands of them.
+  const counts = { limitHits: 0, backendFallbacks: 0, errors: 0 };
+  const original = console.log;
+  const tally = (...args: unknown[]) => {
+    const line = args.map(String).join(" ");
+    if (line.includes("rate limit hit")) counts.limitHits++;
+    else if (line.includes("in-memory fallback")) counts.backendFallbacks++;
+    else if (line.includes('"level":"error"')) counts.errors++;
+    else original(...args);
+  };
+  console.log = tally;
+  console.error = tally;
+
+  const { env } = await import("@/lib/env");
+  const { closeDb, migrate, ownerDb } = await import("@/lib/db");
+  const { openPostgres } = await import("@/lib/db/engine");
+  const { apiKeyPrefix, generateApiKey, hashApiKey } = await import("@/lib/api-keys/key-format");
+  const { closeDefaultRateLimitStore, rateLimitStatus } = await import("@/lib/ratelimit");
+  const { projectResource } = await import("@/lib/api/resources");
+  const { encodeCursor } = await import("@/lib/api/schemas");
+  const { GET } = await import("@/app/api/v1/projects/route");
+  const { verifyApiKey } = await import("@/lib/api-keys");
+  const { authenticateApiRequest } = await import("@/lib/api/handler");
+  const { withTenant } = await import("@/lib/db");
+  const { pageProjects } = await import("@/lib/projects/store");
+
+  const owner = await ownerDb();
+  if (env.databaseEngine === "postgres") await migrate(owner);
+
+  // ---- seed: N orgs x 50 projects, K read-only org-wide keys (round-robin over the orgs) ----
+  const duration = num("BENCH_DURATION", 10);
+  const warmup = num("BENCH_WARMUP", 3);
+  const rounds = num("BENCH_ROUNDS", 1);
+  const maxRps = num("BENCH_MAX_RPS", 5_000);
+  const projectsPerOrg = num("BENCH_PROJECTS", 50);
+  const breakdown = process.env.BENCH_BREAKDOWN === "1";
+  // Requests that count against the limits (/secure, and /auth with the breakdown) in one run, with a margin.
+  const budget = maxRps * (warmup + duration * rounds) * (breakdown ? 2 : 1) * 1.25;
+  const orgCount = Math.max(1, Math.ceil(budget / ORG_LIMIT_PER_MIN));
+  const keyCount = Math.max(orgCount, Math.ceil(budget / KEY_LIMIT_PER_MIN));
+  const run = randomBytes(4).toString("hex");
+  const orgs = Array.from({ length: orgCount }, (_, i) => `org_bench${run}x${i}`);
+  for (const [i, org] of orgs.entries()) {
+    await owner.query("insert into public.organizations (id, name, slug) values ($1, $2, $3)", [org, `Bench ${i}`, `bench-${run}-${i}`]);
+    await owner.query(
+      `insert into public.projects (org_id, name, created_by, created_at, updated_at)
+       select $1, 'Project ' || g, 'user_bench', now() - make_interval(secs => g), now() - make_interval(secs => g)
+         from generate_series(1, $2::int) g`,
+      [org, projectsPerOrg],
+    );
+  }
+  const keys: { key: string; org: string }[] = [];
+  for (let i = 0; i < keyCount; i++) {
+    const org = orgs[i % orgCount]!;
+    const key = generateApiKey("test");
+    await owner.query(
+      `insert into public.api_keys (org_id, name, prefix, key_hash, permissions, created_by)
+       values ($1, $2, $3, $4, array['read'], 'user_bench')`,
+      [org, `bench ${i}`, apiKeyPrefix(key), hashApiKey(key)],
+    );
+    keys.push({ key, org });
+  }
+
+  // ---- /bare: the same page query and JSON, as the owner, no security. On PostgreSQL its own pool, the size of
+  // the runtime pool (ownerDb's pool has 2 connections, which would make /bare look slower than it is). ----
+  const barePool = env.databaseEngine === "postgres" ? openPostgres(env.MIGRATION_DATABASE_URL!, env.DB_POOL_MAX) : owner;
+  const PAGE = `select id, org_id, name, created_by, created_at, updated_at from public.projects
+                 where org_id = $1 order by created_at desc, id desc limit 21`;
+  type Row = Parameters<typeof projectResource>[0];
+  const bare = async (request: Request): Promise<Response> => {
+    const rows = await barePool.query<Row>(PAGE, [request.headers.get("x-bench-org") ?? orgs[0]]);
+    const items = rows.slice(0, 20);
+    const last = items.at(-1);
+    const next = rows.length > 20 && last ? { createdAt: new Date(last.created_at).toISOString(), id: last.id } : null;
+    return Response.json({ data: items.map(projectResource), nextCursor: encodeCursor(next) });
+  };
+
+  // Diagnostic paths (BENCH_BREAKDOWN=1): the pieces of /secure, each alone.
+  const claimsByKey = new Map<string, Awaited<ReturnType<typeof verifyApiKey>>["claims"]>();
+  if (breakdown) for (const { key } of keys) claimsByKey.set(key, (await verifyApiKey(`Bearer ${key}`, "127.0.0.1")).claims);
+  const bearer = (request: Request) => (request.headers.get("authorization") ?? "").replace(/^Bearer /, "");
+  const diagnostic: Record<string, (request: Request) => Promise<Response>> = {
+    "/verify": async (request) => {
+      await verifyApiKey(request.headers.get("authorization"), "127.0.0.1");
+      return Response.json({ ok: true });
+    },
+    "/auth": async (request) => {
+      const auth = await authenticateApiRequest(request);
+      return auth instanceof Response ? auth : Response.json({ ok: true });
+    },
+    "/tenant": async (request) => {
+      const claims = claimsByKey.get(bearer(request));
+      if (!claims) return new Response("unknown key", { status: 401 });
+      const page = await withTenant(claims, (tx) => pageProjects(tx, { limit: 20 }));
+      return Response.json({ data: page.items.map(projectResource), nextCursor: encodeCursor(page.next) });
+    },
+  };
+
+  const server = http.createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? "/", "http://127.0.0.1");
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+      }
+      // As the nearest proxy (TRUSTED_PROXY_HOPS=1) would: the peer address is the client IP.
+      headers.set("x-forwarded-for", req.socket.remoteAddress ?? "127.0.0.1");
+      const request = new Request(`http://127.0.0.1${url.pathname}${url.search}`, { method: req.method, headers });
+      const response =
+        url.pathname === "/secure"
+          ? await GET(request, { params: Promise.resolve({}) })
+          : url.pathname === "/bare"
+            ? await bare(request)
+            : breakdown && diagnostic[url.pathname]
+              ? await diagnostic[url.pathname]!(request)
+              : new Response("not found", { status: 404 });
+      const body = Buffer.from(await response.arrayBuffer());
+      res.writeHead(response.status, { ...Object.fromEntries(response.headers), "content-length": String(body.length) });
+      res.end(body);
+    } catch {
+      counts.errors++;
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    }
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+
+  const send = (message: Ready | ServerStats) => process.send!(message);
+  send({
+    type: "ready",
+    port: (server.address() as AddressInfo).port,
+    engine: env.databaseEngine === "postgres" ? "PostgreSQL" : "PGlite (in memory)",
+    limiter: rateLimitStatus().backend,
+    orgs,
+    keys,
+    projectsPerOrg,
+    breakdown,
+  });
+
+  process.on("message", async (message: { type: string }) => {
+    if (message.type === "stats") {
+      const [row] = await owner
+        .query<{ n: number }>("select count(*)::int as n from public.key_verifications where org_id = any($1::text[])", [orgs])
+        .catch(() => [{ n: null as unknown as number }]);
+      send({ type: "stats", ...counts, keyVerifications: row?.n ?? null, breaker: String(rateLimitStatus().breaker) });
+    }
+    if (message.type === "stop") {
+      server.closeAllConnections();
+      server.close();
+      // Leave a shared PostgreSQL as we found it (cascades to projects, keys and their verification log).
+      if (env.databaseEngine === "postgres") {
+        await owner.query("delete from public.organizations where id = any($1::text[])", [orgs]).catch(() => {});
+        await barePool.close().catch(() => {});
+      }
+      await closeDefaultRateLimitStore().catch(() => {});
+      await closeDb().catch(() => {});
+      process.exit(0);
+    }
+  });
+}
+
+// ---- the driver (this process) ---------------------------------------------------------------------------------
+
+interface Measured {
+  path: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  mean: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+type Autocannon = (opts: Record<string, unknown>) => Promise<{
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}>;
+
+async function drive() {
+  const duration = num("BENCH_DURATION", 10);
+  const warmup = num("BENCH_WARMUP", 3);
+  const connections = num("BENCH_CONNECTIONS", 10);
+  const rounds = num("BENCH_ROUNDS", 1);
+  const rate = process.env.BENCH_RATE ? num("BENCH_RATE", 1) : undefined;
+  const loadAtStart = os.loadavg()[0]!;
+  const specifier = "autocannon"; // no type declarations ship with autocannon 9
+  const loaded = (await import(specifier)) as { default?: Autocannon };
+  const autocannon = (loaded.default ?? loaded) as Autocannon;
+
+  const child: ChildProcess = fork(process.argv[1]!, ["--serve"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const next = <T>(type: string) =>
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (m: { type: string }) => {
+        if (m.type === type) {
+          child.off("message", onMessage);
+          child.off("exit", onExit);
+          resolve(m as T);
+        }
+      };
+      const onExit = (code: number | null) => reject(new Error(`the benchmark server exited (${code}) before "${type}"`));
+      child.on("message", onMessage);
+      child.once("exit", onExit);
+    });
+
+  console.log("Seeding and starting the server…");
+  const ready = await next<Ready>("ready");
+  const base = `http://127.0.0.1:${ready.port}`;
+  console.log(`${ready.engine}, rate limits: ${ready.limiter}; ${ready.orgs.length} org(s) x ${ready.projectsPerOrg} projects, ${ready.keys.length} keys.`);
+
+  // Same answer from both paths, or the comparison means nothing.
+  const sample = ready.keys[0]!;
+  const secure = await fetch(`${base}/secure`, { headers: { authorization: `Bearer ${sample.key}` } });
+  const plain = await fetch(`${base}/bare`, { headers: { "x-bench-org": sample.org } });
+  const [a, b] = [await secure.text(), await plain.text()];
+  if (secure.status !== 200 || plain.status !== 200 || a !== b) {
+    console.error(`The two paths disagree: /secure ${secure.status} (${a.length} bytes), /bare ${plain.status} (${b.length} bytes).`);
+    child.send({ type: "stop" });
+    process.exit(1);
+  }
+  console.log(`Both paths answer the same ${a.length}-byte page (${(JSON.parse(a) as { data: unknown[] }).data.length} projects).`);
+
+  let turn = 0;
+  const load = async (path: string, seconds: number) => {
+    const result = await autocannon({
+      url: base,
+      connections,
+      duration: seconds,
+      // overallRate: the total rate, spread over the connections.
+      ...(rate ? { overallRate: rate } : {}),
+      requests: [
+        {
+          method: "GET",
+          path,
+          // Every request presents the next key (and, for /bare, names that key's org): the limiter budget above.
+          setupRequest: (req: { headers?: Record<string, string> }) => {
+            const k = ready.keys[turn++ % ready.keys.length]!;
+            return { ...req, headers: { ...req.headers, authorization: `Bearer ${k.key}`, "x-bench-org": k.org } };
+          },
+        },
+      ],
+    });
+    return {
+      path,
+      rps: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      mean: result.latency.average,
+      requests: result.requests.total,
+      non2xx: result.non2xx,
+      errors: result.errors,
+      timeouts: result.timeouts,
+    } satisfies Measured;
+  };
+
+  console.log(`Warm-up: ${warmup} s per path…`);
+  await load("/secure", warmup);
+  await load("/bare", warmup);
+  const results: Measured[] = [];
+  for (let r = 0; r < rounds; r++) {
+    // Alternate the order between rounds so neither path always runs on a warmer (or more fragmented) database.
+    for (const path of r % 2 === 0 ? ["/secure", "/bare"] : ["/bare", "/secure"]) {
+      console.log(`Measuring ${path} for ${duration} s with ${connections} connections (round ${r + 1}/${rounds})…`);
+      results.push(await load(path, duration));
+    }
+  }
+  const pieces = ready.breakdown ? ["/verify", "/auth", "/tenant"] : [];
+  for (const path of pieces) {
+    console.log(`Breakdown: ${path} for ${duration} s (after ${warmup} s warm-up)…`);
+    await load(path, warmup);
+    results.push(await load(path, duration));
+  }
+
+  child.send({ type: "stats" });
+  const stats = await next<ServerStats>("stats");
+  child.send({ type: "stop" });
+
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  const summarise = (path: string): Measured => {
+    const rs = results.filter((m) => m.path === path);
+    return {
+      path,
+      rps: median(rs.map((m) => m.rps)),
+      p50: median(rs.map((m) => m.p50)),
+      p99: median(rs.map((m) => m.p99)),
+      mean: median(rs.map((m) => m.mean)),
+      requests: rs.reduce((s, m) => s + m.requests, 0),
+      non2xx: rs.reduce((s, m) => s + m.non2xx, 0),
+      errors: rs.reduce((s, m) => s + m.errors, 0),
+      timeouts: rs.reduce((s, m) => s + m.timeouts, 0),
+    };
+  };
+  const s = summarise("/secure");
+  const bareResult = summarise("/bare");
+
+  const row = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
+  const f = (n: number, d = 1) => n.toFixed(d);
+  console.log("");
+  console.log(
+    `GET /api/v1/projects — ${ready.engine}, rate limits ${ready.limiter}, ${connections} connections, ${rate ? `fixed ${rate} req/s, ` : ""}` +
+      `${duration} s x ${rounds}, Node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? "cpu"}, load average at start ${loadAtStart.toFixed(2)}`,
+  );
+  console.log(row(["path", "req/s", "p50 ms", "p99 ms", "mean ms", "requests", "non-2xx", "errors"]));
+  console.log(row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]));
+  for (const m of [s, bareResult, ...pieces.map(summarise)]) {
+    console.log(row([m.path, f(m.rps), f(m.p50, 2), f(m.p99, 2), f(m.mean, 2), m.requests, m.non2xx, m.errors + m.timeouts]));
+  }
+  if (rounds > 1) {
+    for (const path of ["/secure", "/bare"]) {
+      const rs = results.filter((m) => m.path === path);
+      console.log(`${path} per round: ${rs.map((m) => `${f(m.rps)} req/s p99 ${f(m.p99, 0)} ms`).join("; ")} (the table shows medians)`);
+    }
+  }
+  const rpsRatio = s.rps / bareResult.rps;
+  const p99Ratio = s.p99 / Math.max(bareResult.p99, 0.001);
+  console.log("");
+  const rpsVerdict = rate ? "n/a (fixed rate: both paths were offered the same load)" : rpsRatio >= TARGET_RPS_RATIO ? "PASS" : "MISS";
+  console.log(`throughput ratio (secure / bare req/s): ${f(rpsRatio, 3)}  target >= ${TARGET_RPS_RATIO}: ${rpsVerdict}`);
+  console.log(`p99 latency ratio (secure / bare):      ${f(p99Ratio, 2)}x  target <= ${TARGET_P99_RATIO}x: ${p99Ratio <= TARGET_P99_RATIO ? "PASS" : "MISS"}`);
+  console.log(
+    `server: ${stats.keyVerifications ?? "?"} key-verification rows kept (200 per key at most), ${stats.limitHits} limit hits, ` +
+      `${stats.backendFallbacks} Redis fallbacks to memory (breaker ${stats.breaker}), ${stats.errors} server errors`,
+  );
+  if (results.reduce((n, m) => n + m.non2xx + m.errors + m.timeouts, 0) + stats.limitHits > 0) {
+    console.log("INVALID: some requests were refused or failed (see non-2xx / limit hits); the ratios above are not comparable. Raise BENCH_MAX_RPS.");
+  }
+  await new Promise((resolve) => child.once("exit", resolve));
+}
+
+if (process.argv.includes("--serve")) {
+  serve().catch((error: unknown) => {
+    console.error(`benchmark server: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+} else {
+  drive()
+    .then(() => process.exit(0))
+    .catch((error: unknown) => {
+      console.error(`bench-api: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    });
+}
