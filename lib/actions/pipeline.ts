@@ -1,5 +1,6 @@
 import "server-only";
 import type { z } from "zod";
+import { trace } from "@opentelemetry/api";
 import type { Session, OrgRole } from "@/lib/auth/claims";
 import { withTenant, DatabaseUnavailableError, type Queryable } from "@/lib/db";
 import { appendAudit, type AuditEntry } from "@/lib/audit/writer";
@@ -38,6 +39,9 @@ export function defineAction<S extends z.ZodType, T>(config: {
   run: (ctx: ActionContext<z.output<S>>) => Promise<T>;
 }) {
   return async (session: Session | null, rawInput: unknown, request: RequestContext): Promise<ActionResult<T>> => {
+    // OBS-3: the request id travels on the trace span (exported when OTEL_EXPORTER_OTLP_ENDPOINT is set).
+    if (request.requestId) trace.getActiveSpan()?.setAttribute("http.request_id", request.requestId);
+
     // Authenticate: a verified session with an active organisation.
     if (!session || !session.orgId) return failure("unauthenticated", "Sign in and choose an organisation first.");
 
