@@ -1,4 +1,6 @@
 import "server-only";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 
@@ -47,6 +49,8 @@ export function isPermissionDenied(error: unknown): boolean {
 const INT8_OID = 20;
 
 export async function openPglite(dataDir?: string): Promise<Engine> {
+  // A fresh checkout has no .data/ yet: create the folder (PGlite itself creates only the last level).
+  if (dataDir && !dataDir.includes("://")) await mkdir(path.resolve(/* turbopackIgnore: true */ dataDir), { recursive: true });
   const db = await PGlite.create(dataDir ? { dataDir, parsers: { [INT8_OID]: Number } } : { parsers: { [INT8_OID]: Number } });
   return {
     kind: "pglite",

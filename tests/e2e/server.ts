@@ -15,7 +15,7 @@ export async function startApp(port = 3100, extraEnv: Record<string, string> = {
     NODE_ENV: "production" as const,
     ALLOW_EMBEDDED_IN_PRODUCTION: "true",
     APP_URL: baseUrl,
-    PGLITE_DATA_DIR: path.join(dir, "pglite"),
+    PGLITE_DATA_DIR: path.join(dir, "fresh-checkout", ".data", "pglite"), // parents do not exist yet, as on a fresh clone
     IDP_KEY_FILE: path.join(dir, "idp-key.json"),
     ...extraEnv,
   };
