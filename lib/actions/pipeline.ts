@@ -6,7 +6,6 @@ import { withTenant, DatabaseUnavailableError, type Queryable } from "@/lib/db";
 import { appendAudit, type AuditEntry } from "@/lib/audit/writer";
 import { recordCrossTenantProbe } from "@/lib/audit/security-events";
 import { requestLogger } from "@/lib/observability/logger";
-import { recordAuditWriteFailure } from "@/lib/observability/metrics";
 import { AppError, NotFoundError, STATUS, type ErrorCode } from "@/lib/errors";
 import type { RequestContext } from "@/lib/http/request-context";
 
@@ -72,11 +71,6 @@ export function defineAction<S extends z.ZodType, T>(config: {
           actorId: session.userId,
           error,
           request,
-          // The caller still gets its 404; the failure to record is reported, never swallowed silently.
-          onError: (auditError) => {
-            recordAuditWriteFailure();
-            requestLogger({ requestId: request.requestId ?? "unknown", orgId: scoped.orgId, route: config.name }).error({ err: auditError }, "security event not recorded");
-          },
         });
         return failure("not_found", error.message);
       }

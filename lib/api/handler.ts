@@ -12,7 +12,7 @@ import { requestContextFrom, type RequestContext } from "@/lib/http/request-cont
 import { acceptRequestId } from "@/lib/http/request-id";
 import { IDEMPOTENCY_HEADER, requestFingerprint, withIdempotency } from "./idempotency";
 import { apiLog } from "./log";
-import { recordAuditWriteFailure, recordRateLimitHit, recordRequest, routeClassOf } from "@/lib/observability/metrics";
+import { recordRateLimitHit, recordRequest, routeClassOf } from "@/lib/observability/metrics";
 import { trace } from "@opentelemetry/api";
 
 /**
@@ -184,10 +184,6 @@ export function withApiKey<P extends z.ZodType = z.ZodUndefined, Q extends z.Zod
           actorId: key.keyId,
           error,
           request: meta,
-          onError: () => {
-            recordAuditWriteFailure();
-            apiLog("error", "security event not recorded", { requestId });
-          },
         });
       }
       if (error instanceof AppError) return fail(error, limitHeaders);

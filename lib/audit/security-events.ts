@@ -4,6 +4,8 @@ import { withTenant } from "@/lib/db";
 import type { VerifiedClaims } from "@/lib/auth/claims";
 import type { NotFoundError } from "@/lib/errors";
 import { appendAudit, type ActorType } from "./writer";
+import { logger } from "@/lib/observability/logger";
+import { recordAuditWriteFailure } from "@/lib/observability/metrics";
 
 // TEN-4: which security-definer probe tells whether an id the caller cannot see belongs to another org.
 const CROSS_TENANT_PROBE: Partial<Record<NotFoundError["resource"], string>> = {
@@ -13,7 +15,7 @@ const CROSS_TENANT_PROBE: Partial<Record<NotFoundError["resource"], string>> = {
 /**
  * TEN-4: a 404 for an id that exists in another org is a security event, recorded in the caller's own audit
  * chain in a transaction of its own (the request's transaction was rolled back). Never throws: the caller
- * still answers 404, and a failure to record is reported through `onError`.
+ * still answers 404, and a failure to record is logged and counted (audit_write_failures_total).
  */
 export async function recordCrossTenantProbe(input: {
   claims: VerifiedClaims;
@@ -22,7 +24,6 @@ export async function recordCrossTenantProbe(input: {
   actorId: string;
   error: NotFoundError;
   request: { ip: string | null; userAgent: string | null; requestId: string | null };
-  onError?: (error: unknown) => void;
 }): Promise<boolean> {
   const probe = CROSS_TENANT_PROBE[input.error.resource];
   if (!probe || !z.uuid().safeParse(input.error.id).success) return false;
@@ -42,7 +43,9 @@ export async function recordCrossTenantProbe(input: {
       return true;
     });
   } catch (error) {
-    input.onError?.(error);
+    // AUD-4: a failed audit write never breaks the request path, and is itself reported and counted.
+    recordAuditWriteFailure();
+    logger.error({ err: error, requestId: input.request.requestId, orgId: input.orgId }, "security event not recorded");
     return false;
   }
 }
