@@ -3,9 +3,11 @@
 // A benchmark, not a test: it always exits 0 once it has measured (non-zero only if it could not run at all),
 // and prints PASS/MISS against the targets. It compares, in one run, on one machine, against the same data:
 //
-//   /secure  the real route handler `GET` of app/api/v1/projects/route.ts: bearer-key verification (a read and a
-//            write in the database: private.verify_api_key + private.record_key_use), the per-key and per-org rate
-//            limits (Redis when REDIS_URL is set, else in memory), and the query in an RLS tenant transaction.
+//   /secure  the real route handler `GET` of app/api/v1/projects/route.ts: bearer-key resolution (hash, then the
+//            per-process key cache; a database lookup only on a key's first use), the per-key and per-org rate
+//            limits (Redis when REDIS_URL is set, else in memory), and the query in an RLS tenant transaction whose
+//            first round trip also sets the claims and has the database confirm the key is current
+//            (private.assert_api_key_current). The verification log is buffered and written about once a second.
 //   /bare    the same page query (`select … from public.projects … order by created_at desc, id desc limit 21`),
 //            with the same JSON mapping, as the tables' owner, with no key, no limits and no transaction.
 //
@@ -23,9 +25,13 @@
 // BENCH_CONNECTIONS=10, BENCH_PROJECTS=50 (per org), BENCH_MAX_RPS=5000 (sizes the key budget), BENCH_ROUNDS=1,
 // BENCH_RATE=<req/s> to send at a fixed total rate instead of as fast as possible (latency below saturation),
 // BENCH_BREAKDOWN=1 to also measure the pieces of /secure on their own (diagnostic, not targets):
-//   /verify  verifyApiKey only (the key lookup and private.record_key_use, one transaction that writes)
-//   /auth    authenticateApiRequest: verifyApiKey + the per-key and per-org limits, no query
-//   /tenant  the page query in an RLS tenant transaction, with claims verified once at start-up (no key, no limits)
+//   /verify  resolveApiKey only (parse, hash, cache; no database after the key's first use)
+//   /auth    authenticateApiRequest: resolveApiKey + the per-key and per-org limits, no query
+//   /tenant  the page query in the key's tenant transaction (withApiKeyTenant: claims + key check + query), with the
+//            key resolved once at start-up (no limits)
+//   /floor   the page query in a plain tenant transaction (withTenant with an org member's claims: BEGIN + claims and
+//            role, the RLS query, COMMIT) — what the architecture's "one transaction per request that sets the claims
+//            and a non-owner role" costs by itself, with no key check and no limits: the best /secure could reach
 // Database and Redis: embedded defaults (PGlite in memory, in-memory limits), or DATABASE_URL (runtime role),
 // MIGRATION_DATABASE_URL (owner: migrations, seed, /bare) and REDIS_URL as for the app.
 import { fork, type ChildProcess } from "node:child_process";
@@ -96,9 +102,10 @@ async function serve() {
   const { projectResource } = await import("@/lib/api/resources");
   const { encodeCursor } = await import("@/lib/api/schemas");
   const { GET } = await import("@/app/api/v1/projects/route");
-  const { verifyApiKey } = await import("@/lib/api-keys");
+  const { flushKeyUses, resolveApiKey, withApiKeyTenant } = await import("@/lib/api-keys");
   const { authenticateApiRequest } = await import("@/lib/api/handler");
   const { withTenant } = await import("@/lib/db");
+  const { markVerified } = await import("@/lib/auth/claims");
   const { pageProjects } = await import("@/lib/projects/store");
 
   const owner = await ownerDb();
@@ -153,22 +160,28 @@ async function serve() {
   };
 
   // Diagnostic paths (BENCH_BREAKDOWN=1): the pieces of /secure, each alone.
-  const claimsByKey = new Map<string, Awaited<ReturnType<typeof verifyApiKey>>["claims"]>();
-  if (breakdown) for (const { key } of keys) claimsByKey.set(key, (await verifyApiKey(`Bearer ${key}`, "127.0.0.1")).claims);
+  const resolvedKeys = new Map<string, Awaited<ReturnType<typeof resolveApiKey>>>();
+  if (breakdown) for (const { key } of keys) resolvedKeys.set(key, await resolveApiKey(`Bearer ${key}`, "127.0.0.1"));
   const bearer = (request: Request) => (request.headers.get("authorization") ?? "").replace(/^Bearer /, "");
   const diagnostic: Record<string, (request: Request) => Promise<Response>> = {
     "/verify": async (request) => {
-      await verifyApiKey(request.headers.get("authorization"), "127.0.0.1");
+      await resolveApiKey(request.headers.get("authorization"), "127.0.0.1");
       return Response.json({ ok: true });
     },
     "/auth": async (request) => {
       const auth = await authenticateApiRequest(request);
       return auth instanceof Response ? auth : Response.json({ ok: true });
     },
-    "/tenant": async (request) => {
-      const claims = claimsByKey.get(bearer(request));
-      if (!claims) return new Response("unknown key", { status: 401 });
+    "/floor": async (request) => {
+      const org = request.headers.get("x-bench-org") ?? orgs[0]!;
+      const claims = markVerified({ sub: "user_bench", sid: "sess_bench", iss: "bench", azp: "bench", exp: 0, nbf: 0, iat: 0, o: { id: org, rol: "member" } });
       const page = await withTenant(claims, (tx) => pageProjects(tx, { limit: 20 }));
+      return Response.json({ data: page.items.map(projectResource), nextCursor: encodeCursor(page.next) });
+    },
+    "/tenant": async (request) => {
+      const key = resolvedKeys.get(bearer(request));
+      if (!key) return new Response("unknown key", { status: 401 });
+      const page = await withApiKeyTenant(key, (tx) => pageProjects(tx, { limit: 20 }));
       return Response.json({ data: page.items.map(projectResource), nextCursor: encodeCursor(page.next) });
     },
   };
@@ -217,6 +230,7 @@ async function serve() {
 
   process.on("message", async (message: { type: string }) => {
     if (message.type === "stats") {
+      await flushKeyUses();
       const [row] = await owner
         .query<{ n: number }>("select count(*)::int as n from public.key_verifications where org_id = any($1::text[])", [orgs])
         .catch(() => [{ n: null as unknown as number }]);
@@ -346,7 +360,7 @@ async function drive() {
       results.push(await load(path, duration));
     }
   }
-  const pieces = ready.breakdown ? ["/verify", "/auth", "/tenant"] : [];
+  const pieces = ready.breakdown ? ["/verify", "/auth", "/tenant", "/floor"] : [];
   for (const path of pieces) {
     console.log(`Breakdown: ${path} for ${duration} s (after ${warmup} s warm-up)…`);
     await load(path, warmup);
@@ -399,6 +413,10 @@ async function drive() {
   const rpsVerdict = rate ? "n/a (fixed rate: both paths were offered the same load)" : rpsRatio >= TARGET_RPS_RATIO ? "PASS" : "MISS";
   console.log(`throughput ratio (secure / bare req/s): ${f(rpsRatio, 3)}  target >= ${TARGET_RPS_RATIO}: ${rpsVerdict}`);
   console.log(`p99 latency ratio (secure / bare):      ${f(p99Ratio, 2)}x  target <= ${TARGET_P99_RATIO}x: ${p99Ratio <= TARGET_P99_RATIO ? "PASS" : "MISS"}`);
+  if (ready.breakdown) {
+    const floor = summarise("/floor");
+    console.log(`floor ratio (/floor / bare req/s):      ${f(floor.rps / bareResult.rps, 3)}  (diagnostic: the tenant transaction alone, no key check, no limits)`);
+  }
   console.log(
     `server: ${stats.keyVerifications ?? "?"} key-verification rows kept (200 per key at most), ${stats.limitHits} limit hits, ` +
       `${stats.backendFallbacks} Redis fallbacks to memory (breaker ${stats.breaker}), ${stats.errors} server errors`,

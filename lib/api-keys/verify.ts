@@ -1,10 +1,11 @@
 import "server-only";
-import { withAnonymous } from "@/lib/db";
-import { markVerified, type ApiKeyClaims, type VerifiedClaims } from "@/lib/auth/claims";
+import { isApiKeyNotCurrent, withAnonymous, withTenant, type Queryable } from "@/lib/db";
+import { markVerifiedApiKey, presentedApiKeyHash, type ApiKeyClaims, type VerifiedClaims } from "@/lib/auth/claims";
 import { AppError } from "@/lib/errors";
 import { hashApiKey, parseBearerApiKey } from "./key-format";
 import { ipAllowed } from "./ip-allowlist";
 import type { ApiKeyPermission } from "./schemas";
+import { recordKeyUse } from "./usage-log";
 
 /**
  * KEY-5: every way a presented key can fail — missing, malformed, another prefix, truncated, unknown, revoked,
@@ -25,6 +26,8 @@ export interface VerifiedApiKey {
   orgId: string;
   projectId: string | null;
   permissions: ApiKeyPermission[];
+  /** The caller's IP as verified against the allow-list; for the key's log. */
+  ip: string | null;
 }
 
 /** Why a known key was refused; recorded in key_verifications, never returned to the caller. */
@@ -55,41 +58,130 @@ function rejectionOf(row: LookupRow, ip: string | null): RejectionReason | null 
   return null;
 }
 
+interface CachedKey {
+  row: LookupRow;
+  /** Date.now() when the database last confirmed this row. */
+  fetchedAt: number;
+}
+
+// What never changes about a key (id, org, scope, permissions, allow-list) is cached per process by the hash of its
+// secret, for at most CACHE_TTL_MS. The rest (revocation, expiry, a roll's grace, deletion) is checked by the
+// database in every tenant transaction (withApiKeyTenant -> lib/db -> private.assert_api_key_current), so the
+// cache never lets a revoked key through, on any instance. The plaintext is never a cache key (KEY-5).
+const CACHE_TTL_MS = 60_000;
+const CACHE_MAX = 10_000;
+const cacheHolder = globalThis as typeof globalThis & { __tenantguardKeyCache?: Map<string, CachedKey> };
+const cache: Map<string, CachedKey> = (cacheHolder.__tenantguardKeyCache ??= new Map());
+
+function remember(hash: string, row: LookupRow): void {
+  cache.delete(hash);
+  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
+  cache.set(hash, { row, fetchedAt: Date.now() });
+}
+
+function cached(hash: string): LookupRow | null {
+  const entry = cache.get(hash);
+  if (!entry) return null;
+  if (Date.now() - entry.fetchedAt > CACHE_TTL_MS) {
+    cache.delete(hash);
+    return null;
+  }
+  return entry.row;
+}
+
+/** Diagnostics and tests: does this process hold a cached row for this plaintext key? */
+export function isApiKeyCached(plaintext: string): boolean {
+  return cached(hashApiKey(plaintext)) !== null;
+}
+
+/** The database's view of a presented key: the row, or null for an unknown hash. */
+async function lookUp(hash: string): Promise<LookupRow | null> {
+  const [row] = await withAnonymous((tx) =>
+    tx.query<LookupRow>(
+      `select key_id, org_id, project_id, permissions, expires_at, revoked_at, ip_allowlist, matched, previous_expires_at, checked_at
+         from private.verify_api_key($1)`,
+      [hash],
+    ),
+  );
+  return row ?? null;
+}
+
+/** Refuses with the one generic error, logging the reason for a known key (an unknown key has no log). */
+function refuse(row: LookupRow | null, reason: RejectionReason | null, ip: string | null): never {
+  if (row && reason) recordKeyUse({ keyId: row.key_id, outcome: "failure", reason, ip });
+  throw new InvalidApiKeyError();
+}
+
 /**
- * KEY-2 / KEY-5: `Authorization` header and the client IP (as the trusted proxy reports it) -> a verified key
- * principal, or InvalidApiKeyError. Malformed input never reaches the database. Every request reads the key row
- * (no cache), so a revocation takes effect on the next request on every instance. Database outages propagate as
+ * KEY-2 / KEY-5, first half: `Authorization` header and client IP (as the trusted proxy reports it) -> the key
+ * principal, from the per-process cache or one read-only lookup. Malformed input never reaches the database.
+ * Not a final answer: the key must still be confirmed current, which withApiKeyTenant does in the transaction
+ * that uses it (the partner API), and verifyApiKey does on its own. Database outages propagate as
  * DatabaseUnavailableError (503), never as an authentication failure.
  */
-export async function verifyApiKey(authorization: string | null | undefined, ip: string | null): Promise<VerifiedApiKey> {
+export async function resolveApiKey(authorization: string | null | undefined, ip: string | null): Promise<VerifiedApiKey> {
   const key = parseBearerApiKey(authorization);
   if (!key) throw new InvalidApiKeyError();
   const hash = hashApiKey(key);
 
-  const accepted = await withAnonymous(async (tx) => {
-    const [row] = await tx.query<LookupRow>(
-      `select key_id, org_id, project_id, permissions, expires_at, revoked_at, ip_allowlist, matched, previous_expires_at, checked_at
-         from private.verify_api_key($1)`,
-      [hash],
-    );
-    // An unknown key belongs to no org, so there is no log to write it to.
-    if (!row) return null;
-    const reason = rejectionOf(row, ip);
-    await tx.query("select private.record_key_use($1, $2, $3, $4)", [
-      row.key_id,
-      reason ? "failure" : "success",
-      reason ?? (row.matched === "previous" ? "previous_key" : null),
-      ip ? ip.slice(0, 64) : null,
-    ]);
-    return reason ? null : row;
-  });
-  if (!accepted) throw new InvalidApiKeyError();
+  let row = cached(hash);
+  if (row) {
+    // The allow-list never changes, so a cached row answers it. Anything else that looks wrong goes to the database.
+    const reason = rejectionOf({ ...row, checked_at: new Date() }, ip);
+    if (reason === "ip_not_allowed") refuse(row, reason, ip);
+    if (reason) row = null;
+  }
+  if (!row) {
+    cache.delete(hash);
+    row = await lookUp(hash);
+    const reason = row ? rejectionOf(row, ip) : null;
+    if (!row || reason) refuse(row, reason, ip);
+    remember(hash, row);
+  }
 
-  const permissions = [...accepted.permissions];
+  const permissions = [...row.permissions];
   const claims: ApiKeyClaims = {
-    sub: `key_${accepted.key_id}`,
-    o: { id: accepted.org_id, rol: "api" },
-    key: { id: accepted.key_id, project_id: accepted.project_id, permissions },
+    sub: `key_${row.key_id}`,
+    o: { id: row.org_id, rol: "api" },
+    key: { id: row.key_id, project_id: row.project_id, permissions },
   };
-  return { claims: markVerified(claims), keyId: accepted.key_id, orgId: accepted.org_id, projectId: accepted.project_id, permissions };
+  return {
+    claims: markVerifiedApiKey(claims, hash),
+    keyId: row.key_id,
+    orgId: row.org_id,
+    projectId: row.project_id,
+    permissions,
+    ip,
+  };
+}
+
+/**
+ * KEY-2 / TEN-2, second half: fn in the key's tenant transaction, whose first round trip also confirms the key is
+ * current (lib/db). A key revoked, expired, deleted or rolled past its grace since it was cached fails here with
+ * InvalidApiKeyError before fn runs; the reason goes to the key's log. A confirmed use is logged as a success.
+ */
+export async function withApiKeyTenant<T>(key: VerifiedApiKey, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  const hash = presentedApiKeyHash(key.claims);
+  try {
+    return await withTenant(key.claims, (tx, { apiKeySecret }) => {
+      recordKeyUse({ keyId: key.keyId, outcome: "success", reason: apiKeySecret === "previous" ? "previous_key" : null, ip: key.ip });
+      return fn(tx);
+    });
+  } catch (error) {
+    if (!isApiKeyNotCurrent(error) || !hash) throw error;
+    cache.delete(hash);
+    // Ask the database why, for the log; the caller only ever learns "invalid".
+    const row = await lookUp(hash);
+    refuse(row, row ? (rejectionOf(row, key.ip) ?? "revoked") : null, key.ip);
+  }
+}
+
+/**
+ * KEY-2 / KEY-5: the complete check in one call: resolveApiKey, then confirmation by the database that the key is
+ * current (an empty withApiKeyTenant). Every failure is the one InvalidApiKeyError.
+ */
+export async function verifyApiKey(authorization: string | null | undefined, ip: string | null): Promise<VerifiedApiKey> {
+  const key = await resolveApiKey(authorization, ip);
+  await withApiKeyTenant(key, async () => undefined);
+  return key;
 }

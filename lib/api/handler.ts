@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
-import { withTenant, DatabaseUnavailableError, isPermissionDenied, type Queryable } from "@/lib/db";
-import { verifyApiKey, InvalidApiKeyError, type VerifiedApiKey } from "@/lib/api-keys";
+import { DatabaseUnavailableError, isPermissionDenied, type Queryable } from "@/lib/db";
+import { resolveApiKey, withApiKeyTenant, InvalidApiKeyError, type VerifiedApiKey } from "@/lib/api-keys";
 import { appendAudit, type AuditEntry } from "@/lib/audit/writer";
 import { recordCrossTenantProbe } from "@/lib/audit/security-events";
 import { createAppRateLimiters, hashedIdentifier, rateLimitHeaders, type RateLimitDecision } from "@/lib/ratelimit";
@@ -84,7 +84,9 @@ function parse<S extends z.ZodType>(schema: S | undefined, value: unknown, prefi
 
 /**
  * Steps 1 and 2 of every partner-API request, also used by GraphQL: the bearer key (KEY-2/5) and the rate
- * limits (RL-1). Returns the verified key and the RateLimit headers, or the finished 401/429/503 response.
+ * limits (RL-1). Returns the resolved key and the RateLimit headers, or the finished 401/429/503 response.
+ * The key is confirmed current by the database in the request's own transaction: callers run their work with
+ * withApiKeyTenant and answer its InvalidApiKeyError with `refuseInvalidKey`.
  */
 export async function authenticateApiRequest(
   request: Request,
@@ -93,27 +95,38 @@ export async function authenticateApiRequest(
   const context = requestContextFrom(request.headers);
   const requestId = acceptRequestId(context.requestId);
   const meta = { ...context, requestId };
-  const refuse = (code: "unauthenticated" | "rate_limited", detail: string, headers: Record<string, string>) =>
-    json(code === "rate_limited" ? 429 : 401, problemBody(code, detail, { requestId }), { "x-request-id": requestId, ...headers });
 
-  // Failures are rate limited per client IP, and all look the same (KEY-5).
   let key: VerifiedApiKey;
   try {
-    key = await verifyApiKey(request.headers.get("authorization"), context.ip);
+    key = await resolveApiKey(request.headers.get("authorization"), context.ip);
   } catch (error) {
     if (!(error instanceof InvalidApiKeyError)) return unexpected(error, requestId);
-    const ipLimit = await limiters.anonymousIp.limit(hashedIdentifier("api-auth", context.ip ?? "unknown"));
-    if (!ipLimit.success) return refuse("rate_limited", RATE_LIMITED, rateLimitHeaders(ipLimit));
-    return refuse("unauthenticated", error.message, { "www-authenticate": 'Bearer realm="api"' });
+    return refuseInvalidKey(meta);
   }
 
-  // Per key, per org and, for expensive routes, per key again in the stricter class.
-  const decisions: RateLimitDecision[] = [await limiters.apiKey.limit(key.keyId), await limiters.org.limit(key.orgId)];
-  if (options.expensive) decisions.push(await limiters.expensive.limit(key.keyId));
+  // Per key, per org and, for expensive routes, per key again in the stricter class; concurrently.
+  const decisions: RateLimitDecision[] = await Promise.all([
+    limiters.apiKey.limit(key.keyId),
+    limiters.org.limit(key.orgId),
+    ...(options.expensive ? [limiters.expensive.limit(key.keyId)] : []),
+  ]);
   const blocking = decisions.find((d) => !d.success);
   const limitHeaders = rateLimitHeaders(blocking ?? decisions.reduce((a, b) => (b.remaining < a.remaining ? b : a)));
-  if (blocking) return refuse("rate_limited", RATE_LIMITED, limitHeaders);
+  if (blocking) return problem(429, "rate_limited", RATE_LIMITED, requestId, limitHeaders);
   return { key, limitHeaders, meta };
+}
+
+const problem = (status: number, code: "unauthenticated" | "rate_limited", detail: string, requestId: string, headers: Record<string, string>) =>
+  json(status, problemBody(code, detail, { requestId }), { "x-request-id": requestId, ...headers });
+
+/**
+ * KEY-5: the one answer to every bad key, wherever it is found out (before the transaction, or by the database
+ * in it): 401 with the same body, and failures are rate limited per client IP.
+ */
+export async function refuseInvalidKey(meta: RequestContext & { requestId: string }): Promise<Response> {
+  const ipLimit = await limiters.anonymousIp.limit(hashedIdentifier("api-auth", meta.ip ?? "unknown"));
+  if (!ipLimit.success) return problem(429, "rate_limited", RATE_LIMITED, meta.requestId, rateLimitHeaders(ipLimit));
+  return problem(401, "unauthenticated", new InvalidApiKeyError().message, meta.requestId, { "www-authenticate": 'Bearer realm="api"' });
 }
 
 const RATE_LIMITED = "Too many requests. Retry after the number of seconds in Retry-After.";
@@ -158,7 +171,7 @@ export function withApiKey<P extends z.ZodType = z.ZodUndefined, Q extends z.Zod
 
       // Work, in one tenant transaction; POST honours Idempotency-Key (VAL-4).
       const idempotencyKey = request.method === "POST" ? request.headers.get(IDEMPOTENCY_HEADER) : null;
-      const result = await withTenant(key.claims, (tx) =>
+      const result = await withApiKeyTenant(key, (tx) =>
         withIdempotency(
           tx,
           { orgId: key.orgId, principal: `key_${key.keyId}`, key: idempotencyKey, fingerprint: requestFingerprint(request.method, new URL(request.url).pathname, rawBody) },
@@ -176,6 +189,7 @@ export function withApiKey<P extends z.ZodType = z.ZodUndefined, Q extends z.Zod
       );
       return json(result.status, result.body, { ...base, ...limitHeaders, ...(result.replayed ? { "idempotency-replayed": "true" } : {}) });
     } catch (error) {
+      if (error instanceof InvalidApiKeyError) return refuseInvalidKey(meta);
       if (error instanceof NotFoundError) {
         await recordCrossTenantProbe({
           claims: key.claims,

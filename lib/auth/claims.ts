@@ -52,6 +52,26 @@ export function markVerified(claims: SessionClaims | ApiKeyClaims): VerifiedClai
   return claims as VerifiedClaims;
 }
 
+// KEY-2: API-key claims come from a cache of what never changes about a key, so lib/db re-checks in every tenant
+// transaction that the key is still current for the secret that was presented. The secret's hash travels beside
+// the claims object (never inside the claims, which SQL can read), and only API-key verification attaches it.
+const presentedKeyHash = new WeakMap<object, string>();
+
+/** API-key verification only: claims for a key, with the hash of the presented secret for lib/db to re-check. */
+export function markVerifiedApiKey(claims: ApiKeyClaims, keyHash: string): VerifiedClaims {
+  presentedKeyHash.set(claims, keyHash);
+  return claims as VerifiedClaims;
+}
+
+/** The presented secret's hash for API-key claims minted by markVerifiedApiKey; undefined otherwise. */
+export function presentedApiKeyHash(claims: VerifiedClaims): string | undefined {
+  return presentedKeyHash.get(claims);
+}
+
+export function isApiKeyClaims(claims: SessionClaims | ApiKeyClaims): claims is ApiKeyClaims {
+  return "key" in claims && claims.key !== undefined;
+}
+
 export type OrgRole = "owner" | "admin" | "member";
 
 /** Clerk v1 says `org:admin`, v2 says `admin`; our embedded provider also knows `owner`. Anything else: no role. */

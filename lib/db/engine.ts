@@ -14,8 +14,12 @@ export interface Queryable {
 /** A database engine: PGlite in process, or a PostgreSQL pool. Only lib/db creates these. */
 export interface Engine {
   readonly kind: "pglite" | "postgres";
-  /** Runs fn in one transaction; commits when it resolves, rolls back when it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs fn in one transaction; commits when it resolves, rolls back when it throws. `preamble` (statements
+   * without parameters, values already quoted as literals) runs first, sent together with BEGIN in one round trip;
+   * fn receives the rows of its last statement.
+   */
+  transaction<T>(fn: (tx: Queryable, preambleRows: Record<string, unknown>[]) => Promise<T>, preamble?: string): Promise<T>;
   /** One statement outside an explicit transaction (migrations, health checks). */
   query<T extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Several statements in one string, no parameters (migrations). */
@@ -55,15 +59,16 @@ export async function openPglite(dataDir?: string): Promise<Engine> {
   return {
     kind: "pglite",
     // PGlite is one session and runs transactions exclusively, so requests never see each other's SET LOCAL.
-    transaction: (fn) =>
-      db.transaction(async (tx) =>
-        fn({
+    transaction: (fn, preamble) =>
+      db.transaction(async (tx) => {
+        const results = preamble ? await tx.exec(preamble) : [];
+        return fn({
           query: async (sql, params) => (await tx.query(sql, params)).rows as never,
           exec: async (sql) => {
             await tx.exec(sql);
           },
-        }),
-      ),
+        }, (results.at(-1)?.rows ?? []) as Record<string, unknown>[]);
+      }),
     query: async (sql, params) => (await db.query(sql, params)).rows as never,
     exec: async (sql) => {
       await db.exec(sql);
@@ -90,17 +95,19 @@ export function openPostgres(connectionString: string, max: number): Engine {
 
   return {
     kind: "postgres",
-    async transaction(fn) {
+    async transaction(fn, preamble) {
       const client = await connect();
       let broken: unknown;
       try {
-        await client.query("begin");
+        // One simple-protocol message: BEGIN and the preamble (claims, role, key check) cost one round trip.
+        const started: pg.QueryResult | pg.QueryResult[] = await client.query(preamble ? `begin; ${preamble}` : "begin");
+        const preambleRows = Array.isArray(started) ? (started.at(-1)?.rows ?? []) : [];
         const result = await fn({
           query: async (sql, params) => (await client.query(sql, params)).rows,
           exec: async (sql) => {
             await client.query(sql);
           },
-        });
+        }, preambleRows);
         await client.query("commit");
         return result;
       } catch (error) {

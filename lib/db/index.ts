@@ -1,6 +1,7 @@
 import "server-only";
 import { env } from "@/lib/env";
-import type { VerifiedClaims } from "@/lib/auth/claims";
+import pg from "pg";
+import { isApiKeyClaims, presentedApiKeyHash, type VerifiedClaims } from "@/lib/auth/claims";
 import { openPglite, openPostgres, type Engine, type Queryable } from "./engine";
 import { migrate } from "./migrate";
 
@@ -35,11 +36,7 @@ async function open(): Promise<Handles> {
   await db.exec("set role app_runtime");
   const owner: Engine = {
     ...db,
-    transaction: (fn) =>
-      db.transaction(async (tx) => {
-        await tx.exec("set local role none");
-        return fn(tx);
-      }),
+    transaction: (fn, preamble) => db.transaction(fn, `set local role none;${preamble ? ` ${preamble}` : ""}`),
     query: (sql, params) => owner.transaction((tx) => tx.query(sql, params)),
     exec: (sql) => owner.transaction((tx) => tx.exec(sql)),
   };
@@ -54,26 +51,54 @@ function handles(): Promise<Handles> {
   return globalForDb.__tenantguardDb;
 }
 
-// VAL-2: every request transaction also gets a statement time limit, so one slow query cannot hold a connection.
-const SET_CLAIMS_AND_ROLE =
-  "select set_config('request.jwt.claims', $1, true), set_config('role', $2, true), set_config('statement_timeout', '10s', true)";
+const { escapeLiteral } = pg;
 
-/** TEN-2: fn runs in one transaction as `authenticated` with the verified claims; RLS sees exactly these. */
-export async function withTenant<T>(claims: VerifiedClaims, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  const { runtime } = await handles();
-  return runtime.transaction(async (tx) => {
-    await tx.query(SET_CLAIMS_AND_ROLE, [JSON.stringify(claims), "authenticated"]);
-    return fn(tx);
-  });
+// VAL-2: every request transaction also gets a statement time limit, so one slow query cannot hold a connection.
+// The claims are sent as a quoted literal in the same message as BEGIN (one round trip instead of two); pg's
+// escapeLiteral doubles quotes and backslashes, and the role is one of two constants.
+function claimsPreamble(claims: string, role: "authenticated" | "anon"): string {
+  return `select set_config('request.jwt.claims', ${escapeLiteral(claims)}, true), set_config('role', '${role}', true), set_config('statement_timeout', '10s', true);`;
 }
 
-/** Before anyone is signed in (the embedded IdP's sign-in): role `anon`, no claims. */
+const ANONYMOUS_PREAMBLE = claimsPreamble("", "anon");
+const HASH = /^[0-9a-f]{64}$/;
+
+/**
+ * TEN-2: fn runs in one transaction as `authenticated` with the verified claims; RLS sees exactly these.
+ * KEY-2: for an API key, the same round trip also asks the database whether the key is still current for the
+ * presented secret (private.assert_api_key_current: not revoked, expired, deleted or past its grace, and the claims
+ * are the key's). If not, the transaction fails with SQLSTATE 28000 before fn runs. Claims that name a key but
+ * carry no presented hash are refused outright: fail closed.
+ */
+export async function withTenant<T>(claims: VerifiedClaims, fn: (tx: Queryable, info: TenantInfo) => Promise<T>): Promise<T> {
+  let preamble = claimsPreamble(JSON.stringify(claims), "authenticated");
+  const isKey = isApiKeyClaims(claims);
+  if (isKey) {
+    const hash = presentedApiKeyHash(claims);
+    if (!hash || !HASH.test(hash)) throw new Error("API-key claims without the presented key's hash: refusing to run the transaction.");
+    preamble += ` select private.assert_api_key_current('${hash}') as secret;`;
+  }
+  const { runtime } = await handles();
+  return runtime.transaction((tx, rows) => {
+    const secret = rows[0]?.secret;
+    return fn(tx, { apiKeySecret: isKey ? (secret === "previous" ? "previous" : "current") : null });
+  }, preamble);
+}
+
+export interface TenantInfo {
+  /** API keys: which of the key's secrets was presented (the previous one only during a roll's grace). */
+  apiKeySecret: "current" | "previous" | null;
+}
+
+/** Before anyone is signed in (the embedded IdP's sign-in, API-key lookup): role `anon`, no claims. */
 export async function withAnonymous<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
   const { runtime } = await handles();
-  return runtime.transaction(async (tx) => {
-    await tx.query(SET_CLAIMS_AND_ROLE, ["", "anon"]);
-    return fn(tx);
-  });
+  return runtime.transaction(fn, ANONYMOUS_PREAMBLE);
+}
+
+/** SQLSTATE 28000 from private.assert_api_key_current: the key was revoked, expired or deleted since it was cached. */
+export function isApiKeyNotCurrent(error: unknown): boolean {
+  return Boolean(error && typeof error === "object" && (error as { code?: unknown }).code === "28000");
 }
 
 /** The tables' owner: migrations, seeding and verification scripts only. Never used by a request. */

@@ -3,10 +3,10 @@ import { createYoga, type Plugin } from "graphql-yoga";
 import { NoSchemaIntrospectionCustomRule } from "graphql";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { env } from "@/lib/env";
-import { withTenant } from "@/lib/db";
+import { InvalidApiKeyError, withApiKeyTenant } from "@/lib/api-keys";
 import { appendAudit } from "@/lib/audit/writer";
 import { recordCrossTenantProbe } from "@/lib/audit/security-events";
-import { authenticateApiRequest } from "@/lib/api/handler";
+import { authenticateApiRequest, refuseInvalidKey } from "@/lib/api/handler";
 import { schema, type GraphQLContext } from "./schema";
 
 /** GQL-1 limits: depth, cost, aliases, directives and tokens are bounded before anything executes. */
@@ -56,18 +56,25 @@ export async function handleGraphQL(request: Request, server = yoga): Promise<Re
   if (auth instanceof Response) return auth;
   const { key, limitHeaders, meta } = auth;
   const notFound: GraphQLContext["notFound"] = [];
-  const response = await withTenant(key.claims, async (tx) => {
-    const result = await server.fetch(request, {
-      tx,
-      key,
-      notFound,
-      audit: async (entry) => {
-        await appendAudit(tx, { ...entry, orgId: key.orgId, actorType: "api_key", actorId: key.keyId, ...meta });
-      },
+  let response: Response;
+  try {
+    response = await withApiKeyTenant(key, async (tx) => {
+      const result = await server.fetch(request, {
+        tx,
+        key,
+        notFound,
+        audit: async (entry) => {
+          await appendAudit(tx, { ...entry, orgId: key.orgId, actorType: "api_key", actorId: key.keyId, ...meta });
+        },
+      });
+      // The body is read inside the transaction: resolvers must finish before it commits.
+      return new Response(await result.text(), { status: result.status, headers: result.headers });
     });
-    // The body is read inside the transaction: resolvers must finish before it commits.
-    return new Response(await result.text(), { status: result.status, headers: result.headers });
-  });
+  } catch (error) {
+    // Revoked, expired or deleted since it was cached: the database said so in this transaction (KEY-2).
+    if (error instanceof InvalidApiKeyError) return refuseInvalidKey(meta);
+    throw error;
+  }
   for (const error of notFound) {
     await recordCrossTenantProbe({ claims: key.claims, orgId: key.orgId, actorType: "api_key", actorId: key.keyId, error, request: meta });
   }

@@ -6,6 +6,7 @@ import {
   InvalidApiKeyError,
   createApiKey,
   deleteApiKey,
+  flushKeyUses,
   generateApiKey,
   hashApiKey,
   listApiKeys,
@@ -50,7 +51,9 @@ async function asOwner<T extends object>(sql: string, params: unknown[] = []): P
   return (await ownerDb()).query<T>(sql, params);
 }
 
+/** The key's verification log, after this process's buffered entries are written (they are batched, KEY-2). */
 async function log(keyId: string) {
+  await flushKeyUses();
   return asOwner<{ outcome: string; reason: string | null; ip: string | null }>(
     "select outcome, reason, ip from public.key_verifications where key_id = $1 order by id",
     [keyId],
@@ -81,6 +84,7 @@ describe("KEY-1: creation", () => {
     await verifyApiKey(bearer(rolled.data.plaintext), "198.51.100.1");
     await expect(verifyApiKey(bearer(rolled.data.plaintext), IP)).rejects.toBeInstanceOf(InvalidApiKeyError);
     await revokeApiKey(a.owner, { id: key.id }, request());
+    await flushKeyUses();
 
     const secrets = [key.plaintext, rolled.data.plaintext];
     const secretParts = secrets.map((s) => s.slice(8));
@@ -309,8 +313,10 @@ describe("KEY-2: last use and the verification log", () => {
   it("last_used_at is written on first use, not rewritten within 60 s, and refreshed after", async () => {
     const a = await orgWithMembers("Acme");
     const key = await newKey(a.admin);
-    const lastUsed = async () =>
-      (await asOwner<{ last_used_at: Date | null }>("select last_used_at from public.api_keys where id = $1", [key.id]))[0]!.last_used_at;
+    const lastUsed = async () => {
+      await flushKeyUses();
+      return (await asOwner<{ last_used_at: Date | null }>("select last_used_at from public.api_keys where id = $1", [key.id]))[0]!.last_used_at;
+    };
     expect(await lastUsed()).toBeNull();
     await verifyApiKey(bearer(key.plaintext), IP);
     const first = await lastUsed();
