@@ -28,6 +28,8 @@ export default defineConfig({
       NODE_ENV: "test",
       APP_URL: "http://localhost:3000",
       IDP_KEY_FILE: ".data/test/idp-key.json",
+      // Tests write the API-key log when they read it (flushKeyUses), so a timer never splits what they count.
+      API_KEY_LOG_FLUSH_MS: "60000",
       ...(embedded ? { PGLITE_DATA_DIR: "memory://" } : {}),
     },
   },

@@ -48,13 +48,15 @@ export interface KeyVerification {
   outcome: "success" | "failure";
   reason: string | null;
   ip: string | null;
+  /** Identical verifications in a row that this entry stands for; `at` is the latest. */
+  repeats: number;
 }
 
 /** The newest `perKey` verification log entries of every visible key. */
 export function listRecentVerifications(tx: Queryable, perKey = 20): Promise<KeyVerification[]> {
   return tx.query<KeyVerification>(
-    `select key_id, at, outcome, reason, ip from (
-       select v.key_id, v.at, v.outcome, v.reason, v.ip, v.id,
+    `select key_id, at, outcome, reason, ip, repeats from (
+       select v.key_id, v.at, v.outcome, v.reason, v.ip, v.repeats, v.id,
               row_number() over (partition by v.key_id order by v.id desc) as n
          from public.key_verifications v
      ) recent

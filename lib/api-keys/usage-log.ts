@@ -1,13 +1,15 @@
 import "server-only";
 import { DatabaseUnavailableError, withAnonymous } from "@/lib/db";
 import { apiLog } from "@/lib/api/log";
+import { env } from "@/lib/env";
 
 /**
  * KEY-2: the per-key verification log and `last_used_at`, without a database write on the request path.
  *
  * Each instance buffers its verifications (successes and failures, in the order they happened, with their own
- * times) and writes them in one statement (private.record_key_uses) about once a second, or sooner when the
- * buffer fills. The database keeps the newest 200 entries per key and moves last_used_at at most once a minute.
+ * times; a run of identical ones as one entry with a count) and writes them in one statement
+ * (private.record_key_uses) every API_KEY_LOG_FLUSH_MS (default one second), or sooner when the buffer fills.
+ * The database keeps the newest 200 entries per key and moves last_used_at at most once a minute.
  * If a write fails (database down), the entries go back into the buffer, which never holds more than
  * MAX_BUFFERED entries: under a long outage the oldest are dropped and the drop is logged.
  */
@@ -22,18 +24,22 @@ export interface KeyUse {
 
 interface Entry {
   key_id: string;
+  /** The latest of the run. */
   at: string;
   outcome: KeyUse["outcome"];
   reason: string | null;
   ip: string | null;
+  /** How many identical verifications in a row this entry stands for. */
+  repeats: number;
 }
 
-const FLUSH_INTERVAL_MS = 1_000;
 const FLUSH_AT = 500;
 const MAX_BUFFERED = 10_000;
 
 interface State {
   buffer: Entry[];
+  /** Each key's newest entry in the buffer, to extend a run of identical verifications instead of adding a row. */
+  lastOfKey: Map<string, Entry>;
   timer: ReturnType<typeof setTimeout> | null;
   flushing: Promise<void> | null;
   dropped: number;
@@ -41,11 +47,25 @@ interface State {
 
 // One buffer per process, however often the module is evaluated (dev reloads).
 const holder = globalThis as typeof globalThis & { __tenantguardKeyUses?: State };
-const state: State = (holder.__tenantguardKeyUses ??= { buffer: [], timer: null, flushing: null, dropped: 0 });
+const state: State = (holder.__tenantguardKeyUses ??= { buffer: [], lastOfKey: new Map(), timer: null, flushing: null, dropped: 0 });
 
-/** Records one verification; it reaches the database within about a second. Never throws, never waits. */
+/**
+ * Records one verification; it reaches the database within about a second. Never throws, never waits. A repeat of
+ * the key's previous verification (same outcome, reason and IP) extends that entry (`repeats`, latest `at`).
+ */
 export function recordKeyUse(use: KeyUse): void {
-  state.buffer.push({ key_id: use.keyId, at: new Date().toISOString(), outcome: use.outcome, reason: use.reason, ip: use.ip ? use.ip.slice(0, 64) : null });
+  const at = new Date().toISOString();
+  const ip = use.ip ? use.ip.slice(0, 64) : null;
+  const last = state.lastOfKey.get(use.keyId);
+  if (last && last.outcome === use.outcome && last.reason === use.reason && last.ip === ip) {
+    last.repeats++;
+    last.at = at;
+    schedule();
+    return;
+  }
+  const entry: Entry = { key_id: use.keyId, at, outcome: use.outcome, reason: use.reason, ip, repeats: 1 };
+  state.buffer.push(entry);
+  state.lastOfKey.set(use.keyId, entry);
   trim();
   if (state.buffer.length >= FLUSH_AT) void flushKeyUses();
   else schedule();
@@ -56,15 +76,17 @@ function schedule(): void {
   state.timer = setTimeout(() => {
     state.timer = null;
     void flushKeyUses();
-  }, FLUSH_INTERVAL_MS);
+  }, env.API_KEY_LOG_FLUSH_MS);
   state.timer.unref?.();
 }
 
 function trim(): void {
   const excess = state.buffer.length - MAX_BUFFERED;
   if (excess <= 0) return;
-  state.buffer.splice(0, excess);
-  state.dropped += excess;
+  for (const gone of state.buffer.splice(0, excess)) {
+    state.dropped += gone.repeats;
+    if (state.lastOfKey.get(gone.key_id) === gone) state.lastOfKey.delete(gone.key_id);
+  }
 }
 
 /**
@@ -80,6 +102,8 @@ export async function flushKeyUses(): Promise<void> {
   }
   if (state.buffer.length === 0) return;
   const batch = state.buffer.splice(0, MAX_BUFFERED);
+  // Entries on their way to the database are no longer extended; the next repeat starts a new one.
+  state.lastOfKey.clear();
   state.flushing = write(batch).finally(() => {
     state.flushing = null;
   });

@@ -50,7 +50,13 @@ $$;
 revoke all on function private.assert_api_key_current(text) from public;
 grant execute on function private.assert_api_key_current(text) to authenticated;
 
--- The batched verification log: an array of {key_id, at, outcome, reason, ip}, in the order they happened.
+-- Consecutive identical verifications of a key (same outcome, reason and IP) are one log entry: `repeats` counts
+-- them and `at` is the latest. A busy partner costs one row per flush, not one per request, and the 200 entries
+-- kept per key cover far more history.
+alter table public.key_verifications
+  add column repeats integer not null default 1 check (repeats between 1 and 100000000);
+
+-- The batched verification log: an array of {key_id, at, outcome, reason, ip, repeats}, in the order they happened.
 -- Entries of unknown (e.g. since deleted) keys are skipped; times in the future are clamped to now(). Keeps the
 -- newest 200 entries per key, and writes last_used_at at most once a minute per key.
 create or replace function private.record_key_uses(p_entries jsonb)
@@ -63,10 +69,11 @@ begin
     raise exception 'entries must be an array of at most 10000 objects' using errcode = 'invalid_parameter_value';
   end if;
 
-  insert into public.key_verifications (org_id, key_id, at, outcome, reason, ip)
-  select k.org_id, e.key_id, least(e.at, now()), e.outcome, left(e.reason, 40), left(e.ip, 64)
-    from rows from (jsonb_to_recordset(p_entries) as (key_id uuid, at timestamptz, outcome text, reason text, ip text))
-         with ordinality as e(key_id, at, outcome, reason, ip, n)
+  insert into public.key_verifications (org_id, key_id, at, outcome, reason, ip, repeats)
+  select k.org_id, e.key_id, least(e.at, now()), e.outcome, left(e.reason, 40), left(e.ip, 64),
+         least(greatest(coalesce(e.repeats, 1), 1), 100000000)
+    from rows from (jsonb_to_recordset(p_entries) as (key_id uuid, at timestamptz, outcome text, reason text, ip text, repeats integer))
+         with ordinality as e(key_id, at, outcome, reason, ip, repeats, n)
     join public.api_keys k on k.id = e.key_id
    where e.outcome in ('success', 'failure') and e.at is not null
    order by e.n;

@@ -106,6 +106,51 @@ describe("dashboard", () => {
     await context.close();
   });
 
+  it("API key: created and shown once, used by a partner, revoked; the next call is refused and the log shows both", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, "alice@acme.test");
+    await page.goto(`${app.baseUrl}/settings/api-keys`);
+    const name = `E2E partner ${Date.now()}`;
+    await page.getByLabel("Name", { exact: true }).fill(name);
+    await page.getByRole("button", { name: "Create API key" }).click();
+    const plaintext = await page.getByLabel("New API key").inputValue();
+    assert.match(plaintext, /^tg_test_[0-9A-Za-z]{43}$/);
+    await page.getByRole("button", { name: "I have copied it" }).click();
+    await page.getByTestId("new-api-key").waitFor({ state: "detached" });
+
+    const call = () => fetch(`${app.baseUrl}/api/v1/projects`, { headers: { authorization: `Bearer ${plaintext}` } });
+    for (let i = 0; i < 3; i++) assert.equal((await call()).status, 200);
+
+    page.on("dialog", (d) => void d.accept());
+    const row = page.getByTestId("api-key-row").filter({ hasText: name });
+    await row.getByRole("button", { name: "Revoke" }).click();
+    await row.getByText("revoked", { exact: true }).waitFor();
+    // KEY-2: the very next request is refused, although this server instance has the key cached.
+    const refused = await call();
+    assert.equal(refused.status, 401);
+
+    // The log is written in the background (about once a second); the page shows it once it is there.
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      await page.reload();
+      const logRow = page.getByTestId("api-key-row").filter({ hasText: name });
+      await logRow.getByText("Recent verifications").click();
+      const table = logRow.getByRole("table", { name: `Recent verifications of ${name}` });
+      if ((await table.count()) > 0 && (await table.getByRole("row").count()) === 3) {
+        const cells = await table.getByRole("row").evaluateAll((rows) => rows.slice(1).map((r) => [...r.querySelectorAll("td")].slice(1, 4).map((td) => td.textContent)));
+        assert.deepEqual(cells, [
+          ["failure", "1", "revoked"],
+          ["success", "3", "—"],
+        ]);
+        break;
+      }
+      assert.ok(Date.now() < deadline, "the verification log did not appear within 15 s");
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await context.close();
+  });
+
   it("a member cannot delete; an admin can", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { closeDb, ownerDb, withTenant } from "@/lib/db";
 import { markVerified, markVerifiedApiKey, type ApiKeyClaims } from "@/lib/auth/claims";
-import { deleteApiKey, flushKeyUses, hashApiKey, isApiKeyCached, revokeApiKey, rollApiKey, resolveApiKey } from "@/lib/api-keys";
+import { deleteApiKey, flushKeyUses, hashApiKey, isApiKeyCached, listRecentVerifications, revokeApiKey, rollApiKey, resolveApiKey } from "@/lib/api-keys";
 import { handleGraphQL } from "@/lib/graphql/server";
 import { orgWithMembers, request } from "../helpers/tenants";
 import { callApi, newKey } from "../helpers/api";
@@ -20,8 +20,8 @@ const withoutRequestId = (text: string) => text.replace(/"requestId":"[^"]+"/, "
 
 async function log(keyId: string) {
   await flushKeyUses();
-  return (await owner()).query<{ outcome: string; reason: string | null; ip: string | null }>(
-    "select outcome, reason, ip from public.key_verifications where key_id = $1 order by id",
+  return (await owner()).query<{ outcome: string; reason: string | null; ip: string | null; repeats: number }>(
+    "select outcome, reason, ip, repeats from public.key_verifications where key_id = $1 order by id",
     [keyId],
   );
 }
@@ -152,8 +152,33 @@ describe("KEY-2: last use and the log are written in batches, not per request", 
     await flushKeyUses();
     const ips = ["198.51.100.1", "198.51.100.2", "198.51.100.3", "2001:db8::7"];
     for (const ip of ips) expect((await callApi("get", "/api/v1/projects", { key: key.plaintext, ip })).status).toBe(200);
-    expect(await log(key.id)).toEqual(ips.map((ip) => ({ outcome: "success", reason: null, ip })));
+    expect(await log(key.id)).toEqual(ips.map((ip) => ({ outcome: "success", reason: null, ip, repeats: 1 })));
     const [row] = await (await owner()).query<{ last_used_at: Date | null }>("select last_used_at from public.api_keys where id = $1", [key.id]);
     expect(row!.last_used_at).not.toBeNull();
+  });
+
+  it("a run of identical verifications is one entry with a count; any change starts a new entry", async () => {
+    const a = await orgWithMembers("Acme");
+    const key = await newKey(a.admin);
+    const get = (ip: string, k = key.plaintext) => callApi("get", "/api/v1/projects", { key: k, ip });
+    for (let i = 0; i < 5; i++) expect((await get("198.51.100.1")).status).toBe(200);
+    expect((await get("198.51.100.2")).status).toBe(200);
+    expect((await get("198.51.100.1")).status).toBe(200);
+    await revokeApiKey(a.admin, { id: key.id }, request());
+    for (let i = 0; i < 3; i++) expect((await get("198.51.100.1")).status).toBe(401);
+    expect(await log(key.id)).toEqual([
+      { outcome: "success", reason: null, ip: "198.51.100.1", repeats: 5 },
+      { outcome: "success", reason: null, ip: "198.51.100.2", repeats: 1 },
+      { outcome: "success", reason: null, ip: "198.51.100.1", repeats: 1 },
+      { outcome: "failure", reason: "revoked", ip: "198.51.100.1", repeats: 3 },
+    ]);
+    // The dashboard's query returns the count with each entry, newest first.
+    const recent = await withTenant(a.owner.claims, (tx) => listRecentVerifications(tx));
+    expect(recent.map((e) => [e.outcome, e.repeats])).toEqual([
+      ["failure", 3],
+      ["success", 1],
+      ["success", 1],
+      ["success", 5],
+    ]);
   });
 });

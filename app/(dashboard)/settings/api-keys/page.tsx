@@ -122,10 +122,14 @@ export default async function ApiKeysPage() {
                 <ApiKeyActions apiKey={{ id: k.id, name: k.name, revoked: k.status === "revoked", expired: k.status === "expired" }} />
                 <details>
                   <summary className="cursor-pointer text-sm text-indigo-700">Recent verifications</summary>
-                  <div className="mt-2">
+                  <div className="mt-2 space-y-1">
+                    <p className="text-xs text-slate-500">
+                      Newest first. Attempts appear within a few seconds; identical attempts in a row are one line, counted under
+                      &ldquo;Times&rdquo;. &ldquo;Last used&rdquo; is updated at most once a minute.
+                    </p>
                     <VerificationLog
                       keyName={k.name}
-                      entries={verifications.filter((v) => v.key_id === k.id).map((v) => ({ at: utc(v.at), outcome: v.outcome, reason: v.reason, ip: v.ip }))}
+                      entries={verifications.filter((v) => v.key_id === k.id).map((v) => ({ at: utc(v.at), outcome: v.outcome, reason: v.reason, ip: v.ip, repeats: v.repeats }))}
                     />
                   </div>
                 </details>
