@@ -31,7 +31,7 @@ export interface VerifiedApiKey {
 }
 
 /** Why a known key was refused; recorded in key_verifications, never returned to the caller. */
-export type RejectionReason = "revoked" | "expired" | "previous_key_expired" | "ip_not_allowed";
+export type RejectionReason = "revoked" | "expired" | "previous_key_expired" | "ip_not_allowed" | "key_changed";
 
 interface LookupRow {
   key_id: string;
@@ -162,17 +162,20 @@ export async function resolveApiKey(authorization: string | null | undefined, ip
  */
 export async function withApiKeyTenant<T>(key: VerifiedApiKey, fn: (tx: Queryable) => Promise<T>): Promise<T> {
   const hash = presentedApiKeyHash(key.claims);
+  let confirmed = false;
   try {
     return await withTenant(key.claims, (tx, { apiKeySecret }) => {
+      confirmed = true;
       recordKeyUse({ keyId: key.keyId, outcome: "success", reason: apiKeySecret === "previous" ? "previous_key" : null, ip: key.ip });
       return fn(tx);
     });
   } catch (error) {
-    if (!isApiKeyNotCurrent(error) || !hash) throw error;
+    if (confirmed || !isApiKeyNotCurrent(error) || !hash) throw error;
     cache.delete(hash);
-    // Ask the database why, for the log; the caller only ever learns "invalid".
+    // Ask the database why, for the log; the caller only ever learns "invalid". A key that looks fine now but was
+    // refused differs from what was cached (scope or permissions changed behind the app): `key_changed`.
     const row = await lookUp(hash);
-    refuse(row, row ? (rejectionOf(row, key.ip) ?? "revoked") : null, key.ip);
+    refuse(row, row ? (rejectionOf(row, key.ip) ?? "key_changed") : null, key.ip);
   }
 }
 

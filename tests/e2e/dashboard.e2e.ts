@@ -115,7 +115,7 @@ describe("dashboard", () => {
     await page.getByLabel("Name", { exact: true }).fill(name);
     await page.getByRole("button", { name: "Create API key" }).click();
     const plaintext = await page.getByLabel("New API key").inputValue();
-    assert.match(plaintext, /^tg_test_[0-9A-Za-z]{43}$/);
+    assert.match(plaintext, /^tg_(live|test)_[0-9A-Za-z]{43}$/);
     await page.getByRole("button", { name: "I have copied it" }).click();
     await page.getByTestId("new-api-key").waitFor({ state: "detached" });
 
@@ -135,7 +135,7 @@ describe("dashboard", () => {
     for (;;) {
       await page.reload();
       const logRow = page.getByTestId("api-key-row").filter({ hasText: name });
-      await logRow.getByText("Recent verifications").click();
+      await logRow.getByText("Recent verifications", { exact: true }).click();
       const table = logRow.getByRole("table", { name: `Recent verifications of ${name}` });
       if ((await table.count()) > 0 && (await table.getByRole("row").count()) === 3) {
         const cells = await table.getByRole("row").evaluateAll((rows) => rows.slice(1).map((r) => [...r.querySelectorAll("td")].slice(1, 4).map((td) => td.textContent)));

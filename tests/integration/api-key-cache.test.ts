@@ -82,6 +82,18 @@ describe("KEY-2: a cached key is refused on the very next request", () => {
     ]);
   });
 
+  it("a key whose permissions were narrowed behind the app is refused once (fail closed), then works as narrowed", async () => {
+    const a = await orgWithMembers("Acme");
+    const key = await newKey(a.admin, { permissions: "read_write" });
+    await warm(key.plaintext);
+    // Not possible through the app (the grants fix permissions at creation); an operator could do it in SQL.
+    await (await owner()).query("update public.api_keys set permissions = array['read'] where id = $1", [key.id]);
+    expect((await callApi("get", "/api/v1/projects", { key: key.plaintext })).status).toBe(401);
+    expect((await callApi("get", "/api/v1/projects", { key: key.plaintext })).status).toBe(200);
+    expect((await callApi("post", "/api/v1/projects", { key: key.plaintext, body: { name: "Nope" } })).status).toBe(403);
+    expect((await log(key.id)).map((e) => `${e.outcome}:${e.reason}`)).toEqual(["success:null", "failure:key_changed", "success:null"]);
+  });
+
   it("a write with a cached key revoked meanwhile changes nothing", async () => {
     const a = await orgWithMembers("Acme");
     const key = await newKey(a.admin);
