@@ -418,7 +418,7 @@ async function drive() {
     console.log(`floor ratio (/floor / bare req/s):      ${f(floor.rps / bareResult.rps, 3)}  (diagnostic: the tenant transaction alone, no key check, no limits)`);
   }
   console.log(
-    `server: ${stats.keyVerifications ?? "?"} key-verification rows kept (200 per key at most), ${stats.limitHits} limit hits, ` +
+    `server: ${stats.keyVerifications ?? "?"} key-verification log rows kept (newest 200 per key, trimmed once a minute), ${stats.limitHits} limit hits, ` +
       `${stats.backendFallbacks} Redis fallbacks to memory (breaker ${stats.breaker}), ${stats.errors} server errors`,
   );
   if (results.reduce((n, m) => n + m.non2xx + m.errors + m.timeouts, 0) + stats.limitHits > 0) {

@@ -9,7 +9,8 @@ import { env } from "@/lib/env";
  * Each instance buffers its verifications (successes and failures, in the order they happened, with their own
  * times; a run of identical ones as one entry with a count) and writes them in one statement
  * (private.record_key_uses) every API_KEY_LOG_FLUSH_MS (default one second), or sooner when the buffer fills.
- * The database keeps the newest 200 entries per key and moves last_used_at at most once a minute.
+ * The database keeps the newest 200 entries per key (trimmed once a minute per key and instance, so a busy key
+ * may briefly hold a few more) and moves last_used_at at most once a minute.
  * If a write fails (database down), the entries go back into the buffer, which never holds more than
  * MAX_BUFFERED entries: under a long outage the oldest are dropped and the drop is logged.
  */
@@ -35,11 +36,15 @@ interface Entry {
 
 const FLUSH_AT = 500;
 const MAX_BUFFERED = 10_000;
+/** Each key's log is trimmed to its newest 200 entries at most this often per instance. */
+const TRIM_EVERY_MS = 60_000;
 
 interface State {
   buffer: Entry[];
   /** Each key's newest entry in the buffer, to extend a run of identical verifications instead of adding a row. */
   lastOfKey: Map<string, Entry>;
+  /** When this instance last asked the database to trim each key's log. */
+  trimmedAt: Map<string, number>;
   timer: ReturnType<typeof setTimeout> | null;
   flushing: Promise<void> | null;
   dropped: number;
@@ -47,7 +52,7 @@ interface State {
 
 // One buffer per process, however often the module is evaluated (dev reloads).
 const holder = globalThis as typeof globalThis & { __tenantguardKeyUses?: State };
-const state: State = (holder.__tenantguardKeyUses ??= { buffer: [], lastOfKey: new Map(), timer: null, flushing: null, dropped: 0 });
+const state: State = (holder.__tenantguardKeyUses ??= { buffer: [], lastOfKey: new Map(), trimmedAt: new Map(), timer: null, flushing: null, dropped: 0 });
 
 /**
  * Records one verification; it reaches the database within about a second. Never throws, never waits. A repeat of
@@ -110,9 +115,20 @@ export async function flushKeyUses(): Promise<void> {
   await state.flushing;
 }
 
+/** The keys of this batch whose log this instance has not trimmed in the last minute. */
+function keysToTrim(batch: Entry[]): string[] {
+  const now = Date.now();
+  for (const [keyId, at] of state.trimmedAt) if (now - at >= TRIM_EVERY_MS) state.trimmedAt.delete(keyId);
+  const due = new Set<string>();
+  for (const e of batch) if (!state.trimmedAt.has(e.key_id)) due.add(e.key_id);
+  for (const keyId of due) state.trimmedAt.set(keyId, now);
+  return [...due];
+}
+
 async function write(batch: Entry[]): Promise<void> {
   try {
-    await withAnonymous((tx) => tx.query("select private.record_key_uses($1::jsonb)", [JSON.stringify(batch)]));
+    const trim = keysToTrim(batch);
+    await withAnonymous((tx) => tx.query("select private.record_key_uses($1::jsonb, $2::uuid[])", [JSON.stringify(batch), trim]));
   } catch (error) {
     if (error instanceof DatabaseUnavailableError) {
       // Nothing lost on an outage: put the batch back in front of what arrived meanwhile, and retry later.
