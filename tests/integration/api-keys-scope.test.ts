@@ -19,6 +19,7 @@ interface Org {
 
 let a: Org;
 let b: Org;
+const members = {} as Record<"a" | "b", Awaited<ReturnType<typeof orgWithMembers>>>;
 const keys = {} as Record<"scopedWrite" | "scopedRead" | "orgRead" | "orgWrite" | "otherOrg", { claims: VerifiedClaims; sub: string }>;
 
 async function seedOrg(name: string, projectNames: string[]) {
@@ -49,6 +50,8 @@ beforeAll(async () => {
   const seededB = await seedOrg("Globex", ["Gamma"]);
   a = seededA.org;
   b = seededB.org;
+  members.a = seededA.members;
+  members.b = seededB.members;
   const [alpha] = a.projects;
   keys.scopedWrite = await keyClaims(seededA.members.admin, { projectId: alpha!.id, permissions: "read_write" });
   keys.scopedRead = await keyClaims(seededA.members.admin, { projectId: alpha!.id, permissions: "read" });
@@ -171,9 +174,30 @@ describe("TEN-1 / TEN-6: org A's key sees nothing of org B", () => {
         verifications: count(await tx.query("select id from public.key_verifications")),
         notifications: count(await tx.query("select id from public.notifications")),
         auditLogs: count(await tx.query("select id from public.audit_logs")),
+        // Nor its org's people: the member list and e-mail addresses are for user sessions only.
+        users: count(await tx.query("select id from public.users")),
+        memberships: count(await tx.query("select user_id from public.memberships")),
       }));
-      expect(seen, key).toEqual({ foreignProjects: 0, foreignDocuments: 0, updated: 0, deletedDocs: 0, apiKeys: 0, verifications: 0, notifications: 0, auditLogs: 0 });
+      expect(seen, key).toEqual({
+        foreignProjects: 0,
+        foreignDocuments: 0,
+        updated: 0,
+        deletedDocs: 0,
+        apiKeys: 0,
+        verifications: 0,
+        notifications: 0,
+        auditLogs: 0,
+        users: 0,
+        memberships: 0,
+      });
     }
+    // Control: a member's session of the same org does see the org's people.
+    const people = await withTenant(members.a.member.claims, async (tx) => ({
+      users: count(await tx.query("select id from public.users")),
+      memberships: count(await tx.query("select user_id from public.memberships")),
+    }));
+    expect(people.users).toBeGreaterThanOrEqual(3);
+    expect(people.memberships).toBeGreaterThanOrEqual(3);
     // Org B's own key sees its project and document (the rows exist).
     expect(ids(await as("otherOrg", (tx) => tx.query<{ id: string }>("select id from public.projects")))).toEqual([gamma!.id]);
     expect(ids(await as("otherOrg", (tx) => tx.query<{ id: string }>("select id from public.documents")))).toEqual([gamma!.documentId]);
