@@ -4,7 +4,7 @@ import nextTs from "eslint-config-next/typescript";
 const config = [
   ...nextVitals,
   ...nextTs,
-  { ignores: [".next/**", "node_modules/**", ".data/**", "next-env.d.ts", "test-results/**"] },
+  { ignores: [".next/**", "node_modules/**", ".data/**", ".bench/**", "next-env.d.ts", "test-results/**"] },
   { rules: { "@typescript-eslint/no-unused-vars": ["warn", { ignoreRestSiblings: true, argsIgnorePattern: "^_", varsIgnorePattern: "^_" }] } },
   {
     // ENC-3: configuration is read once, in lib/env.ts, never straight from process.env elsewhere.

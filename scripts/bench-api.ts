@@ -39,6 +39,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import os from "node:os";
+import { buildNextCopy, NEXT_PATHS, startNext } from "./lib/bench-next";
 
 const TARGET_RPS_RATIO = 0.85;
 const TARGET_P99_RATIO = 1.5;
@@ -61,6 +62,10 @@ interface Ready {
   keys: { key: string; org: string }[];
   projectsPerOrg: number;
   breakdown: boolean;
+  /** What serves the paths: this script's Node server, or `next start` (BENCH_SERVER=next). */
+  server: string;
+  /** Next.js mode also has `floor` (the diagnostic /floor path). */
+  paths: { secure: string; bare: string; floor?: string };
 }
 
 interface ServerStats {
@@ -70,6 +75,14 @@ interface ServerStats {
   errors: number;
   keyVerifications: number | null;
   breaker: string;
+}
+
+async function freePort(): Promise<number> {
+  const probe = http.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }
 
 // ---- the server (child process) -------------------------------------------------------------------------------
@@ -186,6 +199,45 @@ async function serve() {
     },
   };
 
+  // BENCH_SERVER=next: the real Next.js production server instead (scripts/lib/bench-next.ts).
+  if (process.env.BENCH_SERVER === "next") {
+    if (env.databaseEngine !== "postgres") {
+      throw new Error("BENCH_SERVER=next needs DATABASE_URL and MIGRATION_DATABASE_URL: the Next.js server and this script share the database.");
+    }
+    original("Building a throw-away copy of the app with a bare route handler under .bench/next-app (next build)…");
+    const dir = buildNextCopy(process.cwd());
+    const port = await freePort();
+    const nextServer = await startNext(dir, port, (line) => tally(line));
+    process.send!({
+      type: "ready",
+      port,
+      engine: "PostgreSQL",
+      limiter: env.REDIS_URL ? "redis" : "memory",
+      orgs,
+      keys,
+      projectsPerOrg,
+      breakdown,
+      server: "Next.js production server (next start)",
+      paths: NEXT_PATHS,
+    } satisfies Ready);
+    process.on("message", async (message: { type: string }) => {
+      if (message.type === "stats") {
+        // The Next.js server writes its key log about once a second.
+        await new Promise((r) => setTimeout(r, 1_500));
+        const [row] = await owner.query<{ n: number }>("select count(*)::int as n from public.key_verifications where org_id = any($1::text[])", [orgs]);
+        process.send!({ type: "stats", ...counts, keyVerifications: row?.n ?? null, breaker: "n/a (in the Next.js process)" } satisfies ServerStats);
+      }
+      if (message.type === "stop") {
+        await nextServer.stop().catch(() => {});
+        await owner.query("delete from public.organizations where id = any($1::text[])", [orgs]).catch(() => {});
+        await barePool.close().catch(() => {});
+        await closeDb().catch(() => {});
+        process.exit(0);
+      }
+    });
+    return;
+  }
+
   const server = http.createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -226,6 +278,8 @@ async function serve() {
     keys,
     projectsPerOrg,
     breakdown,
+    server: "Node http.createServer (route handlers called directly)",
+    paths: { secure: "/secure", bare: "/bare" },
   });
 
   process.on("message", async (message: { type: string }) => {
@@ -302,12 +356,13 @@ async function drive() {
   console.log("Seeding and starting the server…");
   const ready = await next<Ready>("ready");
   const base = `http://127.0.0.1:${ready.port}`;
+  console.log(`${ready.server}: ${ready.paths.secure} vs ${ready.paths.bare}.`);
   console.log(`${ready.engine}, rate limits: ${ready.limiter}; ${ready.orgs.length} org(s) x ${ready.projectsPerOrg} projects, ${ready.keys.length} keys.`);
 
   // Same answer from both paths, or the comparison means nothing.
   const sample = ready.keys[0]!;
-  const secure = await fetch(`${base}/secure`, { headers: { authorization: `Bearer ${sample.key}` } });
-  const plain = await fetch(`${base}/bare`, { headers: { "x-bench-org": sample.org } });
+  const secure = await fetch(`${base}${ready.paths.secure}`, { headers: { authorization: `Bearer ${sample.key}` } });
+  const plain = await fetch(`${base}${ready.paths.bare}`, { headers: { authorization: `Bearer ${sample.key}`, "x-bench-org": sample.org } });
   const [a, b] = [await secure.text(), await plain.text()];
   if (secure.status !== 200 || plain.status !== 200 || a !== b) {
     console.error(`The two paths disagree: /secure ${secure.status} (${a.length} bytes), /bare ${plain.status} (${b.length} bytes).`);
@@ -327,7 +382,8 @@ async function drive() {
       requests: [
         {
           method: "GET",
-          path,
+          // The labels /secure and /bare name the two paths of whichever server runs (see ready.paths).
+          path: path === "/secure" ? ready.paths.secure : path === "/bare" ? ready.paths.bare : path === "/floor" ? (ready.paths.floor ?? path) : path,
           // Every request presents the next key (and, for /bare, names that key's org): the limiter budget above.
           setupRequest: (req: { headers?: Record<string, string> }) => {
             const k = ready.keys[turn++ % ready.keys.length]!;
@@ -360,7 +416,8 @@ async function drive() {
       results.push(await load(path, duration));
     }
   }
-  const pieces = ready.breakdown ? ["/verify", "/auth", "/tenant", "/floor"] : [];
+  // Next.js mode has only the floor among the diagnostics (the others call library functions directly).
+  const pieces = !ready.breakdown ? [] : ready.paths.floor ? ["/floor"] : ["/verify", "/auth", "/tenant", "/floor"];
   for (const path of pieces) {
     console.log(`Breakdown: ${path} for ${duration} s (after ${warmup} s warm-up)…`);
     await load(path, warmup);
@@ -393,7 +450,7 @@ async function drive() {
   const f = (n: number, d = 1) => n.toFixed(d);
   console.log("");
   console.log(
-    `GET /api/v1/projects — ${ready.engine}, rate limits ${ready.limiter}, ${connections} connections, ${rate ? `fixed ${rate} req/s, ` : ""}` +
+    `GET /api/v1/projects — ${ready.server}, ${ready.engine}, rate limits ${ready.limiter}, ${connections} connections, ${rate ? `fixed ${rate} req/s, ` : ""}` +
       `${duration} s x ${rounds}, Node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? "cpu"}, load average at start ${loadAtStart.toFixed(2)}`,
   );
   console.log(row(["path", "req/s", "p50 ms", "p99 ms", "mean ms", "requests", "non-2xx", "errors"]));

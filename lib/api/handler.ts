@@ -174,7 +174,13 @@ export function withApiKey<P extends z.ZodType = z.ZodUndefined, Q extends z.Zod
       const result = await withApiKeyTenant(key, (tx) =>
         withIdempotency(
           tx,
-          { orgId: key.orgId, principal: `key_${key.keyId}`, key: idempotencyKey, fingerprint: requestFingerprint(request.method, new URL(request.url).pathname, rawBody) },
+          {
+            orgId: key.orgId,
+            principal: `key_${key.keyId}`,
+            key: idempotencyKey,
+            // Only a request that carries Idempotency-Key is fingerprinted (withIdempotency ignores it otherwise).
+            fingerprint: idempotencyKey === null ? "" : requestFingerprint(request.method, new URL(request.url).pathname, rawBody),
+          },
           () =>
             handler({
               tx,

@@ -1,0 +1,124 @@
+// `BENCH_SERVER=next npm run bench:api`: the benchmark through the real Next.js production server.
+//
+// The partner API's route and a bare route handler must run in the same Next.js app, on the same server, behind
+// the same proxy.ts, to be compared. The bare handler must never ship, so this builds a throw-away copy of the
+// working tree under .bench/next-app (git-ignored) with two extra routes: app/api/v1/bench-bare, the page query of
+// GET /api/v1/projects as the tables' owner with the same JSON and no key, no limits, no transaction; and
+// app/api/v1/bench-floor (BENCH_BREAKDOWN=1), the same query in a plain tenant transaction.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+const SKIP = new Set([".bench", ".git", ".next", ".data", "node_modules", "test-results", "playwright-report", "coverage"]);
+
+const BARE_ROUTE = `// Benchmark only, written by scripts/lib/bench-next.ts into a throw-away copy: never part of the product.
+import { openPostgres } from "@/lib/db/engine";
+import { projectResource } from "@/lib/api/resources";
+import { encodeCursor } from "@/lib/api/schemas";
+
+const pool = openPostgres(process.env.MIGRATION_DATABASE_URL!, Number(process.env.DB_POOL_MAX ?? 10));
+const PAGE = \`select id, org_id, name, created_by, created_at, updated_at from public.projects
+               where org_id = $1 order by created_at desc, id desc limit 21\`;
+type Row = Parameters<typeof projectResource>[0];
+
+export async function GET(request: Request): Promise<Response> {
+  const rows = await pool.query<Row>(PAGE, [request.headers.get("x-bench-org") ?? ""]);
+  const items = rows.slice(0, 20);
+  const last = items.at(-1);
+  const next = rows.length > 20 && last ? { createdAt: new Date(last.created_at).toISOString(), id: last.id } : null;
+  return Response.json({ data: items.map(projectResource), nextCursor: encodeCursor(next) });
+}
+`;
+
+// The floor: the same query in a plain tenant transaction with an org member's claims (BEGIN + claims and role, the
+// RLS query, COMMIT), no key, no limits: what the architecture's one-transaction-per-request rule costs by itself.
+const FLOOR_ROUTE = `// Benchmark only, written by scripts/lib/bench-next.ts into a throw-away copy: never part of the product.
+import { withTenant } from "@/lib/db";
+import { markVerified } from "@/lib/auth/claims";
+import { projectResource } from "@/lib/api/resources";
+import { encodeCursor } from "@/lib/api/schemas";
+import { pageProjects } from "@/lib/projects/store";
+
+export async function GET(request: Request): Promise<Response> {
+  const org = request.headers.get("x-bench-org") ?? "";
+  const claims = markVerified({ sub: "user_bench", sid: "sess_bench", iss: "bench", azp: "bench", exp: 0, nbf: 0, iat: 0, o: { id: org, rol: "member" } });
+  const page = await withTenant(claims, (tx) => pageProjects(tx, { limit: 20 }));
+  return Response.json({ data: page.items.map(projectResource), nextCursor: encodeCursor(page.next) });
+}
+`;
+
+export const NEXT_PATHS = { secure: "/api/v1/projects", bare: "/api/v1/bench-bare", floor: "/api/v1/bench-floor" } as const;
+
+/** Copies the working tree, adds the bare route, and runs `next build` there. Returns the copy's folder. */
+export function buildNextCopy(root: string): string {
+  const dir = path.join(root, ".bench", "next-app");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const entry of readdirSync(root)) {
+    if (SKIP.has(entry)) continue;
+    execFileSync("cp", ["-a", path.join(root, entry), dir]);
+  }
+  // Hard links: a full node_modules in seconds (Turbopack refuses a symlink that leaves the project).
+  try {
+    execFileSync("cp", ["-al", path.join(root, "node_modules"), dir]);
+  } catch {
+    execFileSync("cp", ["-a", path.join(root, "node_modules"), dir]);
+  }
+  mkdirSync(path.join(dir, "app", "api", "v1", "bench-bare"), { recursive: true });
+  writeFileSync(path.join(dir, "app", "api", "v1", "bench-bare", "route.ts"), BARE_ROUTE);
+  mkdirSync(path.join(dir, "app", "api", "v1", "bench-floor"), { recursive: true });
+  writeFileSync(path.join(dir, "app", "api", "v1", "bench-floor", "route.ts"), FLOOR_ROUTE);
+  const env: NodeJS.ProcessEnv = { ...process.env, ALLOW_EMBEDDED_IN_PRODUCTION: "true", NEXT_TELEMETRY_DISABLED: "1" };
+  for (const name of ["DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "NODE_ENV"]) delete env[name];
+  execFileSync(path.join(dir, "node_modules", ".bin", "next"), ["build"], { cwd: dir, env, stdio: ["ignore", "ignore", "inherit"] });
+  return dir;
+}
+
+/**
+ * `next start` in the copy, against the benchmark's PostgreSQL and Redis. Local PostgreSQL and Redis have no TLS,
+ * so ALLOW_EMBEDDED_IN_PRODUCTION lifts the production TLS checks; nothing else differs from production.
+ */
+export async function startNext(dir: string, port: number, onLine: (line: string) => void): Promise<{ stop: () => Promise<void> }> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "production",
+    ALLOW_EMBEDDED_IN_PRODUCTION: "true",
+    NEXT_TELEMETRY_DISABLED: "1",
+    APP_URL: `http://127.0.0.1:${port}`,
+    IDP_KEY_FILE: path.join(dir, ".data", "idp-key.json"),
+  };
+  const child: ChildProcess = spawn(path.join(dir, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
+    cwd: dir,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  for (const stream of [child.stdout!, child.stderr!]) {
+    let buffered = "";
+    stream.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString("utf8");
+      const lines = buffered.split("\n");
+      buffered = lines.pop() ?? "";
+      for (const line of lines) onLine(line);
+    });
+  }
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/health/live`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error("next start did not answer /health/live within 60 s");
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        await new Promise((r) => child.once("exit", r));
+      }
+      if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
