@@ -32,6 +32,9 @@
 //   /floor   the page query in a plain tenant transaction (withTenant with an org member's claims: BEGIN + claims and
 //            role, the RLS query, COMMIT) — what the architecture's "one transaction per request that sets the claims
 //            and a non-owner role" costs by itself, with no key check and no limits: the best /secure could reach
+// BENCH_SERVER=next: instead of this script's Node server, a throw-away `next build` + `next start` of the app with a
+// bare route handler (and the floor) added, so both paths run through the real Next.js server and proxy.ts
+// (scripts/lib/bench-next.ts; PostgreSQL only).
 // Database and Redis: embedded defaults (PGlite in memory, in-memory limits), or DATABASE_URL (runtime role),
 // MIGRATION_DATABASE_URL (owner: migrations, seed, /bare) and REDIS_URL as for the app.
 import { fork, type ChildProcess } from "node:child_process";
