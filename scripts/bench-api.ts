@@ -68,7 +68,7 @@ interface Ready {
   /** What serves the paths: this script's Node server, or `next start` (BENCH_SERVER=next). */
   server: string;
   /** Next.js mode also has `floor` (the diagnostic /floor path). */
-  paths: { secure: string; bare: string; floor?: string };
+  paths: { secure: string; bare: string; floor?: string; verify?: string; auth?: string };
 }
 
 interface ServerStats {
@@ -386,7 +386,7 @@ async function drive() {
         {
           method: "GET",
           // The labels /secure and /bare name the two paths of whichever server runs (see ready.paths).
-          path: path === "/secure" ? ready.paths.secure : path === "/bare" ? ready.paths.bare : path === "/floor" ? (ready.paths.floor ?? path) : path,
+          path: ready.paths[path.slice(1) as keyof Ready["paths"]] ?? path,
           // Every request presents the next key (and, for /bare, names that key's org): the limiter budget above.
           setupRequest: (req: { headers?: Record<string, string> }) => {
             const k = ready.keys[turn++ % ready.keys.length]!;
@@ -419,8 +419,8 @@ async function drive() {
       results.push(await load(path, duration));
     }
   }
-  // Next.js mode has only the floor among the diagnostics (the others call library functions directly).
-  const pieces = !ready.breakdown ? [] : ready.paths.floor ? ["/floor"] : ["/verify", "/auth", "/tenant", "/floor"];
+  // Next.js mode has no /tenant (it needs keys resolved in the server process at start-up).
+  const pieces = !ready.breakdown ? [] : ready.paths.floor ? ["/verify", "/auth", "/floor"] : ["/verify", "/auth", "/tenant", "/floor"];
   for (const path of pieces) {
     console.log(`Breakdown: ${path} for ${duration} s (after ${warmup} s warm-up)…`);
     await load(path, warmup);

@@ -2,9 +2,9 @@
 //
 // The partner API's route and a bare route handler must run in the same Next.js app, on the same server, behind
 // the same proxy.ts, to be compared. The bare handler must never ship, so this builds a throw-away copy of the
-// working tree under .bench/next-app (git-ignored) with two extra routes: app/api/v1/bench-bare, the page query of
-// GET /api/v1/projects as the tables' owner with the same JSON and no key, no limits, no transaction; and
-// app/api/v1/bench-floor (BENCH_BREAKDOWN=1), the same query in a plain tenant transaction.
+// working tree under .bench/next-app (git-ignored) with extra routes: app/api/v1/bench-bare, the page query of
+// GET /api/v1/projects as the tables' owner with the same JSON and no key, no limits, no transaction; and for
+// BENCH_BREAKDOWN=1 bench-floor (the same query in a plain tenant transaction), bench-verify and bench-auth.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -47,7 +47,32 @@ export async function GET(request: Request): Promise<Response> {
 }
 `;
 
-export const NEXT_PATHS = { secure: "/api/v1/projects", bare: "/api/v1/bench-bare", floor: "/api/v1/bench-floor" } as const;
+// Diagnostics (BENCH_BREAKDOWN=1): the key resolution alone, and the key plus the rate limits, each answering a
+// small JSON body, to see what they cost inside the Next.js server.
+const VERIFY_ROUTE = `// Benchmark only, written by scripts/lib/bench-next.ts into a throw-away copy: never part of the product.
+import { resolveApiKey } from "@/lib/api-keys";
+
+export async function GET(request: Request): Promise<Response> {
+  await resolveApiKey(request.headers.get("authorization"), "127.0.0.1");
+  return Response.json({ ok: true });
+}
+`;
+const AUTH_ROUTE = `// Benchmark only, written by scripts/lib/bench-next.ts into a throw-away copy: never part of the product.
+import { authenticateApiRequest } from "@/lib/api/handler";
+
+export async function GET(request: Request): Promise<Response> {
+  const auth = await authenticateApiRequest(request);
+  return auth instanceof Response ? auth : Response.json({ ok: true });
+}
+`;
+
+export const NEXT_PATHS = {
+  secure: "/api/v1/projects",
+  bare: "/api/v1/bench-bare",
+  floor: "/api/v1/bench-floor",
+  verify: "/api/v1/bench-verify",
+  auth: "/api/v1/bench-auth",
+} as const;
 
 /** Copies the working tree, adds the bare route, and runs `next build` there. Returns the copy's folder. */
 export function buildNextCopy(root: string): string {
@@ -66,8 +91,14 @@ export function buildNextCopy(root: string): string {
   }
   mkdirSync(path.join(dir, "app", "api", "v1", "bench-bare"), { recursive: true });
   writeFileSync(path.join(dir, "app", "api", "v1", "bench-bare", "route.ts"), BARE_ROUTE);
-  mkdirSync(path.join(dir, "app", "api", "v1", "bench-floor"), { recursive: true });
-  writeFileSync(path.join(dir, "app", "api", "v1", "bench-floor", "route.ts"), FLOOR_ROUTE);
+  for (const [name, source] of [
+    ["bench-floor", FLOOR_ROUTE],
+    ["bench-verify", VERIFY_ROUTE],
+    ["bench-auth", AUTH_ROUTE],
+  ]) {
+    mkdirSync(path.join(dir, "app", "api", "v1", name!), { recursive: true });
+    writeFileSync(path.join(dir, "app", "api", "v1", name!, "route.ts"), source!);
+  }
   const env: NodeJS.ProcessEnv = { ...process.env, ALLOW_EMBEDDED_IN_PRODUCTION: "true", NEXT_TELEMETRY_DISABLED: "1" };
   for (const name of ["DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "NODE_ENV"]) delete env[name];
   execFileSync(path.join(dir, "node_modules", ".bin", "next"), ["build"], { cwd: dir, env, stdio: ["ignore", "ignore", "inherit"] });
