@@ -158,15 +158,25 @@ export async function resolveApiKey(authorization: string | null | undefined, ip
 /**
  * KEY-2 / TEN-2, second half: fn in the key's tenant transaction, whose first round trip also confirms the key is
  * current (lib/db). A key revoked, expired, deleted or rolled past its grace since it was cached fails here with
- * InvalidApiKeyError before fn runs; the reason goes to the key's log. A confirmed use is logged as a success.
+ * InvalidApiKeyError and none of fn's statements runs; the reason goes to the key's log. A confirmed use is logged
+ * as a success.
+ *
+ * fn is called once the database has confirmed the key. With `pipelined`, it is called at once instead, so that its
+ * first statement travels in the same round trip as the confirmation. Only for fn whose work before its first
+ * statement has no effect outside the transaction (read routes: parse, then query): every statement still waits
+ * for the confirmation, and a refused key's statements never run.
  */
-export async function withApiKeyTenant<T>(key: VerifiedApiKey, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+export async function withApiKeyTenant<T>(key: VerifiedApiKey, fn: (tx: Queryable) => Promise<T>, options: { pipelined?: boolean } = {}): Promise<T> {
   const hash = presentedApiKeyHash(key.claims);
   let confirmed = false;
   try {
-    return await withTenant(key.claims, (tx, { apiKeySecret }) => {
-      confirmed = true;
-      recordKeyUse({ keyId: key.keyId, outcome: "success", reason: apiKeySecret === "previous" ? "previous_key" : null, ip: key.ip });
+    return await withTenant(key.claims, async (tx, info) => {
+      const confirmation = info.confirmed.then(({ apiKeySecret }) => {
+        confirmed = true;
+        recordKeyUse({ keyId: key.keyId, outcome: "success", reason: apiKeySecret === "previous" ? "previous_key" : null, ip: key.ip });
+      });
+      if (options.pipelined) confirmation.catch(() => {}); // the transaction fails with the database's refusal
+      else await confirmation;
       return fn(tx);
     });
   } catch (error) {

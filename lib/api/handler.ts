@@ -171,6 +171,7 @@ export function withApiKey<P extends z.ZodType = z.ZodUndefined, Q extends z.Zod
 
       // Work, in one tenant transaction; POST honours Idempotency-Key (VAL-4).
       const idempotencyKey = request.method === "POST" ? request.headers.get(IDEMPOTENCY_HEADER) : null;
+      // Read routes parse, then query: their first statement may travel with the key's confirmation (pipelined).
       const result = await withApiKeyTenant(key, (tx) =>
         withIdempotency(
           tx,
@@ -192,6 +193,7 @@ export function withApiKey<P extends z.ZodType = z.ZodUndefined, Q extends z.Zod
               audit: (entry) => appendAudit(tx, { ...entry, orgId: key.orgId, actorType: "api_key", actorId: key.keyId, ...meta }).then(() => undefined),
             }),
         ),
+        { pipelined: options.permission === "read" },
       );
       return json(result.status, result.body, { ...base, ...limitHeaders, ...(result.replayed ? { "idempotency-replayed": "true" } : {}) });
     } catch (error) {

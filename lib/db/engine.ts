@@ -16,10 +16,14 @@ export interface Engine {
   readonly kind: "pglite" | "postgres";
   /**
    * Runs fn in one transaction; commits when it resolves, rolls back when it throws. `preamble` (statements
-   * without parameters, values already quoted as literals) runs first, sent together with BEGIN in one round trip;
-   * fn receives the rows of its last statement.
+   * without parameters, values already quoted as literals) runs first, sent together with BEGIN in one round trip.
+   * fn is called at once and receives the rows of the preamble's last statement as a promise: on PostgreSQL its
+   * first statement is pipelined behind BEGIN and the preamble, so a request's transaction costs one round trip
+   * less. No statement of fn ever runs, or answers, unless the preamble succeeded: PostgreSQL runs them in order,
+   * a failed preamble aborts the transaction (every statement behind it fails), `tx.query` settles only after the
+   * preamble has, and the transaction then fails with the preamble's own error.
    */
-  transaction<T>(fn: (tx: Queryable, preambleRows: Record<string, unknown>[]) => Promise<T>, preamble?: string): Promise<T>;
+  transaction<T>(fn: (tx: Queryable, preambleRows: Promise<Record<string, unknown>[]>) => Promise<T>, preamble?: string): Promise<T>;
   /** One statement outside an explicit transaction (migrations, health checks). */
   query<T extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Several statements in one string, no parameters (migrations). */
@@ -67,7 +71,7 @@ export async function openPglite(dataDir?: string): Promise<Engine> {
           exec: async (sql) => {
             await tx.exec(sql);
           },
-        }, (results.at(-1)?.rows ?? []) as Record<string, unknown>[]);
+        }, Promise.resolve((results.at(-1)?.rows ?? []) as Record<string, unknown>[]));
       }),
     query: async (sql, params) => (await db.query(sql, params)).rows as never,
     exec: async (sql) => {
@@ -77,9 +81,17 @@ export async function openPglite(dataDir?: string): Promise<Engine> {
   };
 }
 
+/** The socket under a pg client, to send several messages in one write (pg has no public handle for this). */
+function socketOf(client: pg.PoolClient): { cork(): void; uncork(): void } | null {
+  const stream = (client as unknown as { connection?: { stream?: { cork?: unknown; uncork?: unknown } } }).connection?.stream;
+  return stream && typeof stream.cork === "function" && typeof stream.uncork === "function" ? (stream as { cork(): void; uncork(): void }) : null;
+}
+
 export function openPostgres(connectionString: string, max: number): Engine {
   pg.types.setTypeParser(INT8_OID, Number);
-  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+  // pipeline: a client sends a statement without waiting for the answer to the one before (pg >= 8.21). A client
+  // is only ever used by the one transaction that checked it out, so this only pipelines what that transaction sends.
+  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000, pipeline: true });
   // A client that loses its connection (idle or not) must not crash the process: its queries fail, the
   // transaction maps that to DatabaseUnavailableError, and the next checkout reconnects.
   pool.on("error", () => {});
@@ -98,19 +110,36 @@ export function openPostgres(connectionString: string, max: number): Engine {
     async transaction(fn, preamble) {
       const client = await connect();
       let broken: unknown;
+      // One simple-protocol message: BEGIN and the preamble (claims, role, key check). It is not awaited: fn's
+      // first statement is written behind it in the same write (the socket is corked until this tick's work is
+      // done), and PostgreSQL runs them in order. If the preamble fails, the transaction is aborted, so whatever
+      // was pipelined behind it fails with 25P02 without running; tx.query settles only after the preamble, so fn
+      // sees the preamble's error, never a row; and the transaction fails with the preamble's error below.
+      const socket = socketOf(client);
+      socket?.cork();
+      const started = client.query(preamble ? `begin; ${preamble}` : "begin").then((r: pg.QueryResult | pg.QueryResult[]) =>
+        Array.isArray(r) ? (r.at(-1)?.rows ?? []) : [],
+      );
+      started.catch(() => {}); // observed below; never an unhandled rejection
+      process.nextTick(() => socket?.uncork());
+      const after = async <R>(pending: Promise<R>): Promise<R> => {
+        pending.catch(() => {});
+        await started;
+        return pending;
+      };
       try {
-        // One simple-protocol message: BEGIN and the preamble (claims, role, key check) cost one round trip.
-        const started: pg.QueryResult | pg.QueryResult[] = await client.query(preamble ? `begin; ${preamble}` : "begin");
-        const preambleRows = Array.isArray(started) ? (started.at(-1)?.rows ?? []) : [];
         const result = await fn({
-          query: async (sql, params) => (await client.query(sql, params)).rows,
+          query: async (sql, params) => (await after(client.query(sql, params))).rows,
           exec: async (sql) => {
-            await client.query(sql);
+            await after(client.query(sql));
           },
-        }, preambleRows);
+        }, started);
+        await started;
         await client.query("commit");
         return result;
-      } catch (error) {
+      } catch (thrown) {
+        // A failed preamble is the cause of whatever fn saw (e.g. 25P02 on a statement pipelined behind it).
+        const error = await started.then(() => thrown, (preambleError: unknown) => preambleError);
         broken = isConnectionError(error) ? error : undefined;
         await client.query("rollback").catch((rollbackError: unknown) => {
           broken = rollbackError;

@@ -67,7 +67,7 @@ const HASH = /^[0-9a-f]{64}$/;
  * TEN-2: fn runs in one transaction as `authenticated` with the verified claims; RLS sees exactly these.
  * KEY-2: for an API key, the same round trip also asks the database whether the key is still current for the
  * presented secret (private.assert_api_key_current: not revoked, expired, deleted or past its grace, and the claims
- * are the key's). If not, the transaction fails with SQLSTATE 28000 before fn runs. Claims that name a key but
+ * are the key's). If not, the transaction fails with SQLSTATE 28000 and none of fn's statements runs. Claims that name a key but
  * carry no presented hash are refused outright: fail closed.
  */
 export async function withTenant<T>(claims: VerifiedClaims, fn: (tx: Queryable, info: TenantInfo) => Promise<T>): Promise<T> {
@@ -80,14 +80,26 @@ export async function withTenant<T>(claims: VerifiedClaims, fn: (tx: Queryable, 
   }
   const { runtime } = await handles();
   return runtime.transaction((tx, rows) => {
-    const secret = rows[0]?.secret;
-    return fn(tx, { apiKeySecret: isKey ? (secret === "previous" ? "previous" : "current") : null });
+    const confirmed = rows.then((r): TenantConfirmation => {
+      const secret = r[0]?.secret;
+      return { apiKeySecret: isKey ? (secret === "previous" ? "previous" : "current") : null };
+    });
+    confirmed.catch(() => {}); // the transaction itself fails with the preamble's error
+    return fn(tx, { confirmed });
   }, preamble);
 }
 
-export interface TenantInfo {
+export interface TenantConfirmation {
   /** API keys: which of the key's secrets was presented (the previous one only during a roll's grace). */
   apiKeySecret: "current" | "previous" | null;
+}
+
+export interface TenantInfo {
+  /**
+   * Settles when the database has accepted the claims (and, for an API key, confirmed it current). fn is called
+   * before that, so that its first statement travels with them; none of its statements answers before it.
+   */
+  confirmed: Promise<TenantConfirmation>;
 }
 
 /** Before anyone is signed in (the embedded IdP's sign-in, API-key lookup): role `anon`, no claims. */

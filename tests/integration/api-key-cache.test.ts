@@ -1,7 +1,19 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { closeDb, ownerDb, withTenant } from "@/lib/db";
+import { closeDb, ownerDb, withTenant, type Queryable } from "@/lib/db";
+import { insertProject } from "@/lib/projects/store";
 import { markVerified, markVerifiedApiKey, type ApiKeyClaims } from "@/lib/auth/claims";
-import { deleteApiKey, flushKeyUses, hashApiKey, isApiKeyCached, listRecentVerifications, revokeApiKey, rollApiKey, resolveApiKey } from "@/lib/api-keys";
+import {
+  deleteApiKey,
+  flushKeyUses,
+  hashApiKey,
+  InvalidApiKeyError,
+  isApiKeyCached,
+  listRecentVerifications,
+  revokeApiKey,
+  rollApiKey,
+  resolveApiKey,
+  withApiKeyTenant,
+} from "@/lib/api-keys";
 import { handleGraphQL } from "@/lib/graphql/server";
 import { orgWithMembers, request } from "../helpers/tenants";
 import { callApi, newKey } from "../helpers/api";
@@ -154,6 +166,42 @@ describe("KEY-2 / TEN-6: the database accepts key claims only for the key the pr
     for (const [what, claims, presented] of forged) {
       await expect(run(markVerifiedApiKey(structuredClone(claims), presented)), what).rejects.toMatchObject({ code: "28000" });
     }
+  });
+});
+
+describe("KEY-2: statements pipelined behind the key check never run for a refused key", () => {
+  // On PostgreSQL the first statement of a transaction travels in the same write as BEGIN, the claims and the key
+  // check (lib/db/engine.ts). A refused key must still change nothing, answer no row, and fail with 28000.
+  it("a write sent with a revoked key's claims is not applied, and fn sees the refusal, not rows or 25P02", async () => {
+    const a = await orgWithMembers("Acme");
+    const key = await newKey(a.admin, { permissions: "read_write" });
+    const resolved = await resolveApiKey(`Bearer ${key.plaintext}`, "203.0.113.7");
+    const insert = (tx: Queryable, name: string) => insertProject(tx, { orgId: a.org.id, name, createdBy: `key_${key.id}` });
+    const count = async () => (await (await owner()).query<{ n: number }>("select count(*)::int as n from public.projects where org_id = $1", [a.org.id]))[0]!.n;
+
+    // Control: while the key is current, the same pipelined write is applied.
+    await withApiKeyTenant(resolved, (tx) => insert(tx, "while current"), { pipelined: true });
+    expect(await count()).toBe(1);
+
+    expect((await revokeApiKey(a.admin, { id: key.id }, request())).ok).toBe(true);
+    let seenByFn: unknown = "nothing";
+    await expect(
+      withTenant(resolved.claims, async (tx) => {
+        try {
+          return await insert(tx, "after revoke");
+        } catch (error) {
+          seenByFn = error;
+          throw error;
+        }
+      }),
+    ).rejects.toMatchObject({ code: "28000" });
+    // PostgreSQL pipelines (fn runs, and its statement answers with the refusal); PGlite runs fn only after the check.
+    const pipelines = (await owner()).kind === "postgres";
+    expect(seenByFn).toEqual(pipelines ? expect.objectContaining({ code: "28000" }) : "nothing");
+    // fn swallowing the refusal does not commit anything either.
+    await expect(withTenant(resolved.claims, (tx) => insert(tx, "swallowed").catch(() => null))).rejects.toMatchObject({ code: "28000" });
+    await expect(withApiKeyTenant(resolved, (tx) => insert(tx, "via the key path"), { pipelined: true })).rejects.toBeInstanceOf(InvalidApiKeyError);
+    expect(await count()).toBe(1);
   });
 });
 
