@@ -41,6 +41,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { buildNextCopy, NEXT_PATHS, startNext } from "./lib/bench-next";
 
@@ -69,6 +70,8 @@ interface Ready {
   server: string;
   /** Next.js mode also has `floor` (the diagnostic /floor path). */
   paths: { secure: string; bare: string; floor?: string; verify?: string; auth?: string };
+  /** The process that serves the paths (with its children): its CPU time per request is reported. */
+  serverPid: number;
 }
 
 interface ServerStats {
@@ -222,6 +225,7 @@ async function serve() {
       breakdown,
       server: "Next.js production server (next start)",
       paths: NEXT_PATHS,
+      serverPid: nextServer.pid,
     } satisfies Ready);
     process.on("message", async (message: { type: string }) => {
       if (message.type === "stats") {
@@ -283,6 +287,7 @@ async function serve() {
     breakdown,
     server: "Node http.createServer (route handlers called directly)",
     paths: { secure: "/secure", bare: "/bare" },
+    serverPid: process.pid,
   });
 
   process.on("message", async (message: { type: string }) => {
@@ -320,7 +325,38 @@ interface Measured {
   non2xx: number;
   errors: number;
   timeouts: number;
+  /** CPU time (user + system) the server process and its children spent per request; null where /proc is missing. */
+  cpuMs: number | null;
 }
+
+/**
+ * CPU time in ms (user + system) of a process and all its descendants, from Linux's /proc; null elsewhere. Unlike
+ * req/s, it hardly moves when other work on the machine takes turns on the cores, so it compares the paths' cost.
+ */
+function treeCpuMs(root: number): number | null {
+  if (!existsSync(`/proc/${root}/stat`)) return null;
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Fields after the command name (which may hold spaces and parentheses): state ppid ... utime(14) stime(15).
+      const text = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const inTree = (pid: number): boolean => {
+    for (let p: number | undefined = pid, hops = 0; p && hops < 64; p = stats.get(p)?.ppid, hops++) if (p === root) return true;
+    return false;
+  };
+  let ticks = 0;
+  for (const [pid, s] of stats) if (inTree(pid)) ticks += s.ticks;
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+// Linux's USER_HZ: 100 on every common architecture (getconf CLK_TCK).
+const CLOCK_TICKS_PER_SECOND = 100;
 
 type Autocannon = (opts: Record<string, unknown>) => Promise<{
   requests: { average: number; total: number };
@@ -376,6 +412,7 @@ async function drive() {
 
   let turn = 0;
   const load = async (path: string, seconds: number) => {
+    const cpuBefore = treeCpuMs(ready.serverPid);
     const result = await autocannon({
       url: base,
       connections,
@@ -405,6 +442,7 @@ async function drive() {
       non2xx: result.non2xx,
       errors: result.errors,
       timeouts: result.timeouts,
+      cpuMs: cpuBefore === null || result.requests.total === 0 ? null : ((treeCpuMs(ready.serverPid) ?? cpuBefore) - cpuBefore) / result.requests.total,
     } satisfies Measured;
   };
 
@@ -412,15 +450,19 @@ async function drive() {
   await load("/secure", warmup);
   await load("/bare", warmup);
   const results: Measured[] = [];
+  // With the breakdown, /floor (the mandated transaction alone) takes part in every round: the bound it sets on
+  // /secure is read from the same rounds.
+  const measured = ready.breakdown && ready.paths.floor ? ["/secure", "/bare", "/floor"] : ["/secure", "/bare"];
+  if (measured.includes("/floor")) await load("/floor", warmup);
   for (let r = 0; r < rounds; r++) {
     // Alternate the order between rounds so neither path always runs on a warmer (or more fragmented) database.
-    for (const path of r % 2 === 0 ? ["/secure", "/bare"] : ["/bare", "/secure"]) {
+    for (const path of r % 2 === 0 ? measured : [...measured].reverse()) {
       console.log(`Measuring ${path} for ${duration} s with ${connections} connections (round ${r + 1}/${rounds})…`);
       results.push(await load(path, duration));
     }
   }
   // Next.js mode has no /tenant (it needs keys resolved in the server process at start-up).
-  const pieces = !ready.breakdown ? [] : ready.paths.floor ? ["/verify", "/auth", "/floor"] : ["/verify", "/auth", "/tenant", "/floor"];
+  const pieces = !ready.breakdown ? [] : ready.paths.floor ? ["/verify", "/auth"] : ["/verify", "/auth", "/tenant", "/floor"];
   for (const path of pieces) {
     console.log(`Breakdown: ${path} for ${duration} s (after ${warmup} s warm-up)…`);
     await load(path, warmup);
@@ -444,6 +486,7 @@ async function drive() {
       non2xx: rs.reduce((s, m) => s + m.non2xx, 0),
       errors: rs.reduce((s, m) => s + m.errors, 0),
       timeouts: rs.reduce((s, m) => s + m.timeouts, 0),
+      cpuMs: rs.some((m) => m.cpuMs === null) ? null : median(rs.map((m) => m.cpuMs!)),
     };
   };
   const s = summarise("/secure");
@@ -456,15 +499,17 @@ async function drive() {
     `GET /api/v1/projects — ${ready.server}, ${ready.engine}, rate limits ${ready.limiter}, ${connections} connections, ${rate ? `fixed ${rate} req/s, ` : ""}` +
       `${duration} s x ${rounds}, Node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? "cpu"}, load average at start ${loadAtStart.toFixed(2)}`,
   );
-  console.log(row(["path", "req/s", "p50 ms", "p99 ms", "mean ms", "requests", "non-2xx", "errors"]));
-  console.log(row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]));
-  for (const m of [s, bareResult, ...pieces.map(summarise)]) {
-    console.log(row([m.path, f(m.rps), f(m.p50, 2), f(m.p99, 2), f(m.mean, 2), m.requests, m.non2xx, m.errors + m.timeouts]));
+  console.log(row(["path", "req/s", "p50 ms", "p99 ms", "mean ms", "server CPU ms/req", "requests", "non-2xx", "errors"]));
+  console.log(row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]));
+  const cpu = (m: Measured) => (m.cpuMs === null ? "n/a" : f(m.cpuMs, 3));
+  const others = [...measured.filter((p) => p !== "/secure" && p !== "/bare"), ...pieces];
+  for (const m of [s, bareResult, ...others.map(summarise)]) {
+    console.log(row([m.path, f(m.rps), f(m.p50, 2), f(m.p99, 2), f(m.mean, 2), cpu(m), m.requests, m.non2xx, m.errors + m.timeouts]));
   }
   if (rounds > 1) {
-    for (const path of ["/secure", "/bare"]) {
+    for (const path of measured) {
       const rs = results.filter((m) => m.path === path);
-      console.log(`${path} per round: ${rs.map((m) => `${f(m.rps)} req/s p99 ${f(m.p99, 0)} ms`).join("; ")} (the table shows medians)`);
+      console.log(`${path} per round: ${rs.map((m) => `${f(m.rps)} req/s p99 ${f(m.p99, 0)} ms, ${cpu(m)} CPU ms/req`).join("; ")} (the table shows medians)`);
     }
   }
   const rpsRatio = s.rps / bareResult.rps;
@@ -473,9 +518,13 @@ async function drive() {
   const rpsVerdict = rate ? "n/a (fixed rate: both paths were offered the same load)" : rpsRatio >= TARGET_RPS_RATIO ? "PASS" : "MISS";
   console.log(`throughput ratio (secure / bare req/s): ${f(rpsRatio, 3)}  target >= ${TARGET_RPS_RATIO}: ${rpsVerdict}`);
   console.log(`p99 latency ratio (secure / bare):      ${f(p99Ratio, 2)}x  target <= ${TARGET_P99_RATIO}x: ${p99Ratio <= TARGET_P99_RATIO ? "PASS" : "MISS"}`);
+  if (s.cpuMs !== null && bareResult.cpuMs !== null) {
+    console.log(`server CPU ratio (bare / secure CPU ms per request): ${f(bareResult.cpuMs / s.cpuMs, 3)}  (diagnostic: the throughput ratio where the server's core is the bottleneck)`);
+  }
   if (ready.breakdown) {
     const floor = summarise("/floor");
     console.log(`floor ratio (/floor / bare req/s):      ${f(floor.rps / bareResult.rps, 3)}  (diagnostic: the tenant transaction alone, no key check, no limits)`);
+    if (floor.cpuMs !== null && bareResult.cpuMs !== null) console.log(`floor CPU ratio (bare / floor CPU ms per request): ${f(bareResult.cpuMs / floor.cpuMs, 3)}`);
   }
   console.log(
     `server: ${stats.keyVerifications ?? "?"} key-verification log rows kept (newest 200 per key, trimmed once a minute), ${stats.limitHits} limit hits, ` +

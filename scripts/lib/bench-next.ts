@@ -6,7 +6,7 @@
 // GET /api/v1/projects as the tables' owner with the same JSON and no key, no limits, no transaction; and for
 // BENCH_BREAKDOWN=1 bench-floor (the same query in a plain tenant transaction), bench-verify and bench-auth.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 const SKIP = new Set([".bench", ".git", ".next", ".data", "node_modules", "test-results", "playwright-report", "coverage"]);
@@ -99,8 +99,13 @@ export function buildNextCopy(root: string): string {
     mkdirSync(path.join(dir, "app", "api", "v1", name!), { recursive: true });
     writeFileSync(path.join(dir, "app", "api", "v1", name!, "route.ts"), source!);
   }
+  if (process.env.BENCH_PROFILE) {
+    // Readable function names in the CPU profile: the server bundles are not minified in a profiling build.
+    const config = path.join(dir, "next.config.ts");
+    writeFileSync(config, readFileSync(config, "utf8").replace("experimental: {", "experimental: { serverMinification: false,"));
+  }
   const env: NodeJS.ProcessEnv = { ...process.env, ALLOW_EMBEDDED_IN_PRODUCTION: "true", NEXT_TELEMETRY_DISABLED: "1" };
-  for (const name of ["DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "NODE_ENV"]) delete env[name];
+  for (const name of ["DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "NODE_ENV", "NODE_OPTIONS"]) delete env[name];
   execFileSync(path.join(dir, "node_modules", ".bin", "next"), ["build"], { cwd: dir, env, stdio: ["ignore", "ignore", "inherit"] });
   return dir;
 }
@@ -109,7 +114,7 @@ export function buildNextCopy(root: string): string {
  * `next start` in the copy, against the benchmark's PostgreSQL and Redis. Local PostgreSQL and Redis have no TLS,
  * so ALLOW_EMBEDDED_IN_PRODUCTION lifts the production TLS checks; nothing else differs from production.
  */
-export async function startNext(dir: string, port: number, onLine: (line: string) => void): Promise<{ stop: () => Promise<void> }> {
+export async function startNext(dir: string, port: number, onLine: (line: string) => void): Promise<{ pid: number; stop: () => Promise<void> }> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: "production",
@@ -118,7 +123,9 @@ export async function startNext(dir: string, port: number, onLine: (line: string
     APP_URL: `http://127.0.0.1:${port}`,
     IDP_KEY_FILE: path.join(dir, ".data", "idp-key.json"),
   };
-  const child: ChildProcess = spawn(path.join(dir, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
+  // BENCH_PROFILE=<folder>: the server writes a V8 CPU profile (.cpuprofile, for Chrome DevTools) there on exit.
+  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, path.join(dir, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: dir,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -144,6 +151,7 @@ export async function startNext(dir: string, port: number, onLine: (line: string
     await new Promise((r) => setTimeout(r, 250));
   }
   return {
+    pid: child.pid!,
     stop: async () => {
       if (child.exitCode === null) {
         child.kill("SIGTERM");
