@@ -47,6 +47,32 @@ export async function GET(request: Request): Promise<Response> {
 }
 `;
 
+// The mandated minimum (BENCH_BREAKDOWN=1): the floor plus the per-key and per-org sliding-window limits on Redis
+// (RL-1), called as the partner API calls them, on the key's id (sent by the benchmark beside the key), so each key
+// has its own window, as with /secure. No key check, no log, no validation.
+const MINIMUM_ROUTE = `// Benchmark only, written by scripts/lib/bench-next.ts into a throw-away copy: never part of the product.
+import { withTenant } from "@/lib/db";
+import { markVerified } from "@/lib/auth/claims";
+import { createAppRateLimiters } from "@/lib/ratelimit";
+import { projectResource } from "@/lib/api/resources";
+import { encodeCursor } from "@/lib/api/schemas";
+import { pageProjects } from "@/lib/projects/store";
+
+const limiters = createAppRateLimiters();
+
+export async function GET(request: Request): Promise<Response> {
+  const org = request.headers.get("x-bench-org") ?? "";
+  const decisions = await Promise.all([
+    limiters.apiKey.limit(request.headers.get("x-bench-key-id") ?? ""),
+    limiters.org.limit(org),
+  ]);
+  if (decisions.some((d) => !d.success)) return new Response(null, { status: 429 });
+  const claims = markVerified({ sub: "user_bench", sid: "sess_bench", iss: "bench", azp: "bench", exp: 0, nbf: 0, iat: 0, o: { id: org, rol: "member" } });
+  const page = await withTenant(claims, (tx) => pageProjects(tx, { limit: 20 }));
+  return Response.json({ data: page.items.map(projectResource), nextCursor: encodeCursor(page.next) });
+}
+`;
+
 // Diagnostics (BENCH_BREAKDOWN=1): the key resolution alone, and the key plus the rate limits, each answering a
 // small JSON body, to see what they cost inside the Next.js server.
 const VERIFY_ROUTE = `// Benchmark only, written by scripts/lib/bench-next.ts into a throw-away copy: never part of the product.
@@ -70,6 +96,7 @@ export const NEXT_PATHS = {
   secure: "/api/v1/projects",
   bare: "/api/v1/bench-bare",
   floor: "/api/v1/bench-floor",
+  minimum: "/api/v1/bench-minimum",
   verify: "/api/v1/bench-verify",
   auth: "/api/v1/bench-auth",
 } as const;
@@ -93,6 +120,7 @@ export function buildNextCopy(root: string): string {
   writeFileSync(path.join(dir, "app", "api", "v1", "bench-bare", "route.ts"), BARE_ROUTE);
   for (const [name, source] of [
     ["bench-floor", FLOOR_ROUTE],
+    ["bench-minimum", MINIMUM_ROUTE],
     ["bench-verify", VERIFY_ROUTE],
     ["bench-auth", AUTH_ROUTE],
   ]) {
