@@ -117,22 +117,24 @@ export function openPostgres(connectionString: string, max: number): Engine {
       // sees the preamble's error, never a row; and the transaction fails with the preamble's error below.
       const socket = socketOf(client);
       socket?.cork();
-      const started = client.query(preamble ? `begin; ${preamble}` : "begin").then((r: pg.QueryResult | pg.QueryResult[]) =>
-        Array.isArray(r) ? (r.at(-1)?.rows ?? []) : [],
-      );
+      let preambleSucceeded = false;
+      const started = client.query(preamble ? `begin; ${preamble}` : "begin").then((r: pg.QueryResult | pg.QueryResult[]) => {
+        preambleSucceeded = true;
+        return Array.isArray(r) ? (r.at(-1)?.rows ?? []) : [];
+      });
       started.catch(() => {}); // observed below; never an unhandled rejection
       process.nextTick(() => socket?.uncork());
-      const after = async <R>(pending: Promise<R>): Promise<R> => {
-        pending.catch(() => {});
-        await started;
-        return pending;
-      };
+      // A statement's outcome is handed to fn only once the preamble has succeeded; if the preamble failed, fn gets
+      // the preamble's error instead (its statement failed only because of it). Few promises: see ratelimit/limiter.
+      const afterPreamble = <R>(pending: Promise<R>): Promise<R> =>
+        pending.then(
+          (value) => (preambleSucceeded ? value : started.then(() => value)),
+          (error: unknown) => started.then(() => Promise.reject(error instanceof Error ? error : new Error(String(error)))),
+        );
       try {
         const result = await fn({
-          query: async (sql, params) => (await after(client.query(sql, params))).rows,
-          exec: async (sql) => {
-            await after(client.query(sql));
-          },
+          query: (sql, params) => afterPreamble(client.query(sql, params)).then((r) => r.rows),
+          exec: (sql) => afterPreamble(client.query(sql)).then(() => undefined),
         }, started);
         await started;
         await client.query("commit");

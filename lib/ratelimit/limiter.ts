@@ -71,13 +71,23 @@ function notify<T>(hook: ((event: T) => void | Promise<void>) | undefined, event
   }
 }
 
+// Written with as few promises as possible: every request makes two or three limit calls, and while an
+// AsyncLocalStorage is active (Next.js keeps several) Node 20 runs hooks for every promise created.
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Rate-limit backend did not answer within ${ms} ms.`)), ms);
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Rate-limit backend did not answer within ${ms} ms.`)), ms);
+    // The call may still settle after we have stopped waiting for it: both outcomes are handled here.
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
   });
-  promise.catch(() => {}); // the call may still fail after we have stopped waiting for it
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -126,35 +136,50 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   const fromMemory = (identifier: string): RateLimitDecision => ({ ...memory.limit(identifier), backend: "memory" });
 
-  async function decide(identifier: string): Promise<RateLimitDecision> {
+  function decide(identifier: string): RateLimitDecision | Promise<RateLimitDecision> {
     const redis = backend();
     if (!redis) return fromMemory(identifier);
     const { store, ratelimit } = redis;
     const ticket = store.breaker.acquire();
     if (!ticket) return fromMemory(identifier);
+    let pending: Promise<Awaited<ReturnType<Ratelimit["limit"]>>>;
     try {
-      const r = await withTimeout(ratelimit.limit(identifier), store.timeoutMs);
-      store.breaker.succeeded(ticket);
-      return { success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset, backend: store.kind };
+      pending = withTimeout(ratelimit.limit(identifier), store.timeoutMs);
     } catch (error) {
-      store.breaker.failed(ticket);
-      notify(options.onBackendError, { limiter: name, backend: store.kind, error });
-      return fromMemory(identifier);
+      pending = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+    return pending.then(
+      (r): RateLimitDecision => {
+        store.breaker.succeeded(ticket);
+        return { success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset, backend: store.kind };
+      },
+      (error: unknown) => {
+        store.breaker.failed(ticket);
+        notify(options.onBackendError, { limiter: name, backend: store.kind, error });
+        return fromMemory(identifier);
+      },
+    );
   }
+
+  const reportHit = (identifier: string, decision: RateLimitDecision, hooks?: Pick<RateLimitHooks, "onLimitHit">) => {
+    if (decision.success) return decision;
+    const event: LimitHitEvent = { limiter: name, identifier, backend: decision.backend, limit: decision.limit, reset: decision.reset };
+    notify(options.onLimitHit, event);
+    notify(hooks?.onLimitHit, event);
+    return decision;
+  };
 
   return {
     name,
     policy: { limit, windowMs },
-    async limit(identifier, hooks) {
-      assertSafeIdentifier(identifier);
-      const decision = await decide(identifier);
-      if (!decision.success) {
-        const event: LimitHitEvent = { limiter: name, identifier, backend: decision.backend, limit: decision.limit, reset: decision.reset };
-        notify(options.onLimitHit, event);
-        notify(hooks?.onLimitHit, event);
+    limit(identifier, hooks) {
+      try {
+        assertSafeIdentifier(identifier);
+        const decision = decide(identifier);
+        return decision instanceof Promise ? decision.then((d) => reportHit(identifier, d, hooks)) : Promise.resolve(reportHit(identifier, decision, hooks));
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
-      return decision;
     },
   };
 }

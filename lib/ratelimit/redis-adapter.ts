@@ -86,11 +86,18 @@ export class IoredisRatelimitAdapter implements RatelimitRedis {
 
   constructor(readonly client: IORedis) {}
 
-  evalsha = async <TArgs extends unknown[], TData = unknown>(sha: string, keys: string[], args: TArgs): Promise<TData> => {
+  evalsha = <TArgs extends unknown[], TData = unknown>(sha: string, keys: string[], args: TArgs): Promise<TData> => {
     const loaded = this.scripts.get(sha);
-    if (!loaded) return (await (await this.connected()).evalsha(sha, keys.length, ...keys, ...toRedisArgs(args))) as TData;
-    return (await this.run(loaded, keys, args)) as TData;
+    // Every limit call comes here: when connected and the script is known, straight to Redis (no extra promises).
+    if (loaded && this.client.status === "ready") return this.send(this.client, loaded, keys, args) as Promise<TData>;
+    return this.evalshaWhenConnected(sha, keys, args) as Promise<TData>;
   };
+
+  private async evalshaWhenConnected(sha: string, keys: string[], args: unknown[]): Promise<unknown> {
+    const loaded = this.scripts.get(sha);
+    if (!loaded) return await (await this.connected()).evalsha(sha, keys.length, ...keys, ...toRedisArgs(args));
+    return await this.run(loaded, keys, args);
+  }
 
   eval = async <TArgs extends unknown[], TData = unknown>(script: string, keys: string[], args: TArgs): Promise<TData> => {
     const loaded = await this.load(script);
@@ -133,15 +140,17 @@ export class IoredisRatelimitAdapter implements RatelimitRedis {
   }
 
   private async run(loaded: LoadedScript, keys: string[], args: unknown[]): Promise<unknown> {
-    const client = await this.connected();
+    return this.send(await this.connected(), loaded, keys, args);
+  }
+
+  /** EVALSHA of the stripped script; if Redis has lost it (restart, SCRIPT FLUSH), EVAL sends it again. */
+  private send(client: IORedis, loaded: LoadedScript, keys: string[], args: unknown[]): Promise<unknown> {
     const redisArgs = toRedisArgs(args);
     this.batchWrites(client);
-    try {
-      return await client.evalsha(loaded.sha, keys.length, ...keys, ...redisArgs);
-    } catch (error) {
+    return client.evalsha(loaded.sha, keys.length, ...keys, ...redisArgs).catch((error: unknown) => {
       if (!isNoScript(error)) throw error;
-      return await client.eval(loaded.body, keys.length, ...keys, ...redisArgs);
-    }
+      return client.eval(loaded.body, keys.length, ...keys, ...redisArgs);
+    });
   }
 
   /**
