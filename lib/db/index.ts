@@ -67,8 +67,8 @@ const HASH = /^[0-9a-f]{64}$/;
  * TEN-2: fn runs in one transaction as `authenticated` with the verified claims; RLS sees exactly these.
  * KEY-2: for an API key, the same round trip also asks the database whether the key is still current for the
  * presented secret (private.assert_api_key_current: not revoked, expired, deleted or past its grace, and the claims
- * are the key's). If not, the transaction fails with SQLSTATE 28000 and none of fn's statements runs. Claims that name a key but
- * carry no presented hash are refused outright: fail closed.
+ * are the key's). If not, the transaction fails with SQLSTATE 28000 and none of fn's statements runs. Claims that
+ * name a key but carry no presented hash are refused outright: fail closed.
  */
 export async function withTenant<T>(claims: VerifiedClaims, fn: (tx: Queryable, info: TenantInfo) => Promise<T>): Promise<T> {
   let preamble = claimsPreamble(JSON.stringify(claims), "authenticated");
