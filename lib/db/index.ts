@@ -80,12 +80,21 @@ export async function withTenant<T>(claims: VerifiedClaims, fn: (tx: Queryable, 
   }
   const { runtime } = await handles();
   return runtime.transaction((tx, rows) => {
-    const confirmed = rows.then((r): TenantConfirmation => {
-      const secret = r[0]?.secret;
-      return { apiKeySecret: isKey ? (secret === "previous" ? "previous" : "current") : null };
-    });
-    confirmed.catch(() => {}); // the transaction itself fails with the preamble's error
-    return fn(tx, { confirmed });
+    // Built only when read (API keys read it; dashboard transactions never do): nothing extra on their hot path.
+    let confirmed: Promise<TenantConfirmation> | undefined;
+    const info: TenantInfo = {
+      get confirmed() {
+        if (!confirmed) {
+          confirmed = rows.then((r): TenantConfirmation => {
+            const secret = r[0]?.secret;
+            return { apiKeySecret: isKey ? (secret === "previous" ? "previous" : "current") : null };
+          });
+          confirmed.catch(() => {}); // the transaction itself fails with the preamble's error
+        }
+        return confirmed;
+      },
+    };
+    return fn(tx, info);
   }, preamble);
 }
 
@@ -99,7 +108,7 @@ export interface TenantInfo {
    * Settles when the database has accepted the claims (and, for an API key, confirmed it current). fn is called
    * before that, so that its first statement travels with them; none of its statements answers before it.
    */
-  confirmed: Promise<TenantConfirmation>;
+  readonly confirmed: Promise<TenantConfirmation>;
 }
 
 /** Before anyone is signed in (the embedded IdP's sign-in, API-key lookup): role `anon`, no claims. */
