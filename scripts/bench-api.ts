@@ -199,13 +199,13 @@ async function serve() {
     "/floor": async (request) => {
       const org = request.headers.get("x-bench-org") ?? orgs[0]!;
       const claims = markVerified({ sub: "user_bench", sid: "sess_bench", iss: "bench", azp: "bench", exp: 0, nbf: 0, iat: 0, o: { id: org, rol: "member" } });
-      const page = await withTenant(claims, (tx) => pageProjects(tx, { limit: 20 }));
+      const page = await withTenant(claims, (tx) => pageProjects(tx, { limit: 20 }), { singleStatement: true });
       return Response.json({ data: page.items.map(projectResource), nextCursor: encodeCursor(page.next) });
     },
     "/tenant": async (request) => {
       const key = resolvedKeys.get(bearer(request));
       if (!key) return new Response("unknown key", { status: 401 });
-      const page = await withApiKeyTenant(key, (tx) => pageProjects(tx, { limit: 20 }));
+      const page = await withApiKeyTenant(key, (tx) => pageProjects(tx, { limit: 20 }), { pipelined: true, singleStatement: true });
       return Response.json({ data: page.items.map(projectResource), nextCursor: encodeCursor(page.next) });
     },
   };

@@ -164,9 +164,13 @@ export async function resolveApiKey(authorization: string | null | undefined, ip
  * fn is called once the database has confirmed the key. With `pipelined`, it is called at once instead, so that its
  * first statement travels in the same round trip as the confirmation. Only for fn whose work before its first
  * statement has no effect outside the transaction (read routes: parse, then query): every statement still waits
- * for the confirmation, and a refused key's statements never run.
+ * for the confirmation, and a refused key's statements never run. `singleStatement`: see withTenant.
  */
-export async function withApiKeyTenant<T>(key: VerifiedApiKey, fn: (tx: Queryable) => Promise<T>, options: { pipelined?: boolean } = {}): Promise<T> {
+export async function withApiKeyTenant<T>(
+  key: VerifiedApiKey,
+  fn: (tx: Queryable) => Promise<T>,
+  options: { pipelined?: boolean; singleStatement?: boolean } = {},
+): Promise<T> {
   const hash = presentedApiKeyHash(key.claims);
   let confirmed = false;
   try {
@@ -178,7 +182,7 @@ export async function withApiKeyTenant<T>(key: VerifiedApiKey, fn: (tx: Queryabl
       if (options.pipelined) confirmation.catch(() => {}); // the transaction fails with the database's refusal
       else await confirmation;
       return fn(tx);
-    });
+    }, { singleStatement: options.singleStatement });
   } catch (error) {
     if (confirmed || !isApiKeyNotCurrent(error) || !hash) throw error;
     cache.delete(hash);

@@ -52,6 +52,11 @@ export interface ApiOptions<P extends z.ZodType, Q extends z.ZodType, B extends 
   maxBodyBytes?: number;
   /** What a malformed or unknown id in the path names (TEN-4: it reads as "not found"). */
   resource?: NotFoundError["resource"];
+  /**
+   * Read routes whose handler runs exactly one statement: the transaction is READ ONLY and travels in one round
+   * trip (BEGIN, claims, key check, the statement, COMMIT). A second statement fails (SingleStatementError).
+   */
+  singleStatement?: boolean;
 }
 
 const limiters = createAppRateLimiters({
@@ -135,6 +140,7 @@ export function withApiKey<P extends z.ZodType = z.ZodUndefined, Q extends z.Zod
   handler: (ctx: ApiContext<z.output<P>, z.output<Q>, z.output<B>>) => Promise<ApiResult>,
   options: ApiOptions<P, Q, B>,
 ) {
+  if (options.singleStatement && options.permission !== "read") throw new Error("singleStatement is for read routes only.");
   return measured(async (request: Request, route: { params: Promise<Record<string, string | string[]>> }): Promise<Response> => {
     const auth = await authenticateApiRequest(request, { expensive: options.expensive });
     if (auth instanceof Response) return auth;
@@ -193,7 +199,7 @@ export function withApiKey<P extends z.ZodType = z.ZodUndefined, Q extends z.Zod
               audit: (entry) => appendAudit(tx, { ...entry, orgId: key.orgId, actorType: "api_key", actorId: key.keyId, ...meta }).then(() => undefined),
             }),
         ),
-        { pipelined: options.permission === "read" },
+        { pipelined: options.permission === "read", singleStatement: options.singleStatement },
       );
       return json(result.status, result.body, { ...base, ...limitHeaders, ...(result.replayed ? { "idempotency-replayed": "true" } : {}) });
     } catch (error) {

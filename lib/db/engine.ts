@@ -23,12 +23,30 @@ export interface Engine {
    * a failed preamble aborts the transaction (every statement behind it fails), `tx.query` settles only after the
    * preamble has, and the transaction then fails with the preamble's own error.
    */
-  transaction<T>(fn: (tx: Queryable, preambleRows: Promise<Record<string, unknown>[]>) => Promise<T>, preamble?: string): Promise<T>;
+  transaction<T>(fn: (tx: Queryable, preambleRows: Promise<Record<string, unknown>[]>) => Promise<T>, preamble?: string, options?: TransactionOptions): Promise<T>;
   /** One statement outside an explicit transaction (migrations, health checks). */
   query<T extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Several statements in one string, no parameters (migrations). */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface TransactionOptions {
+  /**
+   * fn reads with at most one statement. The transaction is READ ONLY and its COMMIT is written behind that
+   * statement, in the same write: on PostgreSQL, BEGIN, the preamble, the statement and COMMIT are one round trip.
+   * A second statement is refused (SingleStatementError) on every engine, so a handler that outgrows the
+   * declaration fails in tests rather than running outside the transaction; a write fails with 25006.
+   */
+  singleStatement?: boolean;
+}
+
+/** A transaction opened with `singleStatement` was asked for a second statement: a programming error. */
+export class SingleStatementError extends Error {
+  constructor() {
+    super("This transaction was opened for a single statement (singleStatement); a second one was refused.");
+    this.name = "SingleStatementError";
+  }
 }
 
 /** The database could not be reached: requests answer 503 and nothing is half-written. */
@@ -63,12 +81,24 @@ export async function openPglite(dataDir?: string): Promise<Engine> {
   return {
     kind: "pglite",
     // PGlite is one session and runs transactions exclusively, so requests never see each other's SET LOCAL.
-    transaction: (fn, preamble) =>
+    transaction: (fn, preamble, options) =>
       db.transaction(async (tx) => {
+        const single = options?.singleStatement === true;
+        if (single) await tx.exec("set transaction read only");
         const results = preamble ? await tx.exec(preamble) : [];
+        // The same contract as PostgreSQL's single-statement transactions, so tests on the embedded engine catch
+        // a handler that issues more than its one statement.
+        let statements = 0;
+        const next = () => {
+          if (single && statements++ > 0) throw new SingleStatementError();
+        };
         return fn({
-          query: async (sql, params) => (await tx.query(sql, params)).rows as never,
+          query: async (sql, params) => {
+            next();
+            return (await tx.query(sql, params)).rows as never;
+          },
           exec: async (sql) => {
+            next();
             await tx.exec(sql);
           },
         }, Promise.resolve((results.at(-1)?.rows ?? []) as Record<string, unknown>[]));
@@ -107,8 +137,9 @@ export function openPostgres(connectionString: string, max: number): Engine {
 
   return {
     kind: "postgres",
-    async transaction(fn, preamble) {
+    async transaction(fn, preamble, options) {
       const client = await connect();
+      const single = options?.singleStatement === true;
       let broken: unknown;
       // One simple-protocol message: BEGIN and the preamble (claims, role, key check). It is not awaited: fn's
       // first statement is written behind it in the same write (the socket is corked until this tick's work is
@@ -118,7 +149,8 @@ export function openPostgres(connectionString: string, max: number): Engine {
       const socket = socketOf(client);
       socket?.cork();
       let preambleSucceeded = false;
-      const started = client.query(preamble ? `begin; ${preamble}` : "begin").then((r: pg.QueryResult | pg.QueryResult[]) => {
+      const begin = single ? "begin read only" : "begin";
+      const started = client.query(preamble ? `${begin}; ${preamble}` : begin).then((r: pg.QueryResult | pg.QueryResult[]) => {
         preambleSucceeded = true;
         return Array.isArray(r) ? (r.at(-1)?.rows ?? []) : [];
       });
@@ -131,20 +163,34 @@ export function openPostgres(connectionString: string, max: number): Engine {
           (value) => (preambleSucceeded ? value : started.then(() => value)),
           (error: unknown) => started.then(() => Promise.reject(error instanceof Error ? error : new Error(String(error)))),
         );
+      // singleStatement: COMMIT goes out in the same write as fn's one statement. PostgreSQL ends the transaction
+      // either way: it commits, or, when the preamble or the statement failed, answers COMMIT with a rollback.
+      let ended: Promise<unknown> | undefined;
+      const send = (sql: string, params?: unknown[]): Promise<pg.QueryResult> => {
+        if (!single) return afterPreamble(client.query(sql, params));
+        if (ended) return Promise.reject(new SingleStatementError());
+        socket?.cork();
+        const pending = client.query(sql, params);
+        ended = client.query("commit");
+        ended.catch(() => {}); // observed below
+        socket?.uncork();
+        return afterPreamble(pending);
+      };
       try {
         const result = await fn({
-          query: (sql, params) => afterPreamble(client.query(sql, params)).then((r) => r.rows),
-          exec: (sql) => afterPreamble(client.query(sql)).then(() => undefined),
+          query: (sql, params) => send(sql, params).then((r) => r.rows),
+          exec: (sql) => send(sql).then(() => undefined),
         }, started);
         await started;
-        await client.query("commit");
+        await (ended ?? client.query("commit"));
         return result;
       } catch (thrown) {
         // A failed preamble is the cause of whatever fn saw (e.g. 25P02 on a statement pipelined behind it).
         const error = await started.then(() => thrown, (preambleError: unknown) => preambleError);
         broken = isConnectionError(error) ? error : undefined;
-        await client.query("rollback").catch((rollbackError: unknown) => {
-          broken = rollbackError;
+        // A COMMIT already sent has ended the transaction (a read-only one: nothing to undo); else roll back.
+        await (ended ?? client.query("rollback")).catch((endError: unknown) => {
+          if (!ended || isConnectionError(endError)) broken = endError;
         });
         throw broken ? new DatabaseUnavailableError(error) : error;
       } finally {

@@ -2,10 +2,10 @@ import "server-only";
 import { env } from "@/lib/env";
 import pg from "pg";
 import { isApiKeyClaims, presentedApiKeyHash, type VerifiedClaims } from "@/lib/auth/claims";
-import { openPglite, openPostgres, type Engine, type Queryable } from "./engine";
+import { openPglite, openPostgres, type Engine, type Queryable, type TransactionOptions } from "./engine";
 import { migrate } from "./migrate";
 
-export { DatabaseUnavailableError, isConnectionError, isPermissionDenied, type Engine, type Queryable } from "./engine";
+export { DatabaseUnavailableError, isConnectionError, isPermissionDenied, SingleStatementError, type Engine, type Queryable, type TransactionOptions } from "./engine";
 
 /**
  * lib/db is the only module that opens connections. Requests reach tenant data only through withTenant
@@ -36,7 +36,7 @@ async function open(): Promise<Handles> {
   await db.exec("set role app_runtime");
   const owner: Engine = {
     ...db,
-    transaction: (fn, preamble) => db.transaction(fn, `set local role none;${preamble ? ` ${preamble}` : ""}`),
+    transaction: (fn, preamble, options) => db.transaction(fn, `set local role none;${preamble ? ` ${preamble}` : ""}`, options),
     query: (sql, params) => owner.transaction((tx) => tx.query(sql, params)),
     exec: (sql) => owner.transaction((tx) => tx.exec(sql)),
   };
@@ -69,8 +69,9 @@ const HASH = /^[0-9a-f]{64}$/;
  * presented secret (private.assert_api_key_current: not revoked, expired, deleted or past its grace, and the claims
  * are the key's). If not, the transaction fails with SQLSTATE 28000 and none of fn's statements runs. Claims that
  * name a key but carry no presented hash are refused outright: fail closed.
+ * `singleStatement` (reads of one statement): READ ONLY, and the whole transaction is one round trip (lib/db/engine).
  */
-export async function withTenant<T>(claims: VerifiedClaims, fn: (tx: Queryable, info: TenantInfo) => Promise<T>): Promise<T> {
+export async function withTenant<T>(claims: VerifiedClaims, fn: (tx: Queryable, info: TenantInfo) => Promise<T>, options?: TransactionOptions): Promise<T> {
   let preamble = claimsPreamble(JSON.stringify(claims), "authenticated");
   const isKey = isApiKeyClaims(claims);
   if (isKey) {
@@ -95,7 +96,7 @@ export async function withTenant<T>(claims: VerifiedClaims, fn: (tx: Queryable, 
       },
     };
     return fn(tx, info);
-  }, preamble);
+  }, preamble, options);
 }
 
 export interface TenantConfirmation {

@@ -91,6 +91,18 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /**
+ * @upstash/ratelimit's limiter, asked through its algorithm: the library's own sliding-window Lua script, key scheme
+ * (`<prefix>:<identifier>:<window>`) and ephemeral block cache, exactly what `Ratelimit.limit()` runs, without the
+ * layers this app switches off (deny lists, analytics, the library's fail-open timeout; see below) and the dozen
+ * promises they cost per call. The ratelimit-redis and ratelimit-upstash tests pin the behaviour to the library's.
+ */
+class SlidingWindowRatelimit extends Ratelimit {
+  decide(identifier: string): ReturnType<ReturnType<Ratelimit["limiter"]>["limit"]> {
+    return this.limiter().limit(this.ctx, `${this.prefix}:${identifier}`);
+  }
+}
+
+/**
  * RL-1 / RL-2: a sliding-window limiter for one limit class.
  *
  * With a store (Upstash or REDIS_URL), every decision is made by @upstash/ratelimit's `slidingWindow` Lua script
@@ -112,14 +124,14 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const memory = sharedMemoryLimiter(`${keyPrefix}|${limit}|${windowMs}`, limit, windowMs);
 
   // Resolved on first use, so creating limiters (e.g. at module load, during `next build`) opens no connection.
-  let resolved: { store: RateLimitStore; ratelimit: Ratelimit } | null | undefined;
+  let resolved: { store: RateLimitStore; ratelimit: SlidingWindowRatelimit } | null | undefined;
   const backend = () => {
     if (resolved !== undefined) return resolved;
     const store = options.store === undefined ? defaultRateLimitStore() : options.store;
     resolved = store
       ? {
           store,
-          ratelimit: new Ratelimit({
+          ratelimit: new SlidingWindowRatelimit({
             redis: store.redis,
             limiter: Ratelimit.slidingWindow(limit, options.window),
             prefix: keyPrefix,
@@ -142,9 +154,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     const { store, ratelimit } = redis;
     const ticket = store.breaker.acquire();
     if (!ticket) return fromMemory(identifier);
-    let pending: Promise<Awaited<ReturnType<Ratelimit["limit"]>>>;
+    let pending: Promise<Awaited<ReturnType<SlidingWindowRatelimit["decide"]>>>;
     try {
-      pending = withTimeout(ratelimit.limit(identifier), store.timeoutMs);
+      pending = withTimeout(ratelimit.decide(identifier), store.timeoutMs);
     } catch (error) {
       pending = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }

@@ -30,8 +30,9 @@ export async function GET(request: Request): Promise<Response> {
 }
 `;
 
-// The floor: the same query in a plain tenant transaction with an org member's claims (BEGIN + claims and role, the
-// RLS query, COMMIT), no key, no limits: what the architecture's one-transaction-per-request rule costs by itself.
+// The floor: the same query in a plain single-statement tenant transaction with an org member's claims (BEGIN READ
+// ONLY, claims and role, the RLS query and COMMIT in one round trip), no key, no limits: what the architecture's
+// one-transaction-per-request rule costs by itself.
 const FLOOR_ROUTE = `// Benchmark only, written by scripts/lib/bench-next.ts into a throw-away copy: never part of the product.
 import { withTenant } from "@/lib/db";
 import { markVerified } from "@/lib/auth/claims";
@@ -42,7 +43,7 @@ import { pageProjects } from "@/lib/projects/store";
 export async function GET(request: Request): Promise<Response> {
   const org = request.headers.get("x-bench-org") ?? "";
   const claims = markVerified({ sub: "user_bench", sid: "sess_bench", iss: "bench", azp: "bench", exp: 0, nbf: 0, iat: 0, o: { id: org, rol: "member" } });
-  const page = await withTenant(claims, (tx) => pageProjects(tx, { limit: 20 }));
+  const page = await withTenant(claims, (tx) => pageProjects(tx, { limit: 20 }), { singleStatement: true });
   return Response.json({ data: page.items.map(projectResource), nextCursor: encodeCursor(page.next) });
 }
 `;
@@ -68,7 +69,7 @@ export async function GET(request: Request): Promise<Response> {
   ]);
   if (decisions.some((d) => !d.success)) return new Response(null, { status: 429 });
   const claims = markVerified({ sub: "user_bench", sid: "sess_bench", iss: "bench", azp: "bench", exp: 0, nbf: 0, iat: 0, o: { id: org, rol: "member" } });
-  const page = await withTenant(claims, (tx) => pageProjects(tx, { limit: 20 }));
+  const page = await withTenant(claims, (tx) => pageProjects(tx, { limit: 20 }), { singleStatement: true });
   return Response.json({ data: page.items.map(projectResource), nextCursor: encodeCursor(page.next) });
 }
 `;

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import net from "node:net";
 import { Redis as IORedis } from "ioredis";
+import { Ratelimit } from "@upstash/ratelimit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { env } from "@/lib/env";
 import {
@@ -120,6 +121,33 @@ describe("ioredis adapter for @upstash/ratelimit's scripts", () => {
     } finally {
       await adapter.close();
     }
+  });
+});
+
+describe("our limiter and the library's Ratelimit.limit() are one limiter (RL-1)", () => {
+  it("they count in the same sliding window, under the same keys, and agree on what is left", async () => {
+    const prefix = `test:rl:${randomUUID()}`;
+    const shared = store();
+    const ours = createRateLimiter({ name: "parity", limit: 5, window: "60 s", prefix, store: shared });
+    // What lib/ratelimit/limiter.ts would build if it called the library's public limit() (ephemeral cache off, so
+    // each side asks Redis).
+    const library = new Ratelimit({ redis: shared.redis, limiter: Ratelimit.slidingWindow(5, "60 s"), prefix: `${prefix}:parity`, timeout: 0, analytics: false, ephemeralCache: false });
+    const id = `key_${randomUUID()}`;
+    const seen: [string, boolean, number][] = [];
+    for (let i = 0; i < 7; i++) {
+      const r = i % 2 === 0 ? await library.limit(id) : await ours.limit(id);
+      seen.push([i % 2 === 0 ? "library" : "ours", r.success, r.remaining]);
+    }
+    expect(seen).toEqual([
+      ["library", true, 4],
+      ["ours", true, 3],
+      ["library", true, 2],
+      ["ours", true, 1],
+      ["library", true, 0],
+      ["ours", false, 0],
+      ["library", false, 0],
+    ]);
+    expect((await admin.keys(`${prefix}:parity:${id}:*`)).length).toBeGreaterThan(0);
   });
 });
 

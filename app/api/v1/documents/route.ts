@@ -8,5 +8,5 @@ export const GET = withApiKey(
     const page = await pageDocuments(tx, { limit: query.limit, after: cursorPosition(query.cursor) });
     return { status: 200, body: { data: page.items.map(documentResource), nextCursor: encodeCursor(page.next) } };
   },
-  { permission: "read", query: listQuerySchema },
+  { permission: "read", query: listQuerySchema, singleStatement: true },
 );

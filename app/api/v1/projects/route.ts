@@ -9,7 +9,7 @@ export const GET = withApiKey(
     const page = await pageProjects(tx, { limit: query.limit, after: cursorPosition(query.cursor) });
     return { status: 200, body: { data: page.items.map(projectResource), nextCursor: encodeCursor(page.next) } };
   },
-  { permission: "read", query: listQuerySchema },
+  { permission: "read", query: listQuerySchema, singleStatement: true },
 );
 
 export const POST = withApiKey(

@@ -7,4 +7,5 @@ export const GET = withApiKey(async ({ tx, params }) => ({ status: 200, body: do
   permission: "read",
   params: documentParamsSchema,
   resource: "document",
+  singleStatement: true,
 });

@@ -6,6 +6,7 @@ import { getProject, removeProject, updateProjectName } from "@/lib/projects/sto
 export const GET = withApiKey(async ({ tx, params }) => ({ status: 200, body: projectResource(await getProject(tx, params.id)) }), {
   permission: "read",
   params: idParamsSchema,
+  singleStatement: true,
 });
 
 export const PATCH = withApiKey(
