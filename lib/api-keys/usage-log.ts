@@ -25,8 +25,8 @@ export interface KeyUse {
 
 interface Entry {
   key_id: string;
-  /** The latest of the run. */
-  at: string;
+  /** The latest of the run (epoch ms; written as an ISO timestamp). */
+  at: number;
   outcome: KeyUse["outcome"];
   reason: string | null;
   ip: string | null;
@@ -59,7 +59,7 @@ const state: State = (holder.__tenantguardKeyUses ??= { buffer: [], lastOfKey: n
  * the key's previous verification (same outcome, reason and IP) extends that entry (`repeats`, latest `at`).
  */
 export function recordKeyUse(use: KeyUse): void {
-  const at = new Date().toISOString();
+  const at = Date.now();
   const ip = use.ip ? use.ip.slice(0, 64) : null;
   const last = state.lastOfKey.get(use.keyId);
   if (last && last.outcome === use.outcome && last.reason === use.reason && last.ip === ip) {
@@ -128,7 +128,8 @@ function keysToTrim(batch: Entry[]): string[] {
 async function write(batch: Entry[]): Promise<void> {
   try {
     const trim = keysToTrim(batch);
-    await withAnonymous((tx) => tx.query("select private.record_key_uses($1::jsonb, $2::uuid[])", [JSON.stringify(batch), trim]));
+    const entries = JSON.stringify(batch, (field, value: unknown) => (field === "at" && typeof value === "number" ? new Date(value).toISOString() : value));
+    await withAnonymous((tx) => tx.query("select private.record_key_uses($1::jsonb, $2::uuid[])", [entries, trim]));
   } catch (error) {
     if (error instanceof DatabaseUnavailableError) {
       // Nothing lost on an outage: put the batch back in front of what arrived meanwhile, and retry later.

@@ -46,11 +46,10 @@ interface LookupRow {
   checked_at: Date;
 }
 
-const time = (d: Date | string) => new Date(d).getTime();
+const time = (d: Date | string) => (d instanceof Date ? d.getTime() : new Date(d).getTime());
 
-function rejectionOf(row: LookupRow, ip: string | null): RejectionReason | null {
-  // Times are compared with the database clock, the same for every app instance.
-  const now = time(row.checked_at);
+/** `now`: the database clock (the same for every app instance) when the row was read, else this process's. */
+function rejectionOf(row: LookupRow, ip: string | null, now = time(row.checked_at)): RejectionReason | null {
   if (row.revoked_at) return "revoked";
   if (row.expires_at && time(row.expires_at) <= now) return "expired";
   if (row.matched === "previous" && (!row.previous_expires_at || time(row.previous_expires_at) <= now)) return "previous_key_expired";
@@ -60,6 +59,9 @@ function rejectionOf(row: LookupRow, ip: string | null): RejectionReason | null 
 
 interface CachedKey {
   row: LookupRow;
+  /** The key's claims and permissions, built once per entry (frozen: shared by every request presenting the key). */
+  claims: VerifiedClaims;
+  permissions: ApiKeyPermission[];
   /** Date.now() when the database last confirmed this row. */
   fetchedAt: number;
 }
@@ -73,20 +75,28 @@ const CACHE_MAX = 10_000;
 const cacheHolder = globalThis as typeof globalThis & { __tenantguardKeyCache?: Map<string, CachedKey> };
 const cache: Map<string, CachedKey> = (cacheHolder.__tenantguardKeyCache ??= new Map());
 
-function remember(hash: string, row: LookupRow): void {
+function remember(hash: string, row: LookupRow): CachedKey {
   cache.delete(hash);
   if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
-  cache.set(hash, { row, fetchedAt: Date.now() });
+  const permissions = Object.freeze([...row.permissions]) as ApiKeyPermission[];
+  const claims: ApiKeyClaims = Object.freeze({
+    sub: `key_${row.key_id}`,
+    o: Object.freeze({ id: row.org_id, rol: "api" }),
+    key: Object.freeze({ id: row.key_id, project_id: row.project_id, permissions }),
+  });
+  const entry = { row, claims: markVerifiedApiKey(claims, hash), permissions, fetchedAt: Date.now() };
+  cache.set(hash, entry);
+  return entry;
 }
 
-function cached(hash: string): LookupRow | null {
+function cached(hash: string): CachedKey | null {
   const entry = cache.get(hash);
   if (!entry) return null;
   if (Date.now() - entry.fetchedAt > CACHE_TTL_MS) {
     cache.delete(hash);
     return null;
   }
-  return entry.row;
+  return entry;
 }
 
 /** Diagnostics and tests: does this process hold a cached row for this plaintext key? */
@@ -124,35 +134,23 @@ export async function resolveApiKey(authorization: string | null | undefined, ip
   if (!key) throw new InvalidApiKeyError();
   const hash = hashApiKey(key);
 
-  let row = cached(hash);
-  if (row) {
+  let entry = cached(hash);
+  if (entry) {
     // The allow-list never changes, so a cached row answers it. Anything else that looks wrong goes to the database.
-    const reason = rejectionOf({ ...row, checked_at: new Date() }, ip);
-    if (reason === "ip_not_allowed") refuse(row, reason, ip);
-    if (reason) row = null;
+    const reason = rejectionOf(entry.row, ip, Date.now());
+    if (reason === "ip_not_allowed") refuse(entry.row, reason, ip);
+    if (reason) entry = null;
   }
-  if (!row) {
+  if (!entry) {
     cache.delete(hash);
-    row = await lookUp(hash);
+    const row = await lookUp(hash);
     const reason = row ? rejectionOf(row, ip) : null;
     if (!row || reason) refuse(row, reason, ip);
-    remember(hash, row);
+    entry = remember(hash, row);
   }
 
-  const permissions = [...row.permissions];
-  const claims: ApiKeyClaims = {
-    sub: `key_${row.key_id}`,
-    o: { id: row.org_id, rol: "api" },
-    key: { id: row.key_id, project_id: row.project_id, permissions },
-  };
-  return {
-    claims: markVerifiedApiKey(claims, hash),
-    keyId: row.key_id,
-    orgId: row.org_id,
-    projectId: row.project_id,
-    permissions,
-    ip,
-  };
+  const { row, claims, permissions } = entry;
+  return { claims, keyId: row.key_id, orgId: row.org_id, projectId: row.project_id, permissions, ip };
 }
 
 /**

@@ -68,11 +68,14 @@ const limiters = createAppRateLimiters({
   onBackendError: (e) => apiLog("warn", "rate limit backend unavailable, using in-memory fallback", { limiter: e.limiter, backend: e.backend }),
 });
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Response(status === 204 ? null : JSON.stringify(body), {
-    status,
-    headers: { ...(status === 204 ? {} : { "content-type": status >= 400 ? "application/problem+json" : "application/json" }), ...headers },
-  });
+const json = (status: number, body: unknown, headers: Record<string, string> = {}, more?: Record<string, string>) => {
+  const all: Record<string, string> = status === 204 ? {} : { "content-type": status >= 400 ? "application/problem+json" : "application/json" };
+  Object.assign(all, headers, more);
+  return new Response(status === 204 ? null : JSON.stringify(body), { status, headers: all });
+};
+
+/** The request's URL: Next.js hands route handlers a NextRequest whose URL is already parsed. */
+const urlOf = (request: Request): URL => (request as Request & { nextUrl?: URL }).nextUrl ?? new URL(request.url);
 
 function fieldErrors(error: z.ZodError, prefix: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -155,13 +158,16 @@ export function withApiKey<P extends z.ZodType = z.ZodUndefined, Q extends z.Zod
       if (options.permission === "write" && !key.permissions.includes("write")) throw new ForbiddenError("This API key is read-only.");
 
       // Validate. A malformed id is indistinguishable from a missing one (TEN-4).
-      let params: z.output<P>;
-      try {
-        params = parse(options.params, await route.params, "params");
-      } catch {
-        throw new NotFoundError(options.resource ?? "project", "malformed");
+      let params: z.output<P> = undefined as z.output<P>;
+      if (options.params) {
+        try {
+          params = parse(options.params, await route.params, "params");
+        } catch {
+          throw new NotFoundError(options.resource ?? "project", "malformed");
+        }
       }
-      const query = parse(options.query, Object.fromEntries(new URL(request.url).searchParams), "query");
+      const url = urlOf(request);
+      const query = parse(options.query, Object.fromEntries(url.searchParams), "query");
       let rawBody: unknown;
       if (options.body) {
         const text = await readBody(request, options.maxBodyBytes ?? 64 * 1024);
@@ -177,31 +183,30 @@ export function withApiKey<P extends z.ZodType = z.ZodUndefined, Q extends z.Zod
 
       // Work, in one tenant transaction; POST honours Idempotency-Key (VAL-4).
       const idempotencyKey = request.method === "POST" ? request.headers.get(IDEMPOTENCY_HEADER) : null;
-      // Read routes parse, then query: their first statement may travel with the key's confirmation (pipelined).
-      const result = await withApiKeyTenant(key, (tx) =>
-        withIdempotency(
+      const work = (tx: Queryable) =>
+        handler({
           tx,
-          {
-            orgId: key.orgId,
-            principal: `key_${key.keyId}`,
-            key: idempotencyKey,
-            // Only a request that carries Idempotency-Key is fingerprinted (withIdempotency ignores it otherwise).
-            fingerprint: idempotencyKey === null ? "" : requestFingerprint(request.method, new URL(request.url).pathname, rawBody),
-          },
-          () =>
-            handler({
-              tx,
-              key,
-              params,
-              query,
-              body,
-              request: meta,
-              audit: (entry) => appendAudit(tx, { ...entry, orgId: key.orgId, actorType: "api_key", actorId: key.keyId, ...meta }).then(() => undefined),
-            }),
-        ),
+          key,
+          params,
+          query,
+          body,
+          request: meta,
+          audit: (entry) => appendAudit(tx, { ...entry, orgId: key.orgId, actorType: "api_key", actorId: key.keyId, ...meta }).then(() => undefined),
+        });
+      // Read routes parse, then query: their first statement may travel with the key's confirmation (pipelined).
+      const result: ApiResult & { replayed?: boolean } = await withApiKeyTenant(
+        key,
+        (tx) =>
+          idempotencyKey === null
+            ? work(tx)
+            : withIdempotency(
+                tx,
+                { orgId: key.orgId, principal: `key_${key.keyId}`, key: idempotencyKey, fingerprint: requestFingerprint(request.method, url.pathname, rawBody) },
+                () => work(tx),
+              ),
         { pipelined: options.permission === "read", singleStatement: options.singleStatement },
       );
-      return json(result.status, result.body, { ...base, ...limitHeaders, ...(result.replayed ? { "idempotency-replayed": "true" } : {}) });
+      return json(result.status, result.body, limitHeaders, result.replayed ? { ...base, "idempotency-replayed": "true" } : base);
     } catch (error) {
       if (error instanceof InvalidApiKeyError) return refuseInvalidKey(meta);
       if (error instanceof NotFoundError) {
@@ -234,7 +239,7 @@ export function measured<A extends unknown[]>(handler: (request: Request, ...res
       status = response.status;
       return response;
     } finally {
-      recordRequest(routeClassOf(new URL(request.url).pathname), request.method, status, (performance.now() - started) / 1000);
+      recordRequest(routeClassOf(urlOf(request).pathname), request.method, status, (performance.now() - started) / 1000);
     }
   };
 }

@@ -61,6 +61,9 @@ function claimsPreamble(claims: string, role: "authenticated" | "anon"): string 
 }
 
 const ANONYMOUS_PREAMBLE = claimsPreamble("", "anon");
+// API-key claims are built once per cached key and frozen (lib/api-keys/verify.ts): so is their preamble (only for
+// frozen claims, which cannot change under it).
+const keyPreambles = new WeakMap<object, string>();
 const HASH = /^[0-9a-f]{64}$/;
 
 /**
@@ -72,12 +75,16 @@ const HASH = /^[0-9a-f]{64}$/;
  * `singleStatement` (reads of one statement): READ ONLY, and the whole transaction is one round trip (lib/db/engine).
  */
 export async function withTenant<T>(claims: VerifiedClaims, fn: (tx: Queryable, info: TenantInfo) => Promise<T>, options?: TransactionOptions): Promise<T> {
-  let preamble = claimsPreamble(JSON.stringify(claims), "authenticated");
   const isKey = isApiKeyClaims(claims);
-  if (isKey) {
-    const hash = presentedApiKeyHash(claims);
-    if (!hash || !HASH.test(hash)) throw new Error("API-key claims without the presented key's hash: refusing to run the transaction.");
-    preamble += ` select private.assert_api_key_current('${hash}') as secret;`;
+  let preamble = isKey ? keyPreambles.get(claims) : undefined;
+  if (!preamble) {
+    preamble = claimsPreamble(JSON.stringify(claims), "authenticated");
+    if (isKey) {
+      const hash = presentedApiKeyHash(claims);
+      if (!hash || !HASH.test(hash)) throw new Error("API-key claims without the presented key's hash: refusing to run the transaction.");
+      preamble += ` select private.assert_api_key_current('${hash}') as secret;`;
+      if (Object.isFrozen(claims) && Object.isFrozen(claims.key) && Object.isFrozen(claims.o)) keyPreambles.set(claims, preamble);
+    }
   }
   const { runtime } = await handles();
   return runtime.transaction((tx, rows) => {

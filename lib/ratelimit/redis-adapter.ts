@@ -154,9 +154,10 @@ export class IoredisRatelimitAdapter implements RatelimitRedis {
   }
 
   /**
-   * Commands issued in the same turn of the event loop (a request's per-key and per-org limits, and those of other
-   * requests handled in that turn) leave in one write: the socket is corked until the turn's microtasks are done.
-   * A write is a system call and wakes Redis up, which costs more than building the commands.
+   * Commands issued in the same iteration of the event loop (a request's per-key and per-org limits, and those of
+   * every other request whose bytes arrived in that iteration) leave in one write: the socket is corked until the
+   * iteration's check phase (setImmediate). A write is a system call and wakes Redis up, which costs more than
+   * building the commands. It adds almost no wait: Redis's answers are read in a later poll phase either way.
    */
   private corked = false;
   private batchWrites(client: IORedis): void {
@@ -164,7 +165,7 @@ export class IoredisRatelimitAdapter implements RatelimitRedis {
     if (this.corked || typeof socket?.cork !== "function" || typeof socket.uncork !== "function") return;
     this.corked = true;
     socket.cork();
-    process.nextTick(() => {
+    setImmediate(() => {
       this.corked = false;
       socket.uncork!();
     });
