@@ -115,6 +115,30 @@ interface RoleRow {
 const ROLE_COLUMNS = "rolname, rolsuper, rolbypassrls, rolinherit, rolcreaterole, rolcreatedb";
 
 describe("TEN-1: the runtime role is safe", () => {
+  it("every function the policies call has search_path pinned to '' and is PL/pgSQL (planned once per session)", async () => {
+    // Every private.* function named in a policy, and the ones those call (org_role via is_org_admin/is_api_key).
+    const helpers = await (await ownerDb()).query<{ name: string; language: string; config: string[] | null; volatility: string; definer: boolean }>(
+      `with named as (
+         select distinct m[1] as name
+           from pg_catalog.pg_policy pol,
+                regexp_matches(coalesce(pg_get_expr(pol.polqual, pol.polrelid), '') || ' ' || coalesce(pg_get_expr(pol.polwithcheck, pol.polrelid), ''),
+                               'private\\.([a-z_]+)\\(', 'g') as m
+         union select 'org_role'
+       )
+       select p.proname as name, l.lanname as language, p.proconfig as config, p.provolatile::text as volatility, p.prosecdef as definer
+         from named join pg_catalog.pg_proc p on p.proname = named.name
+         join pg_catalog.pg_namespace n on n.oid = p.pronamespace and n.nspname = 'private'
+         join pg_catalog.pg_language l on l.oid = p.prolang
+        order by 1`,
+    );
+    expect(helpers.map((h) => h.name)).toEqual(expect.arrayContaining(["is_api_key", "is_org_admin", "key_may_write", "org_id", "org_role", "scoped_project_id", "subject"]));
+    for (const helper of helpers) {
+      // A search_path a caller controls must not change what a policy reads; and a SQL function with a SET clause
+      // is parsed and planned again in every statement that calls it (~27 µs per call on PostgreSQL 15).
+      expect(helper, helper.name).toMatchObject({ language: "plpgsql", config: ['search_path=""'], volatility: "s", definer: false });
+    }
+  });
+
   it("requests run as authenticated/anon; neither they nor app_runtime can bypass RLS or own app objects", async () => {
     const a = await orgWithMembers("RoleCheck");
     const asTenant = await withTenant(a.member.claims, (tx) => tx.query<{ current_user: string }>("select current_user"));
