@@ -332,22 +332,29 @@ interface Measured {
   timeouts: number;
   /** CPU time (user + system) the server process and its children spent per request; null where /proc is missing. */
   cpuMs: number | null;
+  /**
+   * The same for the other processes the two cores are shared with (diagnostic): local PostgreSQL (every process
+   * named `postgres`), local Redis (`redis-server`) and the load generator (this process). Null where not visible.
+   */
+  others: { postgres: number | null; redis: number | null; loadGenerator: number } | null;
 }
 
 /**
- * CPU time in ms (user + system) of a process and all its descendants, from Linux's /proc; null elsewhere. Unlike
- * req/s, it hardly moves when other work on the machine takes turns on the cores, so it compares the paths' cost.
+ * CPU time in ms (user + system) of a process and all its descendants, from Linux's /proc, and in the same pass that
+ * of local PostgreSQL and Redis processes (by name); null elsewhere. Unlike req/s, it hardly moves when other work on
+ * the machine takes turns on the cores, so it compares the paths' cost.
  */
-function treeCpuMs(root: number): number | null {
+function cpuSnapshot(root: number): { server: number; postgres: number | null; redis: number | null } | null {
   if (!existsSync(`/proc/${root}/stat`)) return null;
-  const stats = new Map<number, { ppid: number; ticks: number }>();
+  const stats = new Map<number, { ppid: number; ticks: number; name: string }>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       // Fields after the command name (which may hold spaces and parentheses): state ppid ... utime(14) stime(15).
       const text = readFileSync(`/proc/${entry}/stat`, "utf8");
       const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-      stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+      const name = text.slice(text.indexOf("(") + 1, text.lastIndexOf(")"));
+      stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), name });
     } catch {
       // exited meanwhile
     }
@@ -356,10 +363,22 @@ function treeCpuMs(root: number): number | null {
     for (let p: number | undefined = pid, hops = 0; p && hops < 64; p = stats.get(p)?.ppid, hops++) if (p === root) return true;
     return false;
   };
-  let ticks = 0;
-  for (const [pid, s] of stats) if (inTree(pid)) ticks += s.ticks;
-  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+  const ms = (ticks: number) => (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+  let server = 0;
+  let postgres: number | null = null;
+  let redis: number | null = null;
+  for (const [pid, s] of stats) {
+    if (inTree(pid)) server += s.ticks;
+    else if (s.name === "postgres") postgres = (postgres ?? 0) + s.ticks;
+    else if (s.name === "redis-server") redis = (redis ?? 0) + s.ticks;
+  }
+  return { server: ms(server), postgres: postgres === null ? null : ms(postgres), redis: redis === null ? null : ms(redis) };
 }
+
+const driverCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 // Linux's USER_HZ: 100 on every common architecture (getconf CLK_TCK).
 const CLOCK_TICKS_PER_SECOND = 100;
 
@@ -417,7 +436,8 @@ async function drive() {
 
   let turn = 0;
   const load = async (path: string, seconds: number) => {
-    const cpuBefore = treeCpuMs(ready.serverPid);
+    const before = cpuSnapshot(ready.serverPid);
+    const driverBefore = driverCpuMs();
     const result = await autocannon({
       url: base,
       connections,
@@ -437,6 +457,10 @@ async function drive() {
         },
       ],
     });
+    const after = before && cpuSnapshot(ready.serverPid);
+    const driverAfter = driverCpuMs();
+    const n = result.requests.total;
+    const per = (a: number | null | undefined, b: number | null | undefined) => (a === null || a === undefined || b === null || b === undefined || n === 0 ? null : (a - b) / n);
     return {
       path,
       rps: result.requests.average,
@@ -447,7 +471,8 @@ async function drive() {
       non2xx: result.non2xx,
       errors: result.errors,
       timeouts: result.timeouts,
-      cpuMs: cpuBefore === null || result.requests.total === 0 ? null : ((treeCpuMs(ready.serverPid) ?? cpuBefore) - cpuBefore) / result.requests.total,
+      cpuMs: per(after?.server, before?.server),
+      others: before && after && n > 0 ? { postgres: per(after.postgres, before.postgres), redis: per(after.redis, before.redis), loadGenerator: (driverAfter - driverBefore) / n } : null,
     } satisfies Measured;
   };
 
@@ -492,6 +517,13 @@ async function drive() {
       errors: rs.reduce((s, m) => s + m.errors, 0),
       timeouts: rs.reduce((s, m) => s + m.timeouts, 0),
       cpuMs: rs.some((m) => m.cpuMs === null) ? null : median(rs.map((m) => m.cpuMs!)),
+      others: rs.some((m) => m.others === null)
+        ? null
+        : {
+            postgres: rs.some((m) => m.others!.postgres === null) ? null : median(rs.map((m) => m.others!.postgres!)),
+            redis: rs.some((m) => m.others!.redis === null) ? null : median(rs.map((m) => m.others!.redis!)),
+            loadGenerator: median(rs.map((m) => m.others!.loadGenerator)),
+          },
     };
   };
   const s = summarise("/secure");
@@ -504,12 +536,14 @@ async function drive() {
     `GET /api/v1/projects — ${ready.server}, ${ready.engine}, rate limits ${ready.limiter}, ${connections} connections, ${rate ? `fixed ${rate} req/s, ` : ""}` +
       `${duration} s x ${rounds}, Node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? "cpu"}, load average at start ${loadAtStart.toFixed(2)}`,
   );
-  console.log(row(["path", "req/s", "p50 ms", "p99 ms", "mean ms", "server CPU ms/req", "requests", "non-2xx", "errors"]));
-  console.log(row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]));
+  console.log(row(["path", "req/s", "p50 ms", "p99 ms", "mean ms", "server CPU ms/req", "PostgreSQL CPU ms/req", "Redis CPU ms/req", "load generator CPU ms/req", "requests", "non-2xx", "errors"]));
+  console.log(row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]));
   const cpu = (m: Measured) => (m.cpuMs === null ? "n/a" : f(m.cpuMs, 3));
+  const other = (v: number | null | undefined) => (v === null || v === undefined ? "n/a" : f(v, 3));
   const others = [...measured.filter((p) => p !== "/secure" && p !== "/bare"), ...pieces];
   for (const m of [s, bareResult, ...others.map(summarise)]) {
-    console.log(row([m.path, f(m.rps), f(m.p50, 2), f(m.p99, 2), f(m.mean, 2), cpu(m), m.requests, m.non2xx, m.errors + m.timeouts]));
+    const o = m.others;
+    console.log(row([m.path, f(m.rps), f(m.p50, 2), f(m.p99, 2), f(m.mean, 2), cpu(m), other(o?.postgres), other(o?.redis), other(o?.loadGenerator), m.requests, m.non2xx, m.errors + m.timeouts]));
   }
   if (rounds > 1) {
     for (const path of measured) {
