@@ -1,5 +1,5 @@
 import "server-only";
-import { DatabaseUnavailableError, withAnonymous } from "@/lib/db";
+import { DatabaseUnavailableError, withKeyLogWriter } from "@/lib/db";
 import { apiLog } from "@/lib/api/log";
 import { env } from "@/lib/env";
 
@@ -129,7 +129,7 @@ async function write(batch: Entry[]): Promise<void> {
   try {
     const trim = keysToTrim(batch);
     const entries = JSON.stringify(batch, (field, value: unknown) => (field === "at" && typeof value === "number" ? new Date(value).toISOString() : value));
-    await withAnonymous((tx) => tx.query("select private.record_key_uses($1::jsonb, $2::uuid[])", [entries, trim]));
+    await withKeyLogWriter((tx) => tx.query("select private.record_key_uses($1::jsonb, $2::uuid[])", [entries, trim]));
   } catch (error) {
     if (error instanceof DatabaseUnavailableError) {
       // Nothing lost on an outage: put the batch back in front of what arrived meanwhile, and retry later.

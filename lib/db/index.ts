@@ -56,11 +56,12 @@ const { escapeLiteral } = pg;
 // VAL-2: every request transaction also gets a statement time limit, so one slow query cannot hold a connection.
 // The claims are sent as a quoted literal in the same message as BEGIN (one round trip instead of two); pg's
 // escapeLiteral doubles quotes and backslashes, and the role is one of two constants.
-function claimsPreamble(claims: string, role: "authenticated" | "anon"): string {
+function claimsPreamble(claims: string, role: "authenticated" | "anon" | "key_log_writer"): string {
   return `select set_config('request.jwt.claims', ${escapeLiteral(claims)}, true), set_config('role', '${role}', true), set_config('statement_timeout', '10s', true);`;
 }
 
 const ANONYMOUS_PREAMBLE = claimsPreamble("", "anon");
+const KEY_LOG_WRITER_PREAMBLE = claimsPreamble("", "key_log_writer");
 // API-key claims are built once per cached key and frozen (lib/api-keys/verify.ts): so is their preamble (only for
 // frozen claims, which cannot change under it).
 const keyPreambles = new WeakMap<object, string>();
@@ -122,7 +123,16 @@ export interface TenantInfo {
 /** Before anyone is signed in (the embedded IdP's sign-in, API-key lookup): role `anon`, no claims. */
 export async function withAnonymous<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
   const { runtime } = await handles();
-  return runtime.transaction(fn, ANONYMOUS_PREAMBLE);
+  return runtime.transaction(fn, KEY_LOG_WRITER_PREAMBLE);
+}
+
+/**
+ * KEY-2: the batched API-key verification log only (lib/api-keys/usage-log.ts): role `key_log_writer`, no claims,
+ * whose one privilege is executing private.record_key_uses.
+ */
+export async function withKeyLogWriter<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  const { runtime } = await handles();
+  return runtime.transaction(fn, KEY_LOG_WRITER_PREAMBLE);
 }
 
 /** SQLSTATE 28000 from private.assert_api_key_current: the key was revoked, expired or deleted since it was cached. */

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { closeDb, ownerDb, withTenant, type Queryable } from "@/lib/db";
+import { closeDb, ownerDb, withAnonymous, withKeyLogWriter, withTenant, type Queryable } from "@/lib/db";
 import { insertProject } from "@/lib/projects/store";
 import { markVerified, markVerifiedApiKey, type ApiKeyClaims } from "@/lib/auth/claims";
 import {
@@ -162,6 +162,9 @@ describe("KEY-2 / TEN-6: the database accepts key claims only for the key the pr
       ["this key's claims with another key's secret", genuine, hashApiKey(otherKey.plaintext)],
       ["a foreign key's claims with its id but this secret", { sub: `key_${foreignKey.id}`, o: { id: b.org.id, rol: "api" }, key: { id: foreignKey.id, project_id: null, permissions: ["read", "write"] } }, hash],
       ["sub not matching the key id", { ...genuine, sub: `key_${otherKey.id}` }, hash],
+      ["permissions that are not an array", { ...genuine, key: { ...genuine.key, permissions: "read" as unknown as string[] } }, hash],
+      ["permissions nested in an array", { ...genuine, key: { ...genuine.key, permissions: [["read"]] as unknown as string[] } }, hash],
+      ["another org in the v1 org_id claim", { sub: genuine.sub, org_id: b.org.id, key: genuine.key } as unknown as ApiKeyClaims, hash],
     ];
     for (const [what, claims, presented] of forged) {
       await expect(run(markVerifiedApiKey(structuredClone(claims), presented)), what).rejects.toMatchObject({ code: "28000" });
@@ -215,6 +218,20 @@ describe("KEY-2: last use and the log are written in batches, not per request", 
     expect(await log(key.id)).toEqual(ips.map((ip) => ({ outcome: "success", reason: null, ip, repeats: 1 })));
     const [row] = await (await owner()).query<{ last_used_at: Date | null }>("select last_used_at from public.api_keys where id = $1", [key.id]);
     expect(row!.last_used_at).not.toBeNull();
+  });
+
+  it("only key_log_writer may write the log: anon and authenticated cannot forge entries, and it reads nothing", async () => {
+    const a = await orgWithMembers("Acme");
+    const key = await newKey(a.admin);
+    const forged = JSON.stringify([{ key_id: key.id, at: new Date().toISOString(), outcome: "success", reason: null, ip: "192.0.2.66", repeats: 1 }]);
+    const write = (tx: Queryable) => tx.query("select private.record_key_uses($1::jsonb, $2::uuid[])", [forged, []]);
+    await expect(withAnonymous(write)).rejects.toMatchObject({ code: "42501" });
+    await expect(withTenant(a.admin.claims, write)).rejects.toMatchObject({ code: "42501" });
+    expect(await log(key.id)).toEqual([]);
+    // The role the app writes the log with can do that and nothing else.
+    await expect(withKeyLogWriter((tx) => tx.query("select id from public.api_keys limit 1"))).rejects.toMatchObject({ code: "42501" });
+    await withKeyLogWriter(write);
+    expect(await log(key.id)).toEqual([{ outcome: "success", reason: null, ip: "192.0.2.66", repeats: 1 }]);
   });
 
   it("a run of identical verifications is one entry with a count; any change starts a new entry", async () => {

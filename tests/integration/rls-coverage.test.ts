@@ -147,26 +147,30 @@ describe("TEN-1: the runtime role is safe", () => {
     expect(asAnon).toEqual([{ current_user: "anon" }]);
 
     const roles = await withTenant(a.member.claims, (tx) =>
-      tx.query<RoleRow>(`select ${ROLE_COLUMNS} from pg_catalog.pg_roles where rolname in ('app_runtime', 'authenticated', 'anon') order by rolname`),
+      tx.query<RoleRow>(
+        `select ${ROLE_COLUMNS} from pg_catalog.pg_roles where rolname in ('app_runtime', 'authenticated', 'anon', 'key_log_writer') order by rolname`,
+      ),
     );
     expect(roles).toEqual([
       { rolname: "anon", rolsuper: false, rolbypassrls: false, rolinherit: false, rolcreaterole: false, rolcreatedb: false },
       { rolname: "app_runtime", rolsuper: false, rolbypassrls: false, rolinherit: false, rolcreaterole: false, rolcreatedb: false },
       { rolname: "authenticated", rolsuper: false, rolbypassrls: false, rolinherit: false, rolcreaterole: false, rolcreatedb: false },
+      { rolname: "key_log_writer", rolsuper: false, rolbypassrls: false, rolinherit: false, rolcreaterole: false, rolcreatedb: false },
     ]);
 
-    // app_runtime is a member of exactly anon and authenticated, and those two are members of nothing.
+    // app_runtime is a member of exactly anon, authenticated and key_log_writer, and those are members of nothing.
     const memberships = await withAnonymous((tx) =>
       tx.query<{ member: string; granted: string }>(
         `select pg_get_userbyid(m.member) as member, pg_get_userbyid(m.roleid) as granted
            from pg_catalog.pg_auth_members m
-          where pg_get_userbyid(m.member) in ('app_runtime', 'authenticated', 'anon')
+          where pg_get_userbyid(m.member) in ('app_runtime', 'authenticated', 'anon', 'key_log_writer')
           order by 1, 2`,
       ),
     );
     expect(memberships).toEqual([
       { member: "app_runtime", granted: "anon" },
       { member: "app_runtime", granted: "authenticated" },
+      { member: "app_runtime", granted: "key_log_writer" },
     ]);
 
     // They own no table, view, sequence or function in the app schemas, and cannot create objects there.
@@ -175,11 +179,11 @@ describe("TEN-1: the runtime role is safe", () => {
         `select
            (select count(*)::int from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
              where n.nspname in ('public', 'idp', 'private', 'auth')
-               and pg_get_userbyid(c.relowner) in ('app_runtime', 'authenticated', 'anon')) as relations,
+               and pg_get_userbyid(c.relowner) in ('app_runtime', 'authenticated', 'anon', 'key_log_writer')) as relations,
            (select count(*)::int from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
              where n.nspname in ('public', 'idp', 'private', 'auth')
-               and pg_get_userbyid(p.proowner) in ('app_runtime', 'authenticated', 'anon')) as functions,
-           (select count(*)::int from unnest(array['app_runtime', 'authenticated', 'anon']) r,
+               and pg_get_userbyid(p.proowner) in ('app_runtime', 'authenticated', 'anon', 'key_log_writer')) as functions,
+           (select count(*)::int from unnest(array['app_runtime', 'authenticated', 'anon', 'key_log_writer']) r,
                    unnest(array['public', 'idp', 'private', 'auth']) s
              where has_schema_privilege(r, s, 'CREATE')) as create_allowed`,
       ),
