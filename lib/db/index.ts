@@ -123,7 +123,7 @@ export interface TenantInfo {
 /** Before anyone is signed in (the embedded IdP's sign-in, API-key lookup): role `anon`, no claims. */
 export async function withAnonymous<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
   const { runtime } = await handles();
-  return runtime.transaction(fn, KEY_LOG_WRITER_PREAMBLE);
+  return runtime.transaction(fn, ANONYMOUS_PREAMBLE);
 }
 
 /**
