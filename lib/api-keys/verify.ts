@@ -30,7 +30,10 @@ export interface VerifiedApiKey {
   ip: string | null;
 }
 
-/** Why a known key was refused; recorded in key_verifications, never returned to the caller. */
+/**
+ * Why a known key was refused; recorded in key_verifications, never returned to the caller. (The key's log also
+ * shows `rate_limited` for requests its limits refused: lib/api/handler.ts.)
+ */
 export type RejectionReason = "revoked" | "expired" | "previous_key_expired" | "ip_not_allowed" | "key_changed";
 
 interface LookupRow {

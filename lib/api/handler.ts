@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { DatabaseUnavailableError, isPermissionDenied, type Queryable } from "@/lib/db";
-import { resolveApiKey, withApiKeyTenant, InvalidApiKeyError, type VerifiedApiKey } from "@/lib/api-keys";
+import { recordKeyUse, resolveApiKey, withApiKeyTenant, InvalidApiKeyError, type VerifiedApiKey } from "@/lib/api-keys";
 import { appendAudit, type AuditEntry } from "@/lib/audit/writer";
 import { recordCrossTenantProbe } from "@/lib/audit/security-events";
 import { createAppRateLimiters, hashedIdentifier, rateLimitHeaders, type RateLimitDecision } from "@/lib/ratelimit";
@@ -120,7 +120,12 @@ export async function authenticateApiRequest(
   ]);
   const blocking = decisions.find((d) => !d.success);
   const limitHeaders = rateLimitHeaders(blocking ?? decisions.reduce((a, b) => (b.remaining < a.remaining ? b : a)));
-  if (blocking) return problem(429, "rate_limited", RATE_LIMITED, requestId, limitHeaders);
+  if (blocking) {
+    // KEY-2 / RL-3: the key's own log shows its refusals for rate, beside its other failures (a run of them is one
+    // entry with a count).
+    recordKeyUse({ keyId: key.keyId, outcome: "failure", reason: "rate_limited", ip: key.ip });
+    return problem(429, "rate_limited", RATE_LIMITED, requestId, limitHeaders);
+  }
   return { key, limitHeaders, meta };
 }
 

@@ -234,6 +234,30 @@ describe("KEY-2: last use and the log are written in batches, not per request", 
     expect(await log(key.id)).toEqual([{ outcome: "success", reason: null, ip: "192.0.2.66", repeats: 1 }]);
   });
 
+  it("requests a key's limits refused (429) are in its log as rate_limited, a run of them as one entry", async () => {
+    const a = await orgWithMembers("Acme");
+    const key = await newKey(a.admin, { permissions: "read" });
+    // GraphQL is in the `expensive` class: 30 requests a minute per key (RL-1).
+    const call = async () =>
+      (
+        await handleGraphQL(
+          new Request("http://localhost:3000/api/graphql", {
+            method: "POST",
+            headers: { "content-type": "application/json", "x-forwarded-for": "198.51.100.9", authorization: `Bearer ${key.plaintext}` },
+            body: JSON.stringify({ query: "{ __typename }" }),
+          }),
+        )
+      ).status;
+    const statuses: number[] = [];
+    for (let i = 0; i < 33; i++) statuses.push(await call());
+    expect(statuses.filter((s) => s === 200)).toHaveLength(30);
+    expect(statuses.slice(30)).toEqual([429, 429, 429]);
+    expect(await log(key.id)).toEqual([
+      { outcome: "success", reason: null, ip: "198.51.100.9", repeats: 30 },
+      { outcome: "failure", reason: "rate_limited", ip: "198.51.100.9", repeats: 3 },
+    ]);
+  });
+
   it("a run of identical verifications is one entry with a count; any change starts a new entry", async () => {
     const a = await orgWithMembers("Acme");
     const key = await newKey(a.admin);
