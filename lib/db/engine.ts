@@ -117,7 +117,36 @@ function socketOf(client: pg.PoolClient): { cork(): void; uncork(): void } | nul
   return stream && typeof stream.cork === "function" && typeof stream.uncork === "function" ? (stream as { cork(): void; uncork(): void }) : null;
 }
 
-export function openPostgres(connectionString: string, max: number): Engine {
+// Named (server-side prepared) statements: the text of each distinct statement a transaction runs gets a name, so
+// each connection parses, analyses, rewrites (row-level security policies included) and plans it once, not on every
+// request. Under RLS that is most of a small query's cost in PostgreSQL (docs/benchmarks.md). Bounded: texts beyond
+// the first MAX_NAMED_STATEMENTS run unnamed, so SQL built at run time cannot grow the map or the server's memory.
+const MAX_NAMED_STATEMENTS = 500;
+const statementNames = new Map<string, string>();
+
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
+    name = `tg_${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+/**
+ * 0A000 "cached plan must not change result type": a migration changed what a prepared statement returns. The
+ * statement stays broken on that connection, so the connection is discarded (the request answers 503 once).
+ */
+function isStalePreparedStatement(error: unknown): boolean {
+  return Boolean(error && typeof error === "object" && (error as { code?: unknown }).code === "0A000" && /cached plan/i.test(String((error as { message?: unknown }).message)));
+}
+
+export interface PostgresOptions {
+  /** Name each transaction statement (see statementName). Off for poolers that cannot keep them (PgBouncer < 1.21 in transaction mode). */
+  preparedStatements: boolean;
+}
+
+export function openPostgres(connectionString: string, max: number, settings: PostgresOptions = { preparedStatements: true }): Engine {
   pg.types.setTypeParser(INT8_OID, Number);
   // pipeline: a client sends a statement without waiting for the answer to the one before (pg >= 8.21). A client
   // is only ever used by the one transaction that checked it out, so this only pipelines what that transaction sends.
@@ -166,11 +195,14 @@ export function openPostgres(connectionString: string, max: number): Engine {
       // singleStatement: COMMIT goes out in the same write as fn's one statement. PostgreSQL ends the transaction
       // either way: it commits, or, when the preamble or the statement failed, answers COMMIT with a rollback.
       let ended: Promise<unknown> | undefined;
-      const send = (sql: string, params?: unknown[]): Promise<pg.QueryResult> => {
-        if (!single) return afterPreamble(client.query(sql, params));
+      const statement = (text: string, values?: unknown[]): Promise<pg.QueryResult> =>
+        client.query(settings.preparedStatements ? { name: statementName(text), text, values } : { text, values });
+      // exec: several statements without parameters (migrations), in the simple protocol, never named.
+      const send = (sql: string, params?: unknown[], exec = false): Promise<pg.QueryResult> => {
+        if (!single) return afterPreamble(exec ? client.query(sql) : statement(sql, params));
         if (ended) return Promise.reject(new SingleStatementError());
         socket?.cork();
-        const pending = client.query(sql, params);
+        const pending = exec ? client.query(sql) : statement(sql, params);
         ended = client.query("commit");
         ended.catch(() => {}); // observed below
         socket?.uncork();
@@ -179,7 +211,7 @@ export function openPostgres(connectionString: string, max: number): Engine {
       try {
         const result = await fn({
           query: (sql, params) => send(sql, params).then((r) => r.rows),
-          exec: (sql) => send(sql).then(() => undefined),
+          exec: (sql) => send(sql, undefined, true).then(() => undefined),
         }, started);
         await started;
         await (ended ?? client.query("commit"));
@@ -187,7 +219,7 @@ export function openPostgres(connectionString: string, max: number): Engine {
       } catch (thrown) {
         // A failed preamble is the cause of whatever fn saw (e.g. 25P02 on a statement pipelined behind it).
         const error = await started.then(() => thrown, (preambleError: unknown) => preambleError);
-        broken = isConnectionError(error) ? error : undefined;
+        broken = isConnectionError(error) || isStalePreparedStatement(error) ? error : undefined;
         // A COMMIT already sent has ended the transaction (a read-only one: nothing to undo); else roll back.
         await (ended ?? client.query("rollback")).catch((endError: unknown) => {
           if (!ended || isConnectionError(endError)) broken = endError;
@@ -200,7 +232,7 @@ export function openPostgres(connectionString: string, max: number): Engine {
     async query(sql, params) {
       const client = await connect();
       try {
-        return (await client.query(sql, params)).rows;
+        return (await client.query(settings.preparedStatements ? { name: statementName(sql), text: sql, values: params } : { text: sql, values: params })).rows;
       } finally {
         client.release();
       }

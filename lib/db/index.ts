@@ -25,8 +25,9 @@ async function open(): Promise<Handles> {
     throw new Error("The database is never opened during `next build`.");
   }
   if (env.databaseEngine === "postgres") {
-    const runtime = openPostgres(env.DATABASE_URL!, env.DB_POOL_MAX);
-    const owner = env.MIGRATION_DATABASE_URL ? openPostgres(env.MIGRATION_DATABASE_URL, 2) : runtime;
+    const options = { preparedStatements: env.DB_PREPARED_STATEMENTS };
+    const runtime = openPostgres(env.DATABASE_URL!, env.DB_POOL_MAX, options);
+    const owner = env.MIGRATION_DATABASE_URL ? openPostgres(env.MIGRATION_DATABASE_URL, 2, options) : runtime;
     return { runtime, owner };
   }
   // PGlite: one in-process session. It is migrated as its superuser, then the session drops to the runtime

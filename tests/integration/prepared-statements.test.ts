@@ -1,0 +1,94 @@
+import { afterAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { closeDb, DatabaseUnavailableError, ownerDb, withTenant } from "@/lib/db";
+import { openPostgres, type Engine } from "@/lib/db/engine";
+import { insertProject } from "@/lib/projects/store";
+import { orgWithMembers, uid } from "../helpers/tenants";
+
+/**
+ * On PostgreSQL every statement a transaction runs is a named (server-side prepared) statement: each connection
+ * parses, rewrites (RLS policies included) and plans it once (lib/db/engine.ts). What must still hold (TEN-1, TEN-2):
+ * a statement prepared under one tenant's claims, reused on the same connection under another's, sees only the
+ * other's rows, because the policies read the claims when the statement executes, not when it is planned; and a role
+ * without access stays refused. These tests pin one connection (a pool of one) so the reuse is certain.
+ */
+const url = process.env.DATABASE_URL;
+const engines: Engine[] = [];
+afterAll(async () => {
+  await Promise.all(engines.map((engine) => engine.close()));
+  await closeDb();
+});
+
+const oneConnection = (preparedStatements = true) => {
+  const engine = openPostgres(url!, 1, { preparedStatements });
+  engines.push(engine);
+  return engine;
+};
+
+// What lib/db's withTenant sends (claims and role, as PostgREST does); here on a pinned connection.
+const asTenant = (claims: object) =>
+  `select set_config('request.jwt.claims', ${pg.escapeLiteral(JSON.stringify(claims))}, true), set_config('role', 'authenticated', true);`;
+const AS_ANON = "select set_config('request.jwt.claims', '', true), set_config('role', 'anon', true);";
+
+const PAGE = "select name from public.projects order by name limit $1";
+const preparedOnThisConnection = (engine: Engine, text: string) =>
+  engine.transaction((tx) => tx.query<{ name: string }>("select name from pg_catalog.pg_prepared_statements where statement = $1", [text]));
+
+describe.skipIf(!url)("prepared statements on PostgreSQL", () => {
+  it("prepare each distinct statement once per connection, under a generated name", async () => {
+    const a = await orgWithMembers("Acme");
+    const engine = oneConnection();
+    for (let i = 0; i < 3; i++) await engine.transaction((tx) => tx.query(PAGE, [5]), asTenant(a.member.claims), { singleStatement: true });
+    const prepared = await preparedOnThisConnection(engine, PAGE);
+    expect(prepared).toHaveLength(1);
+    expect(prepared[0]!.name).toMatch(/^tg_\d+$/);
+  });
+
+  it("prepare nothing when switched off (DB_PREPARED_STATEMENTS=false, for poolers that cannot keep them)", async () => {
+    const a = await orgWithMembers("Acme");
+    const engine = oneConnection(false);
+    await engine.transaction((tx) => tx.query(PAGE, [5]), asTenant(a.member.claims));
+    expect(await preparedOnThisConnection(engine, PAGE)).toEqual([]);
+  });
+
+  it("reused across tenants on one connection, see only the current tenant's rows (RLS reads the claims per execution)", async () => {
+    const a = await orgWithMembers("Acme");
+    const b = await orgWithMembers("Globex");
+    await withTenant(a.member.claims, (tx) => insertProject(tx, { orgId: a.org.id, name: "Alpha", createdBy: a.member.userId }));
+    await withTenant(b.member.claims, async (tx) => {
+      await insertProject(tx, { orgId: b.org.id, name: "Beta", createdBy: b.member.userId });
+      await insertProject(tx, { orgId: b.org.id, name: "Bravo", createdBy: b.member.userId });
+    });
+    const engine = oneConnection();
+    const page = (claims: object) => engine.transaction((tx) => tx.query<{ name: string }>(PAGE, [10]), asTenant(claims), { singleStatement: true });
+    // More than five executions each, so PostgreSQL may also switch to a generic plan: it must not matter.
+    for (let i = 0; i < 7; i++) {
+      expect((await page(a.member.claims)).map((p) => p.name)).toEqual(["Alpha"]);
+      expect((await page(b.member.claims)).map((p) => p.name)).toEqual(["Beta", "Bravo"]);
+    }
+    expect(await preparedOnThisConnection(engine, PAGE)).toHaveLength(1);
+    // The same prepared statement as `anon`, which has no access to projects: still refused.
+    await expect(engine.transaction((tx) => tx.query(PAGE, [10]), AS_ANON)).rejects.toMatchObject({ code: "42501" });
+    expect((await page(a.member.claims)).map((p) => p.name)).toEqual(["Alpha"]);
+  });
+
+  it("after a migration changes a prepared statement's result, discard that connection once, then work again", async () => {
+    const schema = `prep_${uid()}`;
+    const owner = await ownerDb();
+    await owner.exec(`create schema ${schema}; create table ${schema}.t (v int); insert into ${schema}.t values (1);
+      grant usage on schema ${schema} to authenticated; grant select on ${schema}.t to authenticated;`);
+    try {
+      const a = await orgWithMembers("Acme");
+      const engine = oneConnection();
+      const read = () => engine.transaction((tx) => tx.query<{ v: unknown }>(`select * from ${schema}.t`), asTenant(a.member.claims));
+      expect(await read()).toEqual([{ v: 1 }]);
+      await owner.exec(`alter table ${schema}.t alter column v type text`);
+      // The prepared statement now fails with 0A000 on this connection: the request fails as "unavailable" once...
+      await expect(read()).rejects.toBeInstanceOf(DatabaseUnavailableError);
+      // ...and the connection is gone, so the next transaction prepares the statement afresh.
+      expect(await read()).toEqual([{ v: "1" }]);
+    } finally {
+      await owner.exec(`drop schema ${schema} cascade`);
+    }
+  });
+});
