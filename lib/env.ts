@@ -23,11 +23,11 @@ const schema = z.object({
   DATABASE_URL: optionalString.pipe(z.url().optional()),
   MIGRATION_DATABASE_URL: optionalString.pipe(z.url().optional()),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
-  /** Server-side prepared statements per connection (lib/db/engine.ts). `false` behind a pooler that cannot keep them. */
+  /** Server-side prepared statements per connection (lib/db/engine.ts); unset: on, unless DATABASE_URL looks like a transaction-mode pooler. */
   DB_PREPARED_STATEMENTS: z
     .enum(["true", "false", "1", "0", ""])
     .optional()
-    .transform((v) => v !== "false" && v !== "0"),
+    .transform((v) => (v === undefined || v === "" ? undefined : v === "true" || v === "1")),
   /** KEY-2: how often each instance writes its buffered API-key verification log (milliseconds). */
   API_KEY_LOG_FLUSH_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
   PGLITE_DATA_DIR: z.string().default(".data/pglite"),

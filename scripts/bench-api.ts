@@ -511,7 +511,12 @@ async function drive() {
   const stats = await next<ServerStats>("stats");
   child.send({ type: "stop" });
 
-  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  // The usual median: the middle value, or the mean of the two middle values of an even count.
+  const median = (xs: number[]) => {
+    const sorted = [...xs].sort((x, y) => x - y);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
   const summarise = (path: string): Measured => {
     const rs = results.filter((m) => m.path === path);
     return {

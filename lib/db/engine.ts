@@ -138,15 +138,38 @@ function statementName(text: string): string | undefined {
  * statement stays broken on that connection, so the connection is discarded (the request answers 503 once).
  */
 function isStalePreparedStatement(error: unknown): boolean {
-  return Boolean(error && typeof error === "object" && (error as { code?: unknown }).code === "0A000" && /cached plan/i.test(String((error as { message?: unknown }).message)));
+  return codeOf(error) === "0A000" && /cached plan/i.test(String((error as { message?: unknown }).message));
 }
 
+/**
+ * 26000 "prepared statement ... does not exist": the server session is not the one that prepared it, which is what a
+ * pooler in transaction mode does (Supavisor on port 6543, PgBouncer before 1.21). Named statements are then turned
+ * off for this engine and the connection discarded: one request answers 503, the rest run unnamed.
+ */
+const isMissingPreparedStatement = (error: unknown): boolean => codeOf(error) === "26000";
+
+const codeOf = (error: unknown): unknown => (error && typeof error === "object" ? (error as { code?: unknown }).code : undefined);
+
 export interface PostgresOptions {
-  /** Name each transaction statement (see statementName). Off for poolers that cannot keep them (PgBouncer < 1.21 in transaction mode). */
+  /** Name each statement (see statementName). Off behind a pooler in transaction mode (preparedStatementsByDefault). */
   preparedStatements: boolean;
 }
 
-export function openPostgres(connectionString: string, max: number, settings: PostgresOptions = { preparedStatements: true }): Engine {
+/**
+ * Prepared statements are on unless the connection string points at a transaction-mode pooler: Supabase's transaction
+ * pooler listens on port 6543, and `pgbouncer=true` is the usual marker (Prisma's). DB_PREPARED_STATEMENTS overrides.
+ */
+export function preparedStatementsByDefault(connectionString: string): boolean {
+  try {
+    const url = new URL(connectionString);
+    return url.port !== "6543" && url.searchParams.get("pgbouncer") !== "true";
+  } catch {
+    return true;
+  }
+}
+
+export function openPostgres(connectionString: string, max: number, options: Partial<PostgresOptions> = {}): Engine {
+  const settings = { preparedStatements: options.preparedStatements ?? preparedStatementsByDefault(connectionString) };
   pg.types.setTypeParser(INT8_OID, Number);
   // pipeline: a client sends a statement without waiting for the answer to the one before (pg >= 8.21). A client
   // is only ever used by the one transaction that checked it out, so this only pipelines what that transaction sends.
@@ -219,7 +242,8 @@ export function openPostgres(connectionString: string, max: number, settings: Po
       } catch (thrown) {
         // A failed preamble is the cause of whatever fn saw (e.g. 25P02 on a statement pipelined behind it).
         const error = await started.then(() => thrown, (preambleError: unknown) => preambleError);
-        broken = isConnectionError(error) || isStalePreparedStatement(error) ? error : undefined;
+        if (isMissingPreparedStatement(error)) settings.preparedStatements = false;
+        broken = isConnectionError(error) || isStalePreparedStatement(error) || isMissingPreparedStatement(error) ? error : undefined;
         // A COMMIT already sent has ended the transaction (a read-only one: nothing to undo); else roll back.
         await (ended ?? client.query("rollback")).catch((endError: unknown) => {
           if (!ended || isConnectionError(endError)) broken = endError;
@@ -231,10 +255,16 @@ export function openPostgres(connectionString: string, max: number, settings: Po
     },
     async query(sql, params) {
       const client = await connect();
+      let broken: Error | undefined;
       try {
         return (await client.query(settings.preparedStatements ? { name: statementName(sql), text: sql, values: params } : { text: sql, values: params })).rows;
+      } catch (error) {
+        if (isMissingPreparedStatement(error)) settings.preparedStatements = false;
+        if (!isStalePreparedStatement(error) && !isMissingPreparedStatement(error)) throw error;
+        broken = error as Error;
+        throw new DatabaseUnavailableError(error);
       } finally {
-        client.release();
+        client.release(broken);
       }
     },
     async exec(sql) {

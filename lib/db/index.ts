@@ -25,7 +25,7 @@ async function open(): Promise<Handles> {
     throw new Error("The database is never opened during `next build`.");
   }
   if (env.databaseEngine === "postgres") {
-    const options = { preparedStatements: env.DB_PREPARED_STATEMENTS };
+    const options = env.DB_PREPARED_STATEMENTS === undefined ? {} : { preparedStatements: env.DB_PREPARED_STATEMENTS };
     const runtime = openPostgres(env.DATABASE_URL!, env.DB_POOL_MAX, options);
     const owner = env.MIGRATION_DATABASE_URL ? openPostgres(env.MIGRATION_DATABASE_URL, 2, options) : runtime;
     return { runtime, owner };

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { closeDb, DatabaseUnavailableError, ownerDb, withTenant } from "@/lib/db";
-import { openPostgres, type Engine } from "@/lib/db/engine";
+import { openPostgres, preparedStatementsByDefault, type Engine } from "@/lib/db/engine";
 import { insertProject } from "@/lib/projects/store";
 import { orgWithMembers, uid } from "../helpers/tenants";
 
@@ -72,6 +72,19 @@ describe.skipIf(!url)("prepared statements on PostgreSQL", () => {
     expect((await page(a.member.claims)).map((p) => p.name)).toEqual(["Alpha"]);
   });
 
+  it("behind a pooler that swaps server sessions (26000), answer 503 once, then stop naming statements", async () => {
+    const a = await orgWithMembers("Acme");
+    const engine = oneConnection();
+    const page = () => engine.transaction((tx) => tx.query(PAGE, [5]), asTenant(a.member.claims), { singleStatement: true });
+    await page();
+    // What a transaction-mode pooler does: the next transaction lands on a server session without the statement.
+    await engine.transaction((tx) => tx.exec("deallocate all"));
+    await expect(page()).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    await page();
+    await page();
+    expect(await preparedOnThisConnection(engine, PAGE)).toEqual([]);
+  });
+
   it("after a migration changes a prepared statement's result, discard that connection once, then work again", async () => {
     const schema = `prep_${uid()}`;
     const owner = await ownerDb();
@@ -90,5 +103,14 @@ describe.skipIf(!url)("prepared statements on PostgreSQL", () => {
     } finally {
       await owner.exec(`drop schema ${schema} cascade`);
     }
+  });
+});
+
+describe("prepared statements by default", () => {
+  it("are on, except where the connection string points at a transaction-mode pooler", () => {
+    expect(preparedStatementsByDefault("postgres://app_runtime@127.0.0.1:5432/app")).toBe(true);
+    expect(preparedStatementsByDefault("postgres://authenticator.ref:pw@aws-0-eu-west-1.pooler.supabase.com:5432/postgres")).toBe(true);
+    expect(preparedStatementsByDefault("postgres://authenticator.ref:pw@aws-0-eu-west-1.pooler.supabase.com:6543/postgres")).toBe(false);
+    expect(preparedStatementsByDefault("postgres://u@db.internal:6432/app?pgbouncer=true")).toBe(false);
   });
 });
