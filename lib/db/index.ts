@@ -37,7 +37,7 @@ async function open(): Promise<Handles> {
   await db.exec("set role app_runtime");
   const owner: Engine = {
     ...db,
-    transaction: (fn, preamble, options) => db.transaction(fn, `set local role none;${preamble ? ` ${preamble}` : ""}`, options),
+    transaction: (fn, preamble, options) => db.transaction(fn, ["set local role none", ...(preamble ?? [])], options),
     query: (sql, params) => owner.transaction((tx) => tx.query(sql, params)),
     exec: (sql) => owner.transaction((tx) => tx.exec(sql)),
   };
@@ -57,15 +57,15 @@ const { escapeLiteral } = pg;
 // VAL-2: every request transaction also gets a statement time limit, so one slow query cannot hold a connection.
 // The claims are sent as a quoted literal in the same message as BEGIN (one round trip instead of two); pg's
 // escapeLiteral doubles quotes and backslashes, and the role is one of two constants.
-function claimsPreamble(claims: string, role: "authenticated" | "anon" | "key_log_writer"): string {
-  return `select set_config('request.jwt.claims', ${escapeLiteral(claims)}, true), set_config('role', '${role}', true), set_config('statement_timeout', '10s', true);`;
+function claimsPreamble(claims: string, role: "authenticated" | "anon" | "key_log_writer"): readonly string[] {
+  return Object.freeze([`select set_config('request.jwt.claims', ${escapeLiteral(claims)}, true), set_config('role', '${role}', true), set_config('statement_timeout', '10s', true)`]);
 }
 
 const ANONYMOUS_PREAMBLE = claimsPreamble("", "anon");
 const KEY_LOG_WRITER_PREAMBLE = claimsPreamble("", "key_log_writer");
 // API-key claims are built once per cached key and frozen (lib/api-keys/verify.ts): so is their preamble (only for
 // frozen claims, which cannot change under it).
-const keyPreambles = new WeakMap<object, string>();
+const keyPreambles = new WeakMap<object, readonly string[]>();
 const HASH = /^[0-9a-f]{64}$/;
 
 /**
@@ -84,7 +84,7 @@ export async function withTenant<T>(claims: VerifiedClaims, fn: (tx: Queryable, 
     if (isKey) {
       const hash = presentedApiKeyHash(claims);
       if (!hash || !HASH.test(hash)) throw new Error("API-key claims without the presented key's hash: refusing to run the transaction.");
-      preamble += ` select private.assert_api_key_current('${hash}') as secret;`;
+      preamble = Object.freeze([...preamble, `select private.assert_api_key_current('${hash}') as secret`]);
       if (Object.isFrozen(claims) && Object.isFrozen(claims.key) && Object.isFrozen(claims.o)) keyPreambles.set(claims, preamble);
     }
   }

@@ -1,9 +1,12 @@
 import { afterAll, describe, expect, it } from "vitest";
+import fc from "fast-check";
 import pg from "pg";
 import { closeDb, DatabaseUnavailableError, ownerDb, withTenant } from "@/lib/db";
 import { openPostgres, preparedStatementsByDefault, type Engine } from "@/lib/db/engine";
 import { insertProject } from "@/lib/projects/store";
-import { orgWithMembers, uid } from "../helpers/tenants";
+import { hashApiKey, resolveApiKey, revokeApiKey } from "@/lib/api-keys";
+import { orgWithMembers, request, uid } from "../helpers/tenants";
+import { newKey } from "../helpers/api";
 
 /**
  * On PostgreSQL every statement a transaction runs is a named (server-side prepared) statement: each connection
@@ -26,9 +29,10 @@ const oneConnection = (preparedStatements = true) => {
 };
 
 // What lib/db's withTenant sends (claims and role, as PostgREST does); here on a pinned connection.
-const asTenant = (claims: object) =>
-  `select set_config('request.jwt.claims', ${pg.escapeLiteral(JSON.stringify(claims))}, true), set_config('role', 'authenticated', true);`;
-const AS_ANON = "select set_config('request.jwt.claims', '', true), set_config('role', 'anon', true);";
+const asTenant = (claims: object) => [
+  `select set_config('request.jwt.claims', ${pg.escapeLiteral(JSON.stringify(claims))}, true), set_config('role', 'authenticated', true)`,
+];
+const AS_ANON = ["select set_config('request.jwt.claims', '', true), set_config('role', 'anon', true)"];
 
 const PAGE = "select name from public.projects order by name limit $1";
 const preparedOnThisConnection = (engine: Engine, text: string) =>
@@ -103,6 +107,100 @@ describe.skipIf(!url)("prepared statements on PostgreSQL", () => {
     } finally {
       await owner.exec(`drop schema ${schema} cascade`);
     }
+  });
+});
+
+/**
+ * Once a connection has prepared a single-statement read, the whole transaction goes out as ONE simple-protocol
+ * message: BEGIN READ ONLY; the preamble; EXECUTE name(literals); COMMIT (lib/db/engine.ts). The literals are pg's
+ * own serialisation of the parameters, quoted by pg's escapeLiteral: whatever a value holds, it arrives as that value,
+ * exactly as a parameter would, and can never become SQL.
+ */
+describe.skipIf(!url)("single-statement transactions as one message", () => {
+  const single = (engine: Engine, preamble: readonly string[], sql: string, params: unknown[]) =>
+    engine.transaction((tx) => tx.query(sql, params), preamble, { singleStatement: true });
+
+  it("travel as one message once the connection has prepared the statement", async () => {
+    const a = await orgWithMembers("Acme");
+    const engine = oneConnection();
+    const text = "select current_query() as q, $1::text as v";
+    const [first] = await single(engine, asTenant(a.member.claims), text, ["x"]);
+    expect(first).toEqual({ q: text, v: "x" });
+    const [second] = (await single(engine, asTenant(a.member.claims), text, ["it's"])) as { q: string; v: string }[];
+    expect(second!.v).toBe("it's");
+    expect(second!.q).toMatch(/^begin read only; select set_config\('request\.jwt\.claims', .*; execute tg_\d+\('it''s'\); commit$/s);
+  });
+
+  it("pass every value exactly as a parameter would (property test against the unnamed extended protocol)", async () => {
+    const a = await orgWithMembers("Acme");
+    const warm = oneConnection();
+    const plain = oneConnection(false);
+    const value = fc.oneof(
+      fc.string({ unit: "grapheme", maxLength: 40 }),
+      fc.string({ unit: fc.constantFrom("'", "\\", "$", ";", "-", "/", "*", "E", "x", "\n", ")", "(", '"'), maxLength: 30 }),
+      fc.constantFrom("'); select pg_sleep(1); --", "\\'; commit; begin; --", "$$ ; $$", "E'\\x00'", "\\0", "null", "NULL"),
+      fc.integer(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.boolean(),
+      fc.constant(null),
+      fc.date({ min: new Date("1900-01-01"), max: new Date("2200-01-01"), noInvalidDate: true }),
+      fc.array(fc.string({ maxLength: 8 }), { maxLength: 4 }),
+    );
+    const text = "select $1::text as v, pg_typeof($1::text)::text as t";
+    await single(warm, asTenant(a.member.claims), text, ["warm-up"]);
+    await fc.assert(
+      fc.asyncProperty(value, async (v) => {
+        const outcome = (engine: Engine) => single(engine, asTenant(a.member.claims), text, [v]).then((rows) => rows, (error: { code?: string }) => ({ code: error.code }));
+        expect(await outcome(warm)).toEqual(await outcome(plain));
+      }),
+      { numRuns: 300 },
+    );
+    // The warm connection really took the one-message path.
+    const [row] = (await single(warm, asTenant(a.member.claims), "select current_query() as q, $1::text as v", ["y"])) as { q: string }[];
+    const [again] = (await single(warm, asTenant(a.member.claims), "select current_query() as q, $1::text as v", ["y"])) as { q: string }[];
+    expect(row!.q).not.toMatch(/execute/);
+    expect(again!.q).toMatch(/execute tg_\d+\('y'\)/);
+  });
+
+  it("a failed statement leaves the connection clean: no open transaction, no claims", async () => {
+    const a = await orgWithMembers("Acme");
+    const engine = oneConnection();
+    const text = "select 1 / $1::int as v";
+    expect(await single(engine, asTenant(a.member.claims), text, [1])).toEqual([{ v: 1 }]);
+    await expect(single(engine, asTenant(a.member.claims), text, [0])).rejects.toMatchObject({ code: "22012" });
+    const [row] = await engine.transaction((tx) =>
+      tx.query<{ ro: string; claims: string | null }>("select current_setting('transaction_read_only') as ro, nullif(current_setting('request.jwt.claims', true), '') as claims"),
+    );
+    expect(row).toEqual({ ro: "off", claims: null });
+    expect(await single(engine, asTenant(a.member.claims), text, [1])).toEqual([{ v: 1 }]);
+  });
+
+  it("a failed preamble stops the message: the statement never runs, the preamble's error is the answer", async () => {
+    const a = await orgWithMembers("Acme");
+    const engine = oneConnection();
+    // If the statement ran with 'x' it would fail with 22P02; the preamble's 22012 comes first and stops the rest.
+    const text = "select $1::int as v";
+    await single(engine, asTenant(a.member.claims), text, [1]);
+    await expect(single(engine, [...asTenant(a.member.claims), "select 1 / 0"], text, ["x"])).rejects.toMatchObject({ code: "22012" });
+    expect(await single(engine, asTenant(a.member.claims), text, [2])).toEqual([{ v: 2 }]);
+  });
+
+  it("still confirm the API key: a key revoked after the connection prepared the read is refused in the message (28000)", async () => {
+    const a = await orgWithMembers("Acme");
+    const key = await newKey(a.admin);
+    const resolved = await resolveApiKey(`Bearer ${key.plaintext}`, "203.0.113.7");
+    const preamble = [
+      `select set_config('request.jwt.claims', ${pg.escapeLiteral(JSON.stringify(resolved.claims))}, true), set_config('role', 'authenticated', true)`,
+      `select private.assert_api_key_current('${hashApiKey(key.plaintext)}') as secret`,
+    ];
+    const engine = oneConnection();
+    let preambleRows: unknown;
+    const read = () => engine.transaction((tx, rows) => ((preambleRows = rows), tx.query(PAGE, [5])), preamble, { singleStatement: true });
+    await read();
+    expect(await read()).toEqual([]);
+    expect(await preambleRows).toEqual([{ secret: "current" }]);
+    expect((await revokeApiKey(a.admin, { id: key.id }, request())).ok).toBe(true);
+    await expect(read()).rejects.toMatchObject({ code: "28000" });
   });
 });
 
