@@ -175,6 +175,15 @@ describe.skipIf(!url)("single-statement transactions as one message", () => {
     expect(await single(engine, asTenant(a.member.claims), text, [1])).toEqual([{ v: 1 }]);
   });
 
+  it("the preamble's statement time limit covers the EXECUTE in the same message (VAL-2)", async () => {
+    const a = await orgWithMembers("Acme");
+    const engine = oneConnection();
+    const preamble = [...asTenant(a.member.claims), "select set_config('statement_timeout', '100ms', true)"];
+    const text = "select pg_sleep($1::float8) is null as slept";
+    await single(engine, preamble, text, [0]);
+    await expect(single(engine, preamble, text, [1.5])).rejects.toMatchObject({ code: "57014" });
+  });
+
   it("a failed preamble stops the message: the statement never runs, the preamble's error is the answer", async () => {
     const a = await orgWithMembers("Acme");
     const engine = oneConnection();
