@@ -15,7 +15,7 @@ export {
 export { ipAllowed, parseCidr } from "./ip-allowlist";
 export { createApiKeySchema, revokeApiKeySchema, deleteApiKeySchema, rollApiKeySchema, type ApiKeyPermission } from "./schemas";
 export { createApiKey, deleteApiKey, revokeApiKey, rollApiKey, type CreatedApiKey, type RolledApiKey } from "./manage";
-export { InvalidApiKeyError, isApiKeyCached, resolveApiKey, verifyApiKey, withApiKeyTenant, type RejectionReason, type VerifiedApiKey } from "./verify";
+export { InvalidApiKeyError, isApiKeyCached, resolveApiKey, resolveCachedApiKey, verifyApiKey, withApiKeyTenant, type RejectionReason, type VerifiedApiKey } from "./verify";
 export { flushKeyUses, recordKeyUse, type KeyUse } from "./usage-log";
 export {
   listApiKeys,

@@ -1,5 +1,5 @@
 import "server-only";
-import { isApiKeyNotCurrent, withAnonymous, withTenant, type Queryable } from "@/lib/db";
+import { isApiKeyNotCurrent, withAnonymous, withTenant, type Queryable, type TenantConfirmation } from "@/lib/db";
 import { markVerifiedApiKey, presentedApiKeyHash, type ApiKeyClaims, type VerifiedClaims } from "@/lib/auth/claims";
 import { AppError } from "@/lib/errors";
 import { hashApiKey, parseBearerApiKey } from "./key-format";
@@ -133,26 +133,34 @@ function refuse(row: LookupRow | null, reason: RejectionReason | null, ip: strin
  * DatabaseUnavailableError (503), never as an authentication failure.
  */
 export async function resolveApiKey(authorization: string | null | undefined, ip: string | null): Promise<VerifiedApiKey> {
+  const known = resolveCachedApiKey(authorization, ip);
+  if (known) return known;
+  const hash = hashApiKey(parseBearerApiKey(authorization)!);
+  cache.delete(hash);
+  const row = await lookUp(hash);
+  const reason = row ? rejectionOf(row, ip) : null;
+  if (!row || reason) refuse(row, reason, ip);
+  return principal(remember(hash, row), ip);
+}
+
+/**
+ * resolveApiKey's first step, synchronous: the key from the per-process cache, or null when the database must be
+ * asked (not cached, or the cached row looks wrong). Throws InvalidApiKeyError for a malformed header and for an
+ * address outside the key's allow-list. Callers on the hot path use it to skip an await (see lib/api/handler).
+ */
+export function resolveCachedApiKey(authorization: string | null | undefined, ip: string | null): VerifiedApiKey | null {
   const key = parseBearerApiKey(authorization);
   if (!key) throw new InvalidApiKeyError();
   const hash = hashApiKey(key);
+  const entry = cached(hash);
+  if (!entry) return null;
+  // The allow-list never changes, so a cached row answers it. Anything else that looks wrong goes to the database.
+  const reason = rejectionOf(entry.row, ip, Date.now());
+  if (reason === "ip_not_allowed") refuse(entry.row, reason, ip);
+  return reason ? null : principal(entry, ip);
+}
 
-  let entry = cached(hash);
-  if (entry) {
-    // The allow-list never changes, so a cached row answers it. Anything else that looks wrong goes to the database.
-    const reason = rejectionOf(entry.row, ip, Date.now());
-    if (reason === "ip_not_allowed") refuse(entry.row, reason, ip);
-    if (reason) entry = null;
-  }
-  if (!entry) {
-    cache.delete(hash);
-    const row = await lookUp(hash);
-    const reason = row ? rejectionOf(row, ip) : null;
-    if (!row || reason) refuse(row, reason, ip);
-    entry = remember(hash, row);
-  }
-
-  const { row, claims, permissions } = entry;
+function principal({ row, claims, permissions }: CachedKey, ip: string | null): VerifiedApiKey {
   return { claims, keyId: row.key_id, orgId: row.org_id, projectId: row.project_id, permissions, ip };
 }
 
@@ -175,14 +183,20 @@ export async function withApiKeyTenant<T>(
   const hash = presentedApiKeyHash(key.claims);
   let confirmed = false;
   try {
-    return await withTenant(key.claims, async (tx, info) => {
-      const confirmation = info.confirmed.then(({ apiKeySecret }) => {
+    return await withTenant(key.claims, (tx, info) => {
+      const record = ({ apiKeySecret }: TenantConfirmation) => {
         confirmed = true;
         recordKeyUse({ keyId: key.keyId, outcome: "success", reason: apiKeySecret === "previous" ? "previous_key" : null, ip: key.ip });
+      };
+      // Pipelined: fn starts now; a refusal fails the transaction with the database's error (nothing is recorded).
+      if (options.pipelined) {
+        info.whenConfirmed(record);
+        return fn(tx);
+      }
+      return info.confirmed.then((confirmation) => {
+        record(confirmation);
+        return fn(tx);
       });
-      if (options.pipelined) confirmation.catch(() => {}); // the transaction fails with the database's refusal
-      else await confirmation;
-      return fn(tx);
     }, { singleStatement: options.singleStatement });
   } catch (error) {
     if (confirmed || !isApiKeyNotCurrent(error) || !hash) throw error;

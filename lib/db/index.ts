@@ -44,12 +44,25 @@ async function open(): Promise<Handles> {
   return { runtime: db, owner };
 }
 
+// Once open, the handles are also kept as a plain value, so a request's transaction starts without an await (under
+// Next.js every promise runs AsyncLocalStorage hooks on Node 20; see docs/benchmarks.md).
+const openHandles = globalThis as unknown as { __tenantguardDbOpen?: Handles };
+
 function handles(): Promise<Handles> {
-  globalForDb.__tenantguardDb ??= open().catch((error: unknown) => {
-    globalForDb.__tenantguardDb = undefined;
-    throw error;
-  });
+  globalForDb.__tenantguardDb ??= open().then(
+    (opened) => (openHandles.__tenantguardDbOpen = opened),
+    (error: unknown) => {
+      globalForDb.__tenantguardDb = undefined;
+      throw error;
+    },
+  );
   return globalForDb.__tenantguardDb;
+}
+
+/** fn with the runtime engine: at once when the database is open, else once it is. */
+function withRuntime<T>(fn: (runtime: Engine) => Promise<T>): Promise<T> {
+  const opened = openHandles.__tenantguardDbOpen;
+  return opened ? fn(opened.runtime) : handles().then((h) => fn(h.runtime));
 }
 
 const { escapeLiteral } = pg;
@@ -76,36 +89,41 @@ const HASH = /^[0-9a-f]{64}$/;
  * name a key but carry no presented hash are refused outright: fail closed.
  * `singleStatement` (reads of one statement): READ ONLY, and the whole transaction is one round trip (lib/db/engine).
  */
-export async function withTenant<T>(claims: VerifiedClaims, fn: (tx: Queryable, info: TenantInfo) => Promise<T>, options?: TransactionOptions): Promise<T> {
+export function withTenant<T>(claims: VerifiedClaims, fn: (tx: Queryable, info: TenantInfo) => Promise<T>, options?: TransactionOptions): Promise<T> {
   const isKey = isApiKeyClaims(claims);
   let preamble = isKey ? keyPreambles.get(claims) : undefined;
   if (!preamble) {
     preamble = claimsPreamble(JSON.stringify(claims), "authenticated");
     if (isKey) {
       const hash = presentedApiKeyHash(claims);
-      if (!hash || !HASH.test(hash)) throw new Error("API-key claims without the presented key's hash: refusing to run the transaction.");
+      if (!hash || !HASH.test(hash)) return Promise.reject(new Error("API-key claims without the presented key's hash: refusing to run the transaction."));
       preamble = Object.freeze([...preamble, `select private.assert_api_key_current('${hash}') as secret`]);
       if (Object.isFrozen(claims) && Object.isFrozen(claims.key) && Object.isFrozen(claims.o)) keyPreambles.set(claims, preamble);
     }
   }
-  const { runtime } = await handles();
-  return runtime.transaction((tx, rows) => {
-    // Built only when read (API keys read it; dashboard transactions never do): nothing extra on their hot path.
-    let confirmed: Promise<TenantConfirmation> | undefined;
-    const info: TenantInfo = {
-      get confirmed() {
-        if (!confirmed) {
-          confirmed = rows.then((r): TenantConfirmation => {
-            const secret = r[0]?.secret;
-            return { apiKeySecret: isKey ? (secret === "previous" ? "previous" : "current") : null };
-          });
-          confirmed.catch(() => {}); // the transaction itself fails with the preamble's error
-        }
-        return confirmed;
-      },
-    };
-    return fn(tx, info);
-  }, preamble, options);
+  const confirmation = (r: Record<string, unknown>[]): TenantConfirmation => {
+    const secret = r[0]?.secret;
+    return { apiKeySecret: isKey ? (secret === "previous" ? "previous" : "current") : null };
+  };
+  return withRuntime((runtime) =>
+    runtime.transaction((tx, rows) => {
+      // Built only when read (API keys read it; dashboard transactions never do): nothing extra on their hot path.
+      let confirmed: Promise<TenantConfirmation> | undefined;
+      const info: TenantInfo = {
+        get confirmed() {
+          if (!confirmed) {
+            confirmed = rows.then(confirmation);
+            confirmed.catch(() => {}); // the transaction itself fails with the preamble's error
+          }
+          return confirmed;
+        },
+        whenConfirmed(callback) {
+          rows.then((r) => callback(confirmation(r)), () => {}); // on failure the transaction fails with the preamble's error
+        },
+      };
+      return fn(tx, info);
+    }, preamble, options),
+  );
 }
 
 export interface TenantConfirmation {
@@ -119,21 +137,21 @@ export interface TenantInfo {
    * before that, so that its first statement travels with them; none of its statements answers before it.
    */
   readonly confirmed: Promise<TenantConfirmation>;
+  /** The same, as a callback (one promise fewer than `confirmed.then`): called only if the database confirmed. */
+  whenConfirmed(callback: (confirmation: TenantConfirmation) => void): void;
 }
 
 /** Before anyone is signed in (the embedded IdP's sign-in, API-key lookup): role `anon`, no claims. */
-export async function withAnonymous<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  const { runtime } = await handles();
-  return runtime.transaction(fn, ANONYMOUS_PREAMBLE);
+export function withAnonymous<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  return withRuntime((runtime) => runtime.transaction(fn, ANONYMOUS_PREAMBLE));
 }
 
 /**
  * KEY-2: the batched API-key verification log only (lib/api-keys/usage-log.ts): role `key_log_writer`, no claims,
  * whose one privilege is executing private.record_key_uses.
  */
-export async function withKeyLogWriter<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  const { runtime } = await handles();
-  return runtime.transaction(fn, KEY_LOG_WRITER_PREAMBLE);
+export function withKeyLogWriter<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  return withRuntime((runtime) => runtime.transaction(fn, KEY_LOG_WRITER_PREAMBLE));
 }
 
 /** SQLSTATE 28000 from private.assert_api_key_current: the key was revoked, expired or deleted since it was cached. */
@@ -155,6 +173,7 @@ export async function pingDatabase(): Promise<void> {
 export async function closeDb(): Promise<void> {
   const current = globalForDb.__tenantguardDb;
   globalForDb.__tenantguardDb = undefined;
+  openHandles.__tenantguardDbOpen = undefined;
   if (!current) return;
   const { runtime, owner } = await current;
   await runtime.close();
