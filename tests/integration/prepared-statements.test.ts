@@ -167,7 +167,12 @@ describe.skipIf(!url)("single-statement transactions as one message", () => {
     const engine = oneConnection();
     const text = "select 1 / $1::int as v";
     expect(await single(engine, asTenant(a.member.claims), text, [1])).toEqual([{ v: 1 }]);
-    await expect(single(engine, asTenant(a.member.claims), text, [0])).rejects.toMatchObject({ code: "22012" });
+    // The preamble ran (its rows reach the caller, as for an API key's confirmation) although the statement failed.
+    let preambleRows: Promise<unknown> | undefined;
+    await expect(
+      engine.transaction((tx, rows) => ((preambleRows = rows), tx.query(text, [0])), asTenant(a.member.claims), { singleStatement: true }),
+    ).rejects.toMatchObject({ code: "22012" });
+    expect(await preambleRows).toEqual([{ set_config: "authenticated" }]);
     const [row] = await engine.transaction((tx) =>
       tx.query<{ ro: string; claims: string | null }>("select current_setting('transaction_read_only') as ro, nullif(current_setting('request.jwt.claims', true), '') as claims"),
     );
