@@ -256,6 +256,15 @@ export function openPostgres(connectionString: string, max: number, options: Par
   pool.on("error", () => {});
   pool.on("connect", (client) => client.on("error", () => {}));
 
+  // The name a statement runs under on this engine, or undefined (unnamed) when prepared statements are off.
+  const nameOf = (text: string): string | undefined => (settings.preparedStatements ? statementName(text) : undefined);
+  // A prepared statement the connection can no longer use (0A000, 26000): the connection is discarded; on 26000
+  // (a transaction-mode pooler) this engine also stops naming statements.
+  const losesPreparedStatement = (error: unknown): boolean => {
+    if (isMissingPreparedStatement(error)) settings.preparedStatements = false;
+    return isStalePreparedStatement(error) || isMissingPreparedStatement(error);
+  };
+
   const connect = async () => {
     try {
       return await pool.connect();
@@ -310,7 +319,7 @@ export function openPostgres(connectionString: string, max: number, options: Par
           (error: unknown) => started.then(() => Promise.reject(error instanceof Error ? error : new Error(String(error)))),
         );
       const statement = (text: string, values?: unknown[]): Promise<pg.QueryResult> => {
-        const name = settings.preparedStatements ? statementName(text) : undefined;
+        const name = nameOf(text);
         if (name === undefined) return client.query({ text, values });
         const pending = client.query({ name, text, values });
         if (!prepared.has(name)) pending.then(() => prepared.add(name), () => {});
@@ -323,7 +332,7 @@ export function openPostgres(connectionString: string, max: number, options: Par
       const send = (sql: string, params?: unknown[], exec = false): Promise<pg.QueryResult> => {
         if (!single) return afterPreamble(exec ? client.query(sql) : statement(sql, params));
         if (ended) return Promise.reject(new SingleStatementError());
-        const name = exec || !settings.preparedStatements ? undefined : statementName(sql);
+        const name = exec ? undefined : nameOf(sql);
         const args = !headSent && name !== undefined && prepared.has(name) ? executeArguments(params) : null;
         if (args !== null) {
           // The whole transaction in ONE simple-protocol message: BEGIN READ ONLY; the preamble; EXECUTE of the
@@ -352,8 +361,7 @@ export function openPostgres(connectionString: string, max: number, options: Par
       } catch (thrown) {
         // A failed preamble is the cause of whatever fn saw (e.g. 25P02 on a statement pipelined behind it).
         const error = await started.then(() => thrown, (preambleError: unknown) => preambleError);
-        if (isMissingPreparedStatement(error)) settings.preparedStatements = false;
-        broken = isConnectionError(error) || isStalePreparedStatement(error) || isMissingPreparedStatement(error) ? error : undefined;
+        broken = isConnectionError(error) || losesPreparedStatement(error) ? error : undefined;
         // A COMMIT already sent has ended the transaction (a read-only one: nothing to undo); else roll back.
         await (ended ?? client.query("rollback")).catch((endError: unknown) => {
           if (!ended || isConnectionError(endError)) broken = endError;
@@ -367,10 +375,9 @@ export function openPostgres(connectionString: string, max: number, options: Par
       const client = await connect();
       let broken: Error | undefined;
       try {
-        return (await client.query(settings.preparedStatements ? { name: statementName(sql), text: sql, values: params } : { text: sql, values: params })).rows;
+        return (await client.query({ name: nameOf(sql), text: sql, values: params })).rows;
       } catch (error) {
-        if (isMissingPreparedStatement(error)) settings.preparedStatements = false;
-        if (!isStalePreparedStatement(error) && !isMissingPreparedStatement(error)) throw error;
+        if (!losesPreparedStatement(error)) throw error;
         broken = error as Error;
         throw new DatabaseUnavailableError(error);
       } finally {
