@@ -96,39 +96,44 @@ function parse<S extends z.ZodType>(schema: S | undefined, value: unknown, prefi
  * The key is confirmed current by the database in the request's own transaction: callers run their work with
  * withApiKeyTenant and answer its InvalidApiKeyError with `refuseInvalidKey`.
  */
-export async function authenticateApiRequest(
+export function authenticateApiRequest(
   request: Request,
   options: { expensive?: boolean } = {},
 ): Promise<{ key: VerifiedApiKey; limitHeaders: Record<string, string>; meta: RequestContext & { requestId: string } } | Response> {
   const context = requestContextFrom(request.headers);
   const requestId = acceptRequestId(context.requestId);
   const meta = { ...context, requestId };
-
-  let key: VerifiedApiKey;
-  try {
-    const authorization = request.headers.get("authorization");
-    // A cached key is resolved without an await (one promise fewer per request: see lib/ratelimit/limiter).
-    key = resolveCachedApiKey(authorization, context.ip) ?? (await resolveApiKey(authorization, context.ip));
-  } catch (error) {
-    if (!(error instanceof InvalidApiKeyError)) return unexpected(error, requestId);
-    return refuseInvalidKey(meta);
-  }
+  const refused = (error: unknown): Response | Promise<Response> =>
+    error instanceof InvalidApiKeyError ? refuseInvalidKey(meta) : unexpected(error, requestId);
 
   // Per key, per org and, for expensive routes, per key again in the stricter class; concurrently.
-  const decisions: RateLimitDecision[] = await Promise.all([
-    limiters.apiKey.limit(key.keyId),
-    limiters.org.limit(key.orgId),
-    ...(options.expensive ? [limiters.expensive.limit(key.keyId)] : []),
-  ]);
-  const blocking = decisions.find((d) => !d.success);
-  const limitHeaders = rateLimitHeaders(blocking ?? decisions.reduce((a, b) => (b.remaining < a.remaining ? b : a)));
-  if (blocking) {
-    // KEY-2 / RL-3: the key's own log shows its refusals for rate, beside its other failures (a run of them is one
-    // entry with a count).
-    recordKeyUse({ keyId: key.keyId, outcome: "failure", reason: "rate_limited", ip: key.ip });
-    return problem(429, "rate_limited", RATE_LIMITED, requestId, limitHeaders);
+  const limit = (key: VerifiedApiKey) =>
+    Promise.all([
+      limiters.apiKey.limit(key.keyId),
+      limiters.org.limit(key.orgId),
+      ...(options.expensive ? [limiters.expensive.limit(key.keyId)] : []),
+    ]).then((decisions: RateLimitDecision[]) => {
+      const blocking = decisions.find((d) => !d.success);
+      const limitHeaders = rateLimitHeaders(blocking ?? decisions.reduce((a, b) => (b.remaining < a.remaining ? b : a)));
+      if (blocking) {
+        // KEY-2 / RL-3: the key's own log shows its refusals for rate, beside its other failures (a run of them is
+        // one entry with a count).
+        recordKeyUse({ keyId: key.keyId, outcome: "failure", reason: "rate_limited", ip: key.ip });
+        return problem(429, "rate_limited", RATE_LIMITED, requestId, limitHeaders);
+      }
+      return { key, limitHeaders, meta };
+    });
+
+  const authorization = request.headers.get("authorization");
+  let cached: VerifiedApiKey | null;
+  try {
+    cached = resolveCachedApiKey(authorization, context.ip);
+  } catch (error) {
+    return Promise.resolve(refused(error));
   }
-  return { key, limitHeaders, meta };
+  // Not an async function, and a cached key (the usual case) is resolved without an await: fewer promises per
+  // request (see lib/ratelimit/timeout). Otherwise the database is asked first (resolveApiKey).
+  return cached ? limit(cached) : resolveApiKey(authorization, context.ip).then(limit, refused);
 }
 
 const problem = (status: number, code: "unauthenticated" | "rate_limited", detail: string, requestId: string, headers: Record<string, string>) =>

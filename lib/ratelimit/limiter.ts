@@ -3,6 +3,7 @@ import { durationToMs, type Duration } from "./duration";
 import { assertSafeIdentifier } from "./identifier";
 import { MemoryRateLimiter, type RateLimitResult } from "./memory";
 import { defaultRateLimitStore, type RateLimitBackend, type RateLimitStore } from "./store";
+import { withTimeout } from "./timeout";
 
 export type RateLimitDecision = RateLimitResult & { backend: RateLimitBackend };
 
@@ -71,25 +72,6 @@ function notify<T>(hook: ((event: T) => void | Promise<void>) | undefined, event
   }
 }
 
-// Written with as few promises as possible: every request makes two or three limit calls, and while an
-// AsyncLocalStorage is active (Next.js keeps several) Node 20 runs hooks for every promise created.
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Rate-limit backend did not answer within ${ms} ms.`)), ms);
-    // The call may still settle after we have stopped waiting for it: both outcomes are handled here.
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
-
 /**
  * @upstash/ratelimit's limiter, asked through its algorithm: the library's own sliding-window Lua script, key scheme
  * (`<prefix>:<identifier>:<window>`) and ephemeral block cache, exactly what `Ratelimit.limit()` runs, without the
@@ -148,27 +130,29 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   const fromMemory = (identifier: string): RateLimitDecision => ({ ...memory.limit(identifier), backend: "memory" });
 
-  function decide(identifier: string): RateLimitDecision | Promise<RateLimitDecision> {
+  // finish runs in the same callback that takes Redis's answer: one promise per limit call fewer (see withTimeout).
+  function decide(identifier: string, finish: (decision: RateLimitDecision) => RateLimitDecision): Promise<RateLimitDecision> {
     const redis = backend();
-    if (!redis) return fromMemory(identifier);
+    if (!redis) return Promise.resolve(finish(fromMemory(identifier)));
     const { store, ratelimit } = redis;
     const ticket = store.breaker.acquire();
-    if (!ticket) return fromMemory(identifier);
+    if (!ticket) return Promise.resolve(finish(fromMemory(identifier)));
     let pending: Promise<Awaited<ReturnType<SlidingWindowRatelimit["decide"]>>>;
     try {
-      pending = withTimeout(ratelimit.decide(identifier), store.timeoutMs);
+      // A store whose calls already fail after its timeout (ioredis's command timeout) needs no timer of ours.
+      pending = store.callsTimeOut ? ratelimit.decide(identifier) : withTimeout(ratelimit.decide(identifier), store.timeoutMs);
     } catch (error) {
       pending = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     return pending.then(
-      (r): RateLimitDecision => {
+      (r) => {
         store.breaker.succeeded(ticket);
-        return { success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset, backend: store.kind };
+        return finish({ success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset, backend: store.kind });
       },
       (error: unknown) => {
         store.breaker.failed(ticket);
         notify(options.onBackendError, { limiter: name, backend: store.kind, error });
-        return fromMemory(identifier);
+        return finish(fromMemory(identifier));
       },
     );
   }
@@ -187,8 +171,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     limit(identifier, hooks) {
       try {
         assertSafeIdentifier(identifier);
-        const decision = decide(identifier);
-        return decision instanceof Promise ? decision.then((d) => reportHit(identifier, d, hooks)) : Promise.resolve(reportHit(identifier, decision, hooks));
+        return decide(identifier, (decision) => reportHit(identifier, decision, hooks));
       } catch (error) {
         return Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { Redis as IORedis } from "ioredis";
 import type { Redis as UpstashRedis } from "@upstash/redis";
+import { withTimeout } from "./timeout";
 
 /**
  * The part of the Redis client that @upstash/ratelimit calls for the features we use: `Ratelimit.slidingWindow`
@@ -83,14 +84,29 @@ function toRedisArgs(args: unknown[]): (string | number)[] {
 export class IoredisRatelimitAdapter implements RatelimitRedis {
   private readonly scripts = new Map<string, LoadedScript>();
   private readyWait: Promise<void> | null = null;
+  private readonly timeoutMs: number | undefined;
 
-  constructor(readonly client: IORedis) {}
+  /**
+   * `timeoutMs`: every call settles within about this long. The usual call is one command, which the client's own
+   * command timeout bounds (createRedisStore sets it to the same budget); calls that first wait for a connection or
+   * load a script are bounded here. Without it, calls wait as long as the client lets them.
+   */
+  constructor(
+    readonly client: IORedis,
+    options: { timeoutMs?: number } = {},
+  ) {
+    this.timeoutMs = options.timeoutMs;
+  }
+
+  private bounded<T>(promise: Promise<T>): Promise<T> {
+    return this.timeoutMs === undefined ? promise : withTimeout(promise, this.timeoutMs);
+  }
 
   evalsha = <TArgs extends unknown[], TData = unknown>(sha: string, keys: string[], args: TArgs): Promise<TData> => {
     const loaded = this.scripts.get(sha);
     // Every limit call comes here: when connected and the script is known, straight to Redis (no extra promises).
     if (loaded && this.client.status === "ready") return this.send(this.client, loaded, keys, args) as Promise<TData>;
-    return this.evalshaWhenConnected(sha, keys, args) as Promise<TData>;
+    return this.bounded(this.evalshaWhenConnected(sha, keys, args)) as Promise<TData>;
   };
 
   private async evalshaWhenConnected(sha: string, keys: string[], args: unknown[]): Promise<unknown> {
@@ -99,16 +115,14 @@ export class IoredisRatelimitAdapter implements RatelimitRedis {
     return await this.run(loaded, keys, args);
   }
 
-  eval = async <TArgs extends unknown[], TData = unknown>(script: string, keys: string[], args: TArgs): Promise<TData> => {
-    const loaded = await this.load(script);
-    return (await this.run(loaded, keys, args)) as TData;
-  };
+  eval = <TArgs extends unknown[], TData = unknown>(script: string, keys: string[], args: TArgs): Promise<TData> =>
+    this.bounded(this.load(script).then((loaded) => this.run(loaded, keys, args))) as Promise<TData>;
 
-  get = async <TData>(key: string): Promise<TData | null> => {
-    return (await (await this.connected()).get(key)) as TData | null;
-  };
+  get = <TData>(key: string): Promise<TData | null> => this.bounded(this.connected().then((client) => client.get(key))) as Promise<TData | null>;
 
-  set = async <TData>(key: string, value: TData, opts?: Parameters<UpstashRedis["set"]>[2]): Promise<"OK" | TData | null> => {
+  set = <TData>(key: string, value: TData, opts?: Parameters<UpstashRedis["set"]>[2]): Promise<"OK" | TData | null> => this.bounded(this.setNow(key, value, opts));
+
+  private async setNow<TData>(key: string, value: TData, opts?: Parameters<UpstashRedis["set"]>[2]): Promise<"OK" | TData | null> {
     const args: (string | number)[] = [key, typeof value === "string" ? value : JSON.stringify(value)];
     if (opts?.ex !== undefined) args.push("EX", opts.ex);
     if (opts?.px !== undefined) args.push("PX", opts.px);
@@ -119,7 +133,7 @@ export class IoredisRatelimitAdapter implements RatelimitRedis {
     if (opts && "xx" in opts && opts.xx) args.push("XX");
     if (opts?.get) args.push("GET");
     return (await (await this.connected()).call("SET", ...args)) as "OK" | TData | null;
-  };
+  }
 
   /** Closes the connection (QUIT when connected, otherwise at once). */
   async close(): Promise<void> {
@@ -143,7 +157,10 @@ export class IoredisRatelimitAdapter implements RatelimitRedis {
     return this.send(await this.connected(), loaded, keys, args);
   }
 
-  /** EVALSHA of the stripped script; if Redis has lost it (restart, SCRIPT FLUSH), EVAL sends it again. */
+  /**
+   * EVALSHA of the stripped script; if Redis has lost it (restart, SCRIPT FLUSH), EVAL sends it again. Each is one
+   * command, bounded by the client's command timeout (so that rare second one can take the budget a second time).
+   */
   private send(client: IORedis, loaded: LoadedScript, keys: string[], args: unknown[]): Promise<unknown> {
     const redisArgs = toRedisArgs(args);
     this.batchWrites(client);

@@ -15,6 +15,12 @@ export interface RateLimitStore {
   readonly breaker: CircuitBreaker;
   /** A Redis call slower than this (ms) counts as a failure and the request is answered from memory. */
   readonly timeoutMs: number;
+  /**
+   * True when every call through `redis` already fails once it has taken `timeoutMs` (the ioredis store: its command
+   * timeout, and a bounded wait for the connection), so the limiter arms no timer of its own for it. (The rare call
+   * that must send Redis the script again, after a restart or SCRIPT FLUSH, is two commands: up to twice the budget.)
+   */
+  readonly callsTimeOut: boolean;
   close(): Promise<void>;
 }
 
@@ -33,14 +39,20 @@ function breakerFor(options: RateLimitStoreOptions): CircuitBreaker {
   return new CircuitBreaker({ cooldownMs: options.cooldownMs ?? DEFAULT_COOLDOWN_MS, onStateChange: options.onBreakerStateChange });
 }
 
-/** A standard Redis (REDIS_URL) through ioredis and the shebang-stripping adapter. */
+/**
+ * A standard Redis (REDIS_URL) through ioredis and the shebang-stripping adapter. The call budget is ioredis's own
+ * command timeout (unless a longer one is asked for), so a hung Redis fails a call with no timer of ours.
+ */
 export function createRedisStore(url: string, options: RateLimitStoreOptions & IoredisClientOptions = {}): RateLimitStore {
-  const adapter = new IoredisRatelimitAdapter(createIoredisClient(url, options));
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const commandTimeoutMs = options.commandTimeoutMs ?? timeoutMs;
+  const adapter = new IoredisRatelimitAdapter(createIoredisClient(url, { ...options, commandTimeoutMs }), { timeoutMs });
   return {
     kind: "redis",
     redis: adapter,
     breaker: breakerFor(options),
-    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    timeoutMs,
+    callsTimeOut: commandTimeoutMs <= timeoutMs,
     close: () => adapter.close(),
   };
 }
@@ -59,6 +71,7 @@ export function createUpstashStore(credentials: { url: string; token: string }, 
     redis,
     breaker: breakerFor(options),
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    callsTimeOut: false,
     close: async () => {},
   };
 }

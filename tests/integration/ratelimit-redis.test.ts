@@ -189,10 +189,14 @@ describe("Redis-backed limits shared by app instances (RL-1, RL-2)", () => {
 
     redis!.kill("SIGSTOP");
     try {
+      const hangStarted = performance.now();
       const first = await limiter.limit("during-hang");
+      // One budget (the store's command timeout is the budget; ioredis's default alone would be 500 ms).
+      expect(performance.now() - hangStarted).toBeLessThan(timeoutMs * 2);
       expect(first).toMatchObject({ success: true, backend: "memory" });
       expect(hungErrors).toHaveLength(1);
-      expect(String((hungErrors[0]!.error as Error).message)).toMatch(/did not answer/);
+      // ioredis's own command timeout (the store sets it to the budget), or ours where a call waits for a connection.
+      expect(String((hungErrors[0]!.error as Error).message)).toMatch(/timed out|did not answer/);
 
       const started = performance.now();
       const next = await limiter.limit("during-hang");
@@ -201,6 +205,31 @@ describe("Redis-backed limits shared by app instances (RL-1, RL-2)", () => {
       expect(hungErrors).toHaveLength(1);
     } finally {
       redis!.kill("SIGCONT");
+    }
+  });
+
+  it("a Redis that accepts connections but never answers: the wait for the connection is bounded by the same budget", async () => {
+    // A TCP server that accepts and stays silent: ioredis connects, then waits for its ready check.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const silentErrors: BackendErrorEvent[] = [];
+    const timeoutMs = 200;
+    const limiter = createRateLimiter({
+      name: "silent", limit: LIMIT, window: "60 s", prefix,
+      store: createRedisStore(`redis://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, { timeoutMs, cooldownMs: 60_000, connectTimeoutMs: 5_000 }),
+      onBackendError: (e) => void silentErrors.push(e),
+    });
+    try {
+      const started = performance.now();
+      const decision = await limiter.limit("while-connecting");
+      // Not ioredis's connect timeout (5 s here): the store's budget.
+      expect(performance.now() - started).toBeLessThan(timeoutMs * 5);
+      expect(decision).toMatchObject({ success: true, backend: "memory" });
+      expect(silentErrors).toHaveLength(1);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 
