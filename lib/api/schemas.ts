@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { projectId, projectName } from "@/lib/projects/schemas";
 
+export { decodeCursor, encodeCursor } from "@/lib/pagination/keyset";
+
 /** VAL-1: partner-API schemas. The handlers validate with them and the OpenAPI document is generated from them. */
 
 /** Named schemas that become `#/components/schemas/<id>` in the OpenAPI document. */
@@ -62,17 +64,3 @@ export const problemSchema = z
     errors: z.record(z.string(), z.array(z.string())).optional(),
   })
   .register(apiComponents, { id: "Problem" });
-
-export function encodeCursor(position: { createdAt: string; id: string } | null): string | null {
-  return position ? Buffer.from(`${position.createdAt}|${position.id}`).toString("base64url") : null;
-}
-
-export function decodeCursor(cursor: string | undefined): { createdAt: string; id: string } | undefined {
-  if (!cursor) return undefined;
-  const [createdAt, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  const parsed = z.object({ createdAt: z.iso.datetime(), id: z.uuid() }).safeParse({ createdAt, id });
-  if (!parsed.success) return undefined;
-  // A cursor we issued holds a real timestamp; year 0 and friends parse as ISO but PostgreSQL refuses them.
-  const year = new Date(parsed.data.createdAt).getUTCFullYear();
-  return year >= 1970 && year <= 9999 ? parsed.data : undefined;
-}

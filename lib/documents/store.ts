@@ -1,6 +1,7 @@
 import "server-only";
 import type { Queryable } from "@/lib/db";
 import { NotFoundError } from "@/lib/errors";
+import { KEYSET_AT, KEYSET_ORDER, keysetAfter, keysetPage, type KeysetPosition } from "@/lib/pagination/keyset";
 
 /** Document metadata (uploads arrive with the files feature). RLS limits rows to the org and a key's project. */
 export interface DocumentRow {
@@ -16,7 +17,11 @@ export interface DocumentRow {
 
 const COLUMNS = "id, org_id, project_id, name, mime_type, size_bytes, created_by, created_at";
 
-export async function pageDocuments(tx: Queryable, page: { projectId?: string; limit: number; after?: { createdAt: string; id: string } }) {
+/** Keyset pagination, newest first (lib/pagination/keyset), optionally within one project. */
+export async function pageDocuments(
+  tx: Queryable,
+  page: { projectId?: string; limit: number; after?: KeysetPosition },
+): Promise<{ items: DocumentRow[]; next: KeysetPosition | null }> {
   const where: string[] = [];
   const params: unknown[] = [];
   if (page.projectId) {
@@ -25,17 +30,15 @@ export async function pageDocuments(tx: Queryable, page: { projectId?: string; l
   }
   if (page.after) {
     params.push(page.after.createdAt, page.after.id);
-    where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    where.push(keysetAfter(params.length - 1, params.length));
   }
   params.push(page.limit + 1);
-  const rows = await tx.query<DocumentRow>(
-    `select ${COLUMNS} from public.documents ${where.length ? `where ${where.join(" and ")}` : ""}
-     order by created_at desc, id desc limit $${params.length}`,
+  const rows = await tx.query<DocumentRow & { keyset_at: string }>(
+    `select ${COLUMNS}, ${KEYSET_AT} from public.documents ${where.length ? `where ${where.join(" and ")}` : ""}
+     ${KEYSET_ORDER} limit $${params.length}`,
     params,
   );
-  const items = rows.slice(0, page.limit);
-  const last = items.at(-1);
-  return { items, next: rows.length > page.limit && last ? { createdAt: new Date(last.created_at).toISOString(), id: last.id } : null };
+  return keysetPage(rows, page.limit);
 }
 
 export async function getDocument(tx: Queryable, id: string): Promise<DocumentRow> {

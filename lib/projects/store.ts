@@ -1,6 +1,7 @@
 import "server-only";
 import type { Queryable } from "@/lib/db";
 import { NotFoundError } from "@/lib/errors";
+import { KEYSET_AT, KEYSET_ORDER, keysetAfter, keysetPage, type KeysetPosition } from "@/lib/pagination/keyset";
 
 /**
  * Project data access, shared by the dashboard's server actions and the partner API. Every function takes
@@ -21,18 +22,15 @@ export function listProjects(tx: Queryable): Promise<Project[]> {
   return tx.query<Project>(`select ${COLUMNS} from public.projects order by created_at desc, id desc limit 500`);
 }
 
-/** Keyset pagination, newest first: the cursor is the last item's (created_at, id). */
-export async function pageProjects(tx: Queryable, page: { limit: number; after?: { createdAt: string; id: string } }) {
+/** Keyset pagination, newest first (lib/pagination/keyset): exact to the microsecond, the id breaks ties. */
+export async function pageProjects(tx: Queryable, page: { limit: number; after?: KeysetPosition }): Promise<{ items: Project[]; next: KeysetPosition | null }> {
   const rows = page.after
-    ? await tx.query<Project>(
-        `select ${COLUMNS} from public.projects where (created_at, id) < ($1::timestamptz, $2::uuid)
-         order by created_at desc, id desc limit $3`,
+    ? await tx.query<Project & { keyset_at: string }>(
+        `select ${COLUMNS}, ${KEYSET_AT} from public.projects where ${keysetAfter(1, 2)} ${KEYSET_ORDER} limit $3`,
         [page.after.createdAt, page.after.id, page.limit + 1],
       )
-    : await tx.query<Project>(`select ${COLUMNS} from public.projects order by created_at desc, id desc limit $1`, [page.limit + 1]);
-  const items = rows.slice(0, page.limit);
-  const last = items.at(-1);
-  return { items, next: rows.length > page.limit && last ? { createdAt: new Date(last.created_at).toISOString(), id: last.id } : null };
+    : await tx.query<Project & { keyset_at: string }>(`select ${COLUMNS}, ${KEYSET_AT} from public.projects ${KEYSET_ORDER} limit $1`, [page.limit + 1]);
+  return keysetPage(rows, page.limit);
 }
 
 export async function getProject(tx: Queryable, id: string): Promise<Project> {
