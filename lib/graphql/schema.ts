@@ -95,59 +95,69 @@ function requireWrite(ctx: GraphQLContext) {
 
 type ProjectView = ReturnType<typeof projectResource>;
 
-export const schema = createSchema<GraphQLContext>({
-  typeDefs,
-  resolvers: {
-    Query: {
-      projects: (_: unknown, args: unknown, ctx: GraphQLContext) =>
-        guard(ctx, async () => {
-          const { first, after } = parse(pageArgs, args);
-          const page = await pageProjects(ctx.tx, { limit: first, after: cursorPosition(after ?? undefined) });
-          return { nodes: page.items.map(projectResource), nextCursor: encodeCursor(page.next) };
-        }),
-      project: (_: unknown, args: unknown, ctx: GraphQLContext) =>
-        guard(ctx, async () => {
-          const { id } = parse(z.object({ id: z.string() }), args);
-          if (!projectId.safeParse(id).success) throw new NotFoundError("project", id);
-          return projectResource(await getProject(ctx.tx, id));
-        }),
-    },
-    Project: {
-      documents: (project: ProjectView, args: unknown, ctx: GraphQLContext) =>
-        guard(ctx, async () => {
-          const { first, after } = parse(pageArgs, args);
-          const page = await pageDocuments(ctx.tx, { projectId: project.id, limit: first, after: cursorPosition(after ?? undefined) });
-          return { nodes: page.items.map(documentResource), nextCursor: encodeCursor(page.next) };
-        }),
-    },
-    Mutation: {
-      createProject: (_: unknown, args: unknown, ctx: GraphQLContext) =>
-        guard(ctx, async () => {
-          requireWrite(ctx);
-          if (ctx.key.projectId) throw new GraphQLError("This API key is scoped to one project and cannot create projects.", { extensions: { code: "FORBIDDEN" } });
-          const { name } = parse(z.object({ name: projectName }), args);
-          const project = await insertProject(ctx.tx, { orgId: ctx.key.orgId, name, createdBy: `key_${ctx.key.keyId}` });
-          await ctx.audit({ action: "project.created", targetType: "project", targetId: project.id, changes: { name } });
-          return projectResource(project);
-        }),
-      renameProject: (_: unknown, args: unknown, ctx: GraphQLContext) =>
-        guard(ctx, async () => {
-          requireWrite(ctx);
-          const { id, name } = parse(z.object({ id: z.string(), name: projectName }), args);
-          if (!projectId.safeParse(id).success) throw new NotFoundError("project", id);
-          const { before, after } = await updateProjectName(ctx.tx, id, name);
-          await ctx.audit({ action: "project.renamed", targetType: "project", targetId: id, changes: { name: { from: before.name, to: name } } });
-          return projectResource(after);
-        }),
-      deleteProject: (_: unknown, args: unknown, ctx: GraphQLContext) =>
-        guard(ctx, async () => {
-          requireWrite(ctx);
-          const { id } = parse(z.object({ id: z.string() }), args);
-          if (!projectId.safeParse(id).success) throw new NotFoundError("project", id);
-          const removed = await removeProject(ctx.tx, id);
-          await ctx.audit({ action: "project.deleted", targetType: "project", targetId: id, changes: { name: removed.name } });
-          return id;
-        }),
-    },
+const resolvers = {
+  Query: {
+    projects: (_: unknown, args: unknown, ctx: GraphQLContext) =>
+      guard(ctx, async () => {
+        const { first, after } = parse(pageArgs, args);
+        const page = await pageProjects(ctx.tx, { limit: first, after: cursorPosition(after ?? undefined) });
+        return { nodes: page.items.map(projectResource), nextCursor: encodeCursor(page.next) };
+      }),
+    project: (_: unknown, args: unknown, ctx: GraphQLContext) =>
+      guard(ctx, async () => {
+        const { id } = parse(z.object({ id: z.string() }), args);
+        if (!projectId.safeParse(id).success) throw new NotFoundError("project", id);
+        return projectResource(await getProject(ctx.tx, id));
+      }),
   },
-});
+  Project: {
+    documents: (project: ProjectView, args: unknown, ctx: GraphQLContext) =>
+      guard(ctx, async () => {
+        const { first, after } = parse(pageArgs, args);
+        const page = await pageDocuments(ctx.tx, { projectId: project.id, limit: first, after: cursorPosition(after ?? undefined) });
+        return { nodes: page.items.map(documentResource), nextCursor: encodeCursor(page.next) };
+      }),
+  },
+  Mutation: {
+    createProject: (_: unknown, args: unknown, ctx: GraphQLContext) =>
+      guard(ctx, async () => {
+        requireWrite(ctx);
+        if (ctx.key.projectId) throw new GraphQLError("This API key is scoped to one project and cannot create projects.", { extensions: { code: "FORBIDDEN" } });
+        const { name } = parse(z.object({ name: projectName }), args);
+        const project = await insertProject(ctx.tx, { orgId: ctx.key.orgId, name, createdBy: `key_${ctx.key.keyId}` });
+        await ctx.audit({ action: "project.created", targetType: "project", targetId: project.id, changes: { name } });
+        return projectResource(project);
+      }),
+    renameProject: (_: unknown, args: unknown, ctx: GraphQLContext) =>
+      guard(ctx, async () => {
+        requireWrite(ctx);
+        const { id, name } = parse(z.object({ id: z.string(), name: projectName }), args);
+        if (!projectId.safeParse(id).success) throw new NotFoundError("project", id);
+        const { before, after } = await updateProjectName(ctx.tx, id, name);
+        await ctx.audit({ action: "project.renamed", targetType: "project", targetId: id, changes: { name: { from: before.name, to: name } } });
+        return projectResource(after);
+      }),
+    deleteProject: (_: unknown, args: unknown, ctx: GraphQLContext) =>
+      guard(ctx, async () => {
+        requireWrite(ctx);
+        const { id } = parse(z.object({ id: z.string() }), args);
+        if (!projectId.safeParse(id).success) throw new NotFoundError("project", id);
+        const removed = await removeProject(ctx.tx, id);
+        await ctx.audit({ action: "project.deleted", targetType: "project", targetId: id, changes: { name: removed.name } });
+        return id;
+      }),
+  },
+};
+
+/**
+ * The partner schema, optionally extended (more types and resolvers on top of the partner ones, e.g. a field
+ * that fails on purpose in the masking tests). Served by createGraphQLServer in lib/graphql/server.ts.
+ */
+export function buildPartnerSchema(extension?: { typeDefs: string; resolvers: Record<string, Record<string, unknown>> }) {
+  return createSchema<GraphQLContext>({
+    typeDefs: extension ? [typeDefs, extension.typeDefs] : typeDefs,
+    resolvers: extension ? [resolvers, extension.resolvers] : resolvers,
+  });
+}
+
+export const schema = buildPartnerSchema();

@@ -7,6 +7,8 @@ import { InvalidApiKeyError, withApiKeyTenant } from "@/lib/api-keys";
 import { appendAudit } from "@/lib/audit/writer";
 import { recordCrossTenantProbe } from "@/lib/audit/security-events";
 import { authenticateApiRequest, refuseInvalidKey } from "@/lib/api/handler";
+import { apiLog } from "@/lib/api/log";
+import { DatabaseUnavailableError } from "@/lib/db";
 import { schema, type GraphQLContext } from "./schema";
 
 /** GQL-1 limits: depth, cost, aliases, directives and tokens are bounded before anything executes. */
@@ -21,9 +23,9 @@ export function disableIntrospection(): Plugin {
   };
 }
 
-export function createGraphQLServer(options: { production: boolean }) {
+export function createGraphQLServer(options: { production: boolean; schema?: typeof schema }) {
   return createYoga<GraphQLContext>({
-    schema,
+    schema: options.schema ?? schema,
     graphqlEndpoint: "/api/graphql",
     graphiql: false,
     landingPage: false,
@@ -73,7 +75,9 @@ export async function handleGraphQL(request: Request, server = yoga): Promise<Re
   } catch (error) {
     // Revoked, expired or deleted since it was cached: the database said so in this transaction (KEY-2).
     if (error instanceof InvalidApiKeyError) return refuseInvalidKey(meta);
-    throw error;
+    // VAL-3: the transaction failed (a resolver's statement aborted it, or the database went away), so nothing was
+    // committed and whatever the resolvers answered is void: a generic error with the request id, never the cause.
+    return transactionFailed(error, meta.requestId, limitHeaders);
   }
   for (const error of notFound) {
     await recordCrossTenantProbe({ claims: key.claims, orgId: key.orgId, actorType: "api_key", actorId: key.keyId, error, request: meta });
@@ -81,4 +85,15 @@ export async function handleGraphQL(request: Request, server = yoga): Promise<Re
   for (const [name, value] of Object.entries(limitHeaders)) response.headers.set(name, value);
   response.headers.set("x-request-id", meta.requestId);
   return response;
+}
+
+function transactionFailed(error: unknown, requestId: string, limitHeaders: Record<string, string>): Response {
+  const unavailable = error instanceof DatabaseUnavailableError;
+  if (!unavailable) apiLog("error", "unhandled GraphQL error", { requestId, error: error instanceof Error ? error.name : "unknown" });
+  const message = unavailable ? "The service is temporarily unavailable. Nothing was changed; please retry." : "Unexpected error.";
+  const body = { data: null, errors: [{ message, extensions: { code: unavailable ? "UNAVAILABLE" : "INTERNAL_SERVER_ERROR", requestId } }] };
+  return Response.json(body, {
+    status: unavailable ? 503 : 500,
+    headers: { ...limitHeaders, "x-request-id": requestId, ...(unavailable ? { "retry-after": "5" } : {}) },
+  });
 }

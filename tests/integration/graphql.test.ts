@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { closeDb, ownerDb, withTenant } from "@/lib/db";
 import { createProject } from "@/lib/projects";
 import { createGraphQLServer, handleGraphQL } from "@/lib/graphql/server";
+import { buildPartnerSchema, type GraphQLContext } from "@/lib/graphql/schema";
 import { orgWithMembers, request } from "../helpers/tenants";
 import { newKey } from "../helpers/api";
 
@@ -102,11 +103,50 @@ describe("GraphQL (GQL-1)", () => {
     expect(dev.body.data).toEqual({ __schema: { queryType: { name: "Query" } } });
   });
 
-  it("masks unexpected errors", async () => {
+  it("a typed validation error is a client error with a code, without internals", async () => {
     const { a } = await setup();
     const key = await newKey(a.admin);
     const res = await gql(key.plaintext, "{ projects(first: 1, after: \"!!\") { nextCursor } }");
     expect(res.body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     expect(JSON.stringify(res.body)).not.toMatch(/stack|\.ts:|node_modules/);
+  });
+
+  it("masks unexpected errors (VAL-3): a resolver's database error and a thrown Error reach the client as 'Unexpected error.'", async () => {
+    // The partner schema from lib/graphql's own factory, plus fields whose resolvers fail unexpectedly: a real
+    // database error (a missing table) and an Error carrying SQL, a stack and a file path.
+    const secret = "select api_secret from internal.credentials failed at /srv/app/lib/internal/credentials.ts:42";
+    const failing = createGraphQLServer({
+      production: false,
+      schema: buildPartnerSchema({
+        typeDefs: "extend type Query { brokenQuery: String, brokenCode: String }",
+        resolvers: {
+          Query: {
+            brokenQuery: async (_: unknown, __: unknown, ctx: GraphQLContext) => {
+              await ctx.tx.query("select api_secret from public.no_such_credentials");
+              return "unreachable";
+            },
+            brokenCode: () => {
+              const error = new Error(secret);
+              error.stack = `Error: ${secret}\n    at loadCredentials (/srv/app/lib/internal/credentials.ts:42:11)`;
+              throw error;
+            },
+          },
+        },
+      }),
+    });
+    const { a } = await setup();
+    const key = await newKey(a.admin);
+    for (const field of ["brokenQuery", "brokenCode"]) {
+      const res = await gql(key.plaintext, `{ ${field} }`, {}, failing);
+      // A thrown Error is one failed field (200). A failed statement also aborts the transaction: PGlite then fails
+      // its COMMIT, which voids the operation (500); PostgreSQL answers the COMMIT with ROLLBACK, and the masked
+      // field error arrives (200). Either way the client sees only the generic message.
+      expect(field === "brokenQuery" ? [200, 500] : [200], field).toContain(res.status);
+      expect(res.body.errors?.map((e) => e.message), field).toEqual(["Unexpected error."]);
+      expect(res.body.data?.[field] ?? null, field).toBeNull();
+      const text = JSON.stringify(res.body);
+      for (const leak of [/no_such_credentials|api_secret|credentials/, /select|relation|SQLSTATE|42P01/i, /stack|\/srv\/app|\.ts:|node_modules/]) expect(text, field).not.toMatch(leak);
+      expect(res.headers.get("x-request-id"), field).toBeTruthy();
+    }
   });
 });
