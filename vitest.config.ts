@@ -24,6 +24,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     globalSetup: ["tests/helpers/global-setup.ts"],
+    setupFiles: ["tests/helpers/isolated-rate-limits.ts"],
     env: {
       NODE_ENV: "test",
       APP_URL: "http://localhost:3000",

@@ -37,6 +37,11 @@ const schema = z.object({
   REDIS_URL: optionalString.pipe(z.url().optional()),
   UPSTASH_REDIS_REST_URL: optionalString.pipe(z.url().optional()),
   UPSTASH_REDIS_REST_TOKEN: optionalString,
+  /** RL-2: namespace of every rate-limit key in Redis; instances that share limits share it. */
+  RATE_LIMIT_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, "letters, digits and _ . : - only, at most 64 characters")
+    .default("tg:rl"),
 
   // How many proxies we run in front of the app append to X-Forwarded-For (client IP for allow-lists and limits).
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(1).max(10).default(1),

@@ -1,4 +1,5 @@
 import { Ratelimit } from "@upstash/ratelimit";
+import { env } from "@/lib/env";
 import { durationToMs, type Duration } from "./duration";
 import { assertSafeIdentifier } from "./identifier";
 import { MemoryRateLimiter, type RateLimitResult } from "./memory";
@@ -16,7 +17,7 @@ export interface LimitHitEvent {
   reset: number;
 }
 
-/** RL-2: Redis failed (or was too slow) and the request was answered from memory. */
+/** RL-2: a Redis call failed (or was too slow) and the request was answered from memory. */
 export interface BackendErrorEvent {
   limiter: string;
   backend: "redis" | "upstash";
@@ -35,7 +36,7 @@ export interface RateLimiterOptions extends RateLimitHooks {
   limit: number;
   /** Sliding-window length, e.g. "60 s". */
   window: Duration;
-  /** Key namespace in Redis. Default "tg:rl"; keys are `<prefix>:<name>:<identifier>:<window number>`. */
+  /** Key namespace in Redis. Default RATE_LIMIT_PREFIX ("tg:rl"); keys are `<prefix>:<name>:<identifier>:<window number>`. */
   prefix?: string;
   /** The Redis to use. Default: the environment's (Upstash, else REDIS_URL, else none). `null`: memory only. */
   store?: RateLimitStore | null;
@@ -88,21 +89,28 @@ class SlidingWindowRatelimit extends Ratelimit {
  * RL-1 / RL-2: a sliding-window limiter for one limit class.
  *
  * With a store (Upstash or REDIS_URL), every decision is made by @upstash/ratelimit's `slidingWindow` Lua script
- * in Redis, so all app instances share one count. When Redis fails or answers slower than the store's timeout,
- * the store's circuit breaker opens and requests are answered by the in-memory limiter, without calling Redis,
- * until a probe after the cool-down finds it healthy again.
+ * in Redis, so all app instances share one count. A call that fails or answers slower than the store's timeout
+ * is answered by the in-memory limiter; only several such calls in a row open the store's circuit breaker
+ * (breaker.ts), after which requests are answered from memory without calling Redis until a probe after the
+ * cool-down finds it healthy again.
  *
- * Fail-open-but-limited, never unlimited: during an outage each app instance enforces the same limit on its own,
- * from counts that start afresh, so a client can get up to (limit x instances) requests per window. That is
- * preferred to refusing all traffic (a Redis outage would become an API outage) and to letting everything
- * through (an outage would remove abuse protection). Without any store, the memory limiter is the limit.
+ * RL-2 guarantee, per app instance and identifier: the requests this instance lets through in a window never
+ * exceed `limit` (as the sliding window counts them), whichever backend answered each. The in-memory limiter
+ * counts every request this instance allows: those Redis allowed (`record`) and those it answered itself,
+ * including calls to Redis that timed out (Redis may have counted them too; counting them twice only ever
+ * refuses earlier). So when Redis is slow or down, the fallback continues from what this instance already let
+ * through, never from zero. Across instances the limit is shared while Redis answers; during an outage each
+ * instance enforces it on its own, so a client can get up to (limit x instances) per window. That is preferred
+ * to refusing all traffic (a Redis outage would become an API outage) and to letting everything through (an
+ * outage would remove abuse protection). Without any store, the memory limiter is the limit. The memory
+ * limiter's bound on tracked identifiers (memory.ts) is the one way it can forget a count.
  */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const { name, limit } = options;
   if (!NAME.test(name)) throw new Error(`Invalid rate-limiter name "${name}".`);
   if (!Number.isInteger(limit) || limit < 1) throw new Error(`Rate limiter "${name}": limit must be a positive integer.`);
   const windowMs = durationToMs(options.window);
-  const keyPrefix = `${options.prefix ?? "tg:rl"}:${name}`;
+  const keyPrefix = `${options.prefix ?? env.RATE_LIMIT_PREFIX}:${name}`;
   const memory = sharedMemoryLimiter(`${keyPrefix}|${limit}|${windowMs}`, limit, windowMs);
 
   // Resolved on first use, so creating limiters (e.g. at module load, during `next build`) opens no connection.
@@ -147,6 +155,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return pending.then(
       (r) => {
         store.breaker.succeeded(ticket);
+        // RL-2: the fallback's count includes what Redis let through here.
+        if (r.success) memory.record(identifier);
         return finish({ success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset, backend: store.kind });
       },
       (error: unknown) => {

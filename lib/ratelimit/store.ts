@@ -13,7 +13,7 @@ export interface RateLimitStore {
   readonly kind: "redis" | "upstash";
   readonly redis: RatelimitRedis;
   readonly breaker: CircuitBreaker;
-  /** A Redis call slower than this (ms) counts as a failure and the request is answered from memory. */
+  /** A Redis call slower than this (ms) counts as a failure and its request is answered from memory. */
   readonly timeoutMs: number;
   /**
    * True when every call through `redis` already fails once it has taken `timeoutMs` (the ioredis store: its command
@@ -27,8 +27,10 @@ export interface RateLimitStore {
 export interface RateLimitStoreOptions {
   /** Per-call budget before falling back to memory (ms). Default 150. */
   timeoutMs?: number;
-  /** How long Redis is not tried after a failure (ms). Default 5000. */
+  /** How long Redis is not tried once the breaker has opened (ms). Default 5000. */
   cooldownMs?: number;
+  /** Failed or timed-out calls in a row that open the breaker. Default 3: one slow reply never does. */
+  failureThreshold?: number;
   onBreakerStateChange?: (state: BreakerState) => void;
 }
 
@@ -36,7 +38,11 @@ const DEFAULT_TIMEOUT_MS = 150;
 const DEFAULT_COOLDOWN_MS = 5_000;
 
 function breakerFor(options: RateLimitStoreOptions): CircuitBreaker {
-  return new CircuitBreaker({ cooldownMs: options.cooldownMs ?? DEFAULT_COOLDOWN_MS, onStateChange: options.onBreakerStateChange });
+  return new CircuitBreaker({
+    cooldownMs: options.cooldownMs ?? DEFAULT_COOLDOWN_MS,
+    failureThreshold: options.failureThreshold,
+    onStateChange: options.onBreakerStateChange,
+  });
 }
 
 /**

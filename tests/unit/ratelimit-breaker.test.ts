@@ -1,15 +1,49 @@
 import { describe, expect, it } from "vitest";
 import { CircuitBreaker, type BreakerState } from "@/lib/ratelimit/breaker";
 
-function breaker(cooldownMs = 5_000) {
+function breaker(cooldownMs = 5_000, failureThreshold = 1) {
   const time = { now: 1_000_000 };
   const states: BreakerState[] = [];
-  const b = new CircuitBreaker({ cooldownMs, now: () => time.now, onStateChange: (s) => void states.push(s) });
+  const b = new CircuitBreaker({ cooldownMs, failureThreshold, now: () => time.now, onStateChange: (s) => void states.push(s) });
   return { b, time, states };
 }
 
 describe("rate-limit circuit breaker (RL-2)", () => {
-  it("after a failure, Redis is not called again until the cool-down has passed", () => {
+  it("one slow or failed reply does not open it: only `failureThreshold` failures in a row do (default 3)", () => {
+    const b = new CircuitBreaker({ cooldownMs: 5_000 });
+    b.failed(b.acquire()!);
+    expect(b.state).toBe("closed");
+    b.failed(b.acquire()!);
+    expect(b.state).toBe("closed");
+    // A call answered in time in between: Redis is alive, the run of failures starts again.
+    b.succeeded(b.acquire()!);
+    b.failed(b.acquire()!);
+    b.failed(b.acquire()!);
+    expect(b.state).toBe("closed");
+    expect(b.acquire()).toEqual({ probe: false });
+    b.failed(b.acquire()!);
+    expect(b.state).toBe("open");
+    expect(b.acquire()).toBeNull();
+  });
+
+  it("after it has re-closed, a single failure again does not open it", () => {
+    const time = { now: 0 };
+    const b = new CircuitBreaker({ cooldownMs: 100, failureThreshold: 2, now: () => time.now });
+    b.failed(b.acquire()!);
+    b.failed(b.acquire()!);
+    expect(b.state).toBe("open");
+    time.now = 100;
+    b.succeeded(b.acquire()!);
+    expect(b.state).toBe("closed");
+    b.failed(b.acquire()!);
+    expect(b.state).toBe("closed");
+  });
+
+  it("refuses a threshold that is not a positive integer", () => {
+    expect(() => new CircuitBreaker({ cooldownMs: 1, failureThreshold: 0 })).toThrow(/failureThreshold/);
+  });
+
+  it("once open, Redis is not called again until the cool-down has passed", () => {
     const { b, time } = breaker();
     const ticket = b.acquire();
     expect(ticket).toEqual({ probe: false });

@@ -61,6 +61,20 @@ describe("in-memory sliding window (RL-1, RL-2)", () => {
     expect(allowed()).toBe(10);
   });
 
+  it("requests another backend allowed (record) count: taking over, it allows only what is left of the limit", () => {
+    const time = clock(T0 + 1_000);
+    const limiter = new MemoryRateLimiter({ limit: 10, windowMs: WINDOW, now: time.read });
+    for (let i = 0; i < 7; i++) limiter.record("key_1");
+    let allowed = 0;
+    while (limiter.limit("key_1").success) allowed += 1;
+    expect(allowed).toBe(3);
+    // Recorded requests slide like the others: half-way into the next window, half of the 10 still count.
+    time.now = T0 + WINDOW + WINDOW / 2;
+    allowed = 0;
+    while (limiter.limit("key_1").success) allowed += 1;
+    expect(allowed).toBe(5);
+  });
+
   it("keeps memory bounded when flooded with distinct identifiers, still limiting recent ones", () => {
     const time = clock(T0);
     const limiter = new MemoryRateLimiter({ limit: 1, windowMs: WINDOW, now: time.read, maxEntries: 100 });
