@@ -9,7 +9,12 @@ import * as Sentry from "@sentry/nextjs";
 export async function register() {
   // NEXT_RUNTIME is set by Next.js itself, per bundle, not by deployment configuration (that is lib/env.ts).
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const { env } = await import("@/lib/env");
+  const { env, startupWarnings } = await import("@/lib/env");
+  const warnings = startupWarnings(env);
+  if (warnings.length > 0) {
+    const { logger } = await import("@/lib/observability/logger");
+    for (const warning of warnings) logger.warn({ scope: "config" }, warning);
+  }
   const sentry = env.SENTRY_DSN !== undefined;
   const otel = env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined;
 

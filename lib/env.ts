@@ -43,8 +43,13 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, "letters, digits and _ . : - only, at most 64 characters")
     .default("tg:rl"),
 
-  // How many proxies we run in front of the app append to X-Forwarded-For (client IP for allow-lists and limits).
-  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(1).max(10).default(1),
+  // Where the client address comes from (lib/http/client-address.ts): key IP allow-lists, per-IP limits, audit IP.
+  // Unset: `socket` in production (`vercel` on Vercel), `forwarded` in development and tests.
+  CLIENT_IP_SOURCE: z.enum(["socket", "forwarded", "vercel"]).optional(),
+  // CLIENT_IP_SOURCE=forwarded: how many proxies we run in front of the app append to X-Forwarded-For.
+  TRUSTED_PROXY_HOPS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).max(10).optional()),
+  // Set to 1 by Vercel itself on its build and runtime hosts.
+  VERCEL: optionalString,
 
   // Browser security (HDR-3): origins allowed to call cookie-authenticated routes cross-origin.
   CORS_ORIGINS: optionalString,
@@ -69,9 +74,16 @@ const schema = z.object({
   CLERK_AUTHORIZED_PARTIES: optionalString,
 });
 
+export type ClientIpSource = "socket" | "forwarded" | "vercel";
+
 export type Env = z.infer<typeof schema> & {
   identityProvider: "clerk" | "embedded";
   databaseEngine: "postgres" | "pglite";
+  clientIpSource: ClientIpSource;
+  /** In-process rate limits only (no Redis, no Upstash): each instance counts on its own. */
+  rateLimitsInMemory: boolean;
+  /** Whether the app is served over https (APP_URL): session cookies are Secure then (IDN-4). */
+  servedOverHttps: boolean;
   authorizedParties: string[];
   /** Origins allowed to make credentialed cross-origin requests to cookie-authenticated routes (HDR-3). */
   corsOrigins: string[];
@@ -103,6 +115,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   const identityProvider = clerkSet === clerkKeys.length ? "clerk" : "embedded";
   const databaseEngine = e.DATABASE_URL ? "postgres" : "pglite";
 
+  const rateLimitsInMemory = !e.REDIS_URL && !(e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN);
+
+  // ALLOW_EMBEDDED_IN_PRODUCTION permits exactly the embedded components it names (a demo); nothing else below.
   if (production && !e.ALLOW_EMBEDDED_IN_PRODUCTION) {
     if (identityProvider === "embedded") {
       problems.push(
@@ -112,15 +127,33 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     if (databaseEngine === "pglite") {
       problems.push("DATABASE_URL is required in production (PGlite is a single-process embedded database).");
     }
+    if (rateLimitsInMemory) {
+      problems.push("RL-2: rate limits must be shared by every instance in production: set REDIS_URL (rediss://) or UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN.");
+    }
   }
-  if (production && e.DATABASE_URL && !e.ALLOW_EMBEDDED_IN_PRODUCTION && !/[?&]sslmode=(require|verify-ca|verify-full)\b/.test(e.DATABASE_URL)) {
+  // ENC-4: TLS to every service the app talks to in production. Loopback traffic never leaves the host.
+  if (production && e.DATABASE_URL && !isLoopback(e.DATABASE_URL) && !/[?&]sslmode=(require|verify-ca|verify-full)(&|$)/.test(e.DATABASE_URL)) {
     problems.push("ENC-4: DATABASE_URL must use sslmode=require (or verify-ca/verify-full) in production.");
   }
-  if (production && e.REDIS_URL && !e.REDIS_URL.startsWith("rediss://") && !e.ALLOW_EMBEDDED_IN_PRODUCTION) {
+  if (production && e.REDIS_URL && !isLoopback(e.REDIS_URL) && new URL(e.REDIS_URL).protocol !== "rediss:") {
     problems.push("ENC-4: REDIS_URL must use TLS (rediss://) in production.");
   }
-  if (production && new URL(e.APP_URL).protocol !== "https:" && !e.ALLOW_EMBEDDED_IN_PRODUCTION) {
-    problems.push("APP_URL must be https in production.");
+  for (const name of ["UPSTASH_REDIS_REST_URL", "SENTRY_DSN", "OTEL_EXPORTER_OTLP_ENDPOINT"] as const) {
+    const url = e[name];
+    if (production && url && !isLoopback(url) && new URL(url).protocol !== "https:") problems.push(`ENC-4: ${name} must be https in production.`);
+  }
+  const servedOverHttps = new URL(e.APP_URL).protocol === "https:";
+  // A demo may be served over plain http on this machine only (its session cookie is then not Secure).
+  if (production && !servedOverHttps && !(e.ALLOW_EMBEDDED_IN_PRODUCTION && isLoopback(e.APP_URL))) {
+    problems.push("APP_URL must be https in production (a demo with ALLOW_EMBEDDED_IN_PRODUCTION=true may use http://localhost).");
+  }
+
+  const clientIpSource: ClientIpSource = e.CLIENT_IP_SOURCE ?? (production ? (e.VERCEL === "1" ? "vercel" : "socket") : "forwarded");
+  if (production && clientIpSource === "vercel" && e.VERCEL !== "1") {
+    problems.push("CLIENT_IP_SOURCE=vercel trusts X-Vercel-Forwarded-For, which only Vercel sets; off Vercel any client can write it.");
+  }
+  if (production && clientIpSource === "forwarded" && e.TRUSTED_PROXY_HOPS === undefined) {
+    problems.push("CLIENT_IP_SOURCE=forwarded needs TRUSTED_PROXY_HOPS: the number of proxies in front of the app that append to X-Forwarded-For.");
   }
   const corsOrigins = (e.CORS_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean);
   for (const origin of corsOrigins) {
@@ -144,7 +177,35 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     ? e.CLERK_AUTHORIZED_PARTIES.split(",").map((p) => p.trim()).filter(Boolean)
     : [appOrigin];
 
-  return { ...e, identityProvider, databaseEngine, authorizedParties, corsOrigins };
+  return { ...e, identityProvider, databaseEngine, clientIpSource, rateLimitsInMemory, servedOverHttps, authorizedParties, corsOrigins };
+}
+
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === "localhost" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * What a production start must say plainly: what ALLOW_EMBEDDED_IN_PRODUCTION permits in this process, and that on
+ * the embedded database the session is its superuser. Logged once at start (instrumentation.ts).
+ */
+export function startupWarnings(e: Env): string[] {
+  if (e.NODE_ENV !== "production" || !e.ALLOW_EMBEDDED_IN_PRODUCTION) return [];
+  const permitted = [
+    e.identityProvider === "embedded" ? "the embedded identity provider (demo users, a local signing key)" : null,
+    e.databaseEngine === "pglite" ? "the embedded PGlite database (one process, no replication)" : null,
+    e.rateLimitsInMemory ? "in-memory rate limits (counted per instance, not shared)" : null,
+    e.servedOverHttps ? null : "plain http on this machine (the session cookie is not Secure)",
+  ].filter(Boolean);
+  const warnings = [
+    `ALLOW_EMBEDDED_IN_PRODUCTION=true: a demo deployment, never for real tenants. It permits ${permitted.length > 0 ? permitted.join("; ") : "nothing beyond production's rules in this configuration"}.`,
+  ];
+  if (e.databaseEngine === "pglite") {
+    warnings.push(
+      "TEN-1: on the embedded database every request runs in a session of PGlite's superuser. Row-level security holds for the app's own queries, but SQL that resets the role (RESET ROLE, SET SESSION AUTHORIZATION) would read every organisation; only PostgreSQL enforces a non-superuser login.",
+    );
+  }
+  return warnings;
 }
 
 export const env: Env = parseEnv(process.env);

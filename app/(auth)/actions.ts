@@ -6,7 +6,8 @@ import { signInWithPassword, switchOrganization, revokeSession } from "@/lib/aut
 import { clearSessionCookie, getSession, setSessionCookie } from "@/lib/auth/current";
 import { currentRequestContext } from "@/lib/http/request-context";
 import { signInAllowed } from "@/lib/auth/embedded/throttle";
-import { DatabaseUnavailableError } from "@/lib/db";
+import { DatabaseUnavailableError, isConnectionError } from "@/lib/db";
+import { logger } from "@/lib/observability/logger";
 import type { FormState } from "@/lib/actions/form-state";
 
 const signInSchema = z.object({
@@ -19,13 +20,23 @@ const signInSchema = z.object({
     .catch("/projects"),
 });
 
+const UNAVAILABLE: FormState = { ok: false, message: "Sign-in is temporarily unavailable. Please try again." };
+
 export async function signInAction(_prev: FormState, formData: FormData): Promise<FormState> {
   const parsed = signInSchema.safeParse(Object.fromEntries(formData));
   if (!parsed.success) {
     return { ok: false, message: "Please correct the highlighted fields.", fieldErrors: z.flattenError(parsed.error).fieldErrors };
   }
   const request = await currentRequestContext();
-  const throttle = await signInAllowed(request.ip, parsed.data.email);
+  let throttle;
+  try {
+    // IDN-5: both lockouts (per address and email, per account) are consulted before any password is checked.
+    throttle = await signInAllowed(request.ip, parsed.data.email);
+  } catch (error) {
+    // Fail closed: limits that cannot be checked mean no password is checked either.
+    logger.error({ scope: "auth", err: error }, "sign-in limits could not be checked");
+    return UNAVAILABLE;
+  }
   if (!throttle.allowed) {
     const minutes = Math.ceil(throttle.retryAfterSeconds / 60);
     return { ok: false, message: `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.` };
@@ -34,7 +45,11 @@ export async function signInAction(_prev: FormState, formData: FormData): Promis
   try {
     issued = await signInWithPassword({ email: parsed.data.email, password: parsed.data.password, ip: request.ip, userAgent: request.userAgent });
   } catch (error) {
-    if (error instanceof DatabaseUnavailableError) return { ok: false, message: "Sign-in is temporarily unavailable. Please try again." };
+    // Whether lib/db wrapped it yet or not (e.g. a refused pool connect): the database is not answering.
+    if (error instanceof DatabaseUnavailableError || isConnectionError(error)) {
+      logger.warn({ scope: "auth", err: error }, "sign-in: database unavailable");
+      return UNAVAILABLE;
+    }
     throw error;
   }
   if (!issued) return { ok: false, message: "Email or password is incorrect." };

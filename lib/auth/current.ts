@@ -1,7 +1,8 @@
 import "server-only";
 import { cache } from "react";
-import { cookies } from "next/headers";
+import { cookies, headers } from "next/headers";
 import { env } from "@/lib/env";
+import { arrivedOverHttps } from "@/lib/http/client-address";
 import type { Session } from "./claims";
 import { resolveSession } from "./session";
 import { SESSION_COOKIE_NAME as SESSION_COOKIE } from "./cookie-name";
@@ -16,15 +17,22 @@ export const getSession = cache(async (): Promise<Session | null> => {
   return resolveSession((await cookies()).get(SESSION_COOKIE)?.value);
 });
 
-/** IDN-4: HttpOnly, SameSite=Lax, Secure in production. */
-export async function setSessionCookie(token: string, expiresAt: Date) {
-  (await cookies()).set(SESSION_COOKIE, token, {
+/**
+ * IDN-4: HttpOnly, SameSite=Lax, and Secure whenever the app is served over https (APP_URL), or this request
+ * arrived over https. Only a demo on plain http://localhost goes without.
+ */
+export function sessionCookieOptions(expiresAt: Date, requestHeaders: Headers, appServedOverHttps = env.servedOverHttps) {
+  return {
     httpOnly: true,
-    sameSite: "lax",
-    secure: env.NODE_ENV === "production" && new URL(env.APP_URL).protocol === "https:",
+    sameSite: "lax" as const,
+    secure: appServedOverHttps || arrivedOverHttps(requestHeaders),
     path: "/",
     expires: expiresAt,
-  });
+  };
+}
+
+export async function setSessionCookie(token: string, expiresAt: Date) {
+  (await cookies()).set(SESSION_COOKIE, token, sessionCookieOptions(expiresAt, await headers()));
 }
 
 export async function clearSessionCookie() {

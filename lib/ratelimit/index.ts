@@ -4,7 +4,7 @@
  */
 export { createRateLimiter } from "./limiter";
 export type { BackendErrorEvent, LimitHitEvent, RateLimitDecision, RateLimiter, RateLimiterOptions, RateLimitHooks } from "./limiter";
-export { createAppRateLimiters, RATE_LIMIT_CLASSES, signInIdentifier, type RateLimitClass } from "./limits";
+export { createAppRateLimiters, RATE_LIMIT_CLASSES, signInAccountIdentifier, signInIdentifier, type RateLimitClass } from "./limits";
 export type { Duration } from "./duration";
 export type { RateLimitResult } from "./memory";
 export type { BreakerState } from "./breaker";

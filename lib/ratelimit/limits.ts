@@ -17,6 +17,11 @@ export const RATE_LIMIT_CLASSES = {
   expensive: { limit: 30, window: "60 s" },
   /** Sign-in attempts, per IP and email (IDN-5 temporary lockout): `signInIdentifier(ip, email)`. */
   signIn: { limit: 10, window: "5 m" },
+  /**
+   * Sign-in attempts per account from any address (IDN-5): `signInAccountIdentifier(email)`. A larger budget than
+   * per IP, so only address rotation meets it; the lock ends once the window slides past the attempts.
+   */
+  signInAccount: { limit: 20, window: "15 m" },
 } as const satisfies Record<string, { limit: number; window: Duration }>;
 
 export type RateLimitClass = keyof typeof RATE_LIMIT_CLASSES;
@@ -34,4 +39,9 @@ export function createAppRateLimiters(hooks: RateLimitHooks = {}): Record<RateLi
 /** Sign-in identifier: the IP and the normalised email, hashed so neither lands in Redis keys or logs. */
 export function signInIdentifier(ip: string, email: string): string {
   return hashedIdentifier("sign-in", ip, email.trim().toLowerCase());
+}
+
+/** Per-account sign-in identifier: the normalised email alone, hashed. */
+export function signInAccountIdentifier(email: string): string {
+  return hashedIdentifier("sign-in-account", email.trim().toLowerCase());
 }

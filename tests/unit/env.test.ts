@@ -1,15 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { ConfigurationError, parseEnv } from "@/lib/env";
+import { ConfigurationError, parseEnv, startupWarnings } from "@/lib/env";
 
 // ENC-3 / IDN-2 / ENC-4: unsafe production configuration stops start-up with a message that says why.
 const productionClerk = {
   NODE_ENV: "production",
   APP_URL: "https://app.example.com",
   DATABASE_URL: "postgres://app_runtime:pw@db.example.com:5432/app?sslmode=require",
+  REDIS_URL: "rediss://cache.example.com:6379",
   NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "pk_live_Y2xlcmsuZXhhbXBsZS5jb20k",
   CLERK_SECRET_KEY: "sk_live_x",
   CLERK_JWT_KEY: "-----BEGIN PUBLIC KEY-----x-----END PUBLIC KEY-----",
 };
+
+// A demo deployment: ALLOW_EMBEDDED_IN_PRODUCTION permits the embedded components it names, nothing else.
+const demo = { NODE_ENV: "production", APP_URL: "http://localhost:3100", ALLOW_EMBEDDED_IN_PRODUCTION: "true" };
 
 function refusal(source: Record<string, string | undefined>): string {
   try {
@@ -34,18 +38,70 @@ describe("configuration", () => {
   it.each([
     ["the embedded identity provider", { CLERK_SECRET_KEY: "", CLERK_JWT_KEY: "", NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "" }, /embedded identity provider/],
     ["PGlite", { DATABASE_URL: "" }, /DATABASE_URL is required/],
+    ["in-memory rate limits", { REDIS_URL: "" }, /RL-2: rate limits must be shared/],
     ["a database connection without TLS", { DATABASE_URL: "postgres://u:p@db.example.com/app" }, /sslmode=require/],
-    ["a plain-http APP_URL", { APP_URL: "http://app.example.com" }, /https/],
+    ["a database connection with sslmode=prefer", { DATABASE_URL: "postgres://u:p@db.example.com/app?sslmode=prefer" }, /sslmode=require/],
+    ["a plain-http APP_URL", { APP_URL: "http://app.example.com" }, /APP_URL must be https/],
     ["a Redis connection without TLS", { REDIS_URL: "redis://cache.example.com:6379" }, /rediss/],
+    ["an Upstash endpoint over http", { UPSTASH_REDIS_REST_URL: "http://eu1.upstash.example", UPSTASH_REDIS_REST_TOKEN: "t" }, /UPSTASH_REDIS_REST_URL must be https/],
+    ["a Sentry DSN over http", { SENTRY_DSN: "http://key@sentry.example.com/1" }, /SENTRY_DSN must be https/],
+    ["an OTLP endpoint over http", { OTEL_EXPORTER_OTLP_ENDPOINT: "http://otel.example.com:4318" }, /OTEL_EXPORTER_OTLP_ENDPOINT must be https/],
+    ["the Vercel client-IP header off Vercel", { CLIENT_IP_SOURCE: "vercel" }, /only Vercel sets/],
+    ["X-Forwarded-For without a proxy count", { CLIENT_IP_SOURCE: "forwarded" }, /needs TRUSTED_PROXY_HOPS/],
     ["half a Clerk configuration", { CLERK_JWT_KEY: "" }, /partly configured/],
   ])("refuses %s in production", (_name, override, message) => {
     expect(refusal({ ...productionClerk, ...override })).toMatch(message);
   });
 
+  it.each([
+    ["a real database without TLS", { DATABASE_URL: "postgres://u:p@db.example.com/app" }, /sslmode=require/],
+    ["a real Redis without TLS", { REDIS_URL: "redis://cache.example.com:6379" }, /rediss/],
+    ["an Upstash endpoint over http", { UPSTASH_REDIS_REST_URL: "http://eu1.upstash.example", UPSTASH_REDIS_REST_TOKEN: "t" }, /UPSTASH_REDIS_REST_URL must be https/],
+    ["a Sentry DSN over http", { SENTRY_DSN: "http://key@sentry.example.com/1" }, /SENTRY_DSN must be https/],
+    ["an OTLP endpoint over http", { OTEL_EXPORTER_OTLP_ENDPOINT: "http://otel.example.com:4318" }, /OTEL_EXPORTER_OTLP_ENDPOINT must be https/],
+    ["plain http on a public host", { APP_URL: "http://demo.example.com" }, /APP_URL must be https/],
+  ])("the demo flag still refuses %s", (_name, override, message) => {
+    expect(refusal({ ...demo, ...override })).toMatch(message);
+  });
+
+  it("services on this machine (loopback) need no TLS: their traffic never leaves the host", () => {
+    const local = {
+      ...productionClerk,
+      DATABASE_URL: "postgres://app_runtime@127.0.0.1:5432/app",
+      REDIS_URL: "redis://localhost:6379",
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://[::1]:4318",
+    };
+    expect(parseEnv(local)).toMatchObject({ databaseEngine: "postgres", rateLimitsInMemory: false });
+  });
+
+  it("picks a client-address source that cannot be forged in production, and what works with next dev otherwise", () => {
+    expect(parseEnv(productionClerk).clientIpSource).toBe("socket");
+    expect(parseEnv({ ...productionClerk, VERCEL: "1" }).clientIpSource).toBe("vercel");
+    expect(parseEnv({ ...productionClerk, CLIENT_IP_SOURCE: "forwarded", TRUSTED_PROXY_HOPS: "2" })).toMatchObject({ clientIpSource: "forwarded", TRUSTED_PROXY_HOPS: 2 });
+    expect(parseEnv({}).clientIpSource).toBe("forwarded");
+    expect(refusal({ CLIENT_IP_SOURCE: "header" })).toMatch(/CLIENT_IP_SOURCE/);
+  });
+
+  it("knows when the app is served over https (session cookies are Secure then)", () => {
+    expect(parseEnv(productionClerk).servedOverHttps).toBe(true);
+    expect(parseEnv(demo).servedOverHttps).toBe(false);
+  });
+
+  it("a demo start says plainly what the flag permits and that the embedded database runs as its superuser", () => {
+    const warnings = startupWarnings(parseEnv(demo)).join("\n");
+    expect(warnings).toMatch(/embedded identity provider/);
+    expect(warnings).toMatch(/PGlite/);
+    expect(warnings).toMatch(/in-memory rate limits/);
+    expect(warnings).toMatch(/session cookie is not Secure/);
+    expect(warnings).toMatch(/superuser[^]*RESET ROLE/);
+    expect(startupWarnings(parseEnv(productionClerk))).toEqual([]);
+    expect(startupWarnings(parseEnv({ ...demo, DATABASE_URL: "postgres://app_runtime@127.0.0.1/app" })).join("\n")).not.toMatch(/superuser/);
+  });
+
   it("allows embedded services in production only when explicitly enabled for a demo", () => {
-    const demo = { NODE_ENV: "production", APP_URL: "http://localhost:3100" };
-    expect(refusal(demo)).toMatch(/embedded identity provider/);
-    expect(parseEnv({ ...demo, ALLOW_EMBEDDED_IN_PRODUCTION: "true" })).toMatchObject({ identityProvider: "embedded" });
+    const { ALLOW_EMBEDDED_IN_PRODUCTION: _flag, ...withoutFlag } = demo;
+    expect(refusal(withoutFlag)).toMatch(/embedded identity provider/);
+    expect(parseEnv(demo)).toMatchObject({ identityProvider: "embedded", databaseEngine: "pglite", rateLimitsInMemory: true });
   });
 
   it("refuses a wildcard CORS origin: cookie routes are credentialed (HDR-3)", () => {

@@ -1,23 +1,33 @@
 import "server-only";
-import { createRateLimiter, RATE_LIMIT_CLASSES, signInIdentifier } from "@/lib/ratelimit";
+import { createRateLimiter, RATE_LIMIT_CLASSES, signInAccountIdentifier, signInIdentifier, type RateLimitDecision } from "@/lib/ratelimit";
 import { recordRateLimitHit } from "@/lib/observability/metrics";
 import { logger } from "@/lib/observability/logger";
 
 /**
- * IDN-5 (sign-in part) / RL-1: password attempts are limited per client IP and email (hashed, never stored in
- * clear), shared across instances through Redis; once the window is used up the pair is locked out until it slides.
+ * IDN-5 (sign-in part) / RL-1: password attempts are limited twice, shared across instances through Redis, with
+ * identifiers hashed so no email is stored in clear:
+ *  - per client IP and email: one address guessing at one account is locked out quickly;
+ *  - per account, whatever the address: rotating addresses gets a larger budget, then a lock that ends when the
+ *    window slides past the attempts (RATE_LIMIT_CLASSES.signInAccount), so a stranger can hold it at most as long
+ *    as they keep spending attempts, and never beyond that.
+ * Every attempt counts against both, before the password is checked.
  */
-const limiter = createRateLimiter({
-  name: "signIn",
-  ...RATE_LIMIT_CLASSES.signIn,
-  onLimitHit: () => {
-    recordRateLimitHit("signIn");
-    logger.warn({ scope: "auth" }, "sign-in attempts limited");
-  },
-});
+const onLimitHit = (name: "signIn" | "signInAccount") => () => {
+  recordRateLimitHit(name);
+  logger.warn({ scope: "auth", limiter: name }, "sign-in attempts limited");
+};
+const perAddress = createRateLimiter({ name: "signIn", ...RATE_LIMIT_CLASSES.signIn, onLimitHit: onLimitHit("signIn") });
+const perAccount = createRateLimiter({ name: "signInAccount", ...RATE_LIMIT_CLASSES.signInAccount, onLimitHit: onLimitHit("signInAccount") });
 
-export async function signInAllowed(ip: string | null, email: string): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }> {
-  const decision = await limiter.limit(signInIdentifier(ip ?? "unknown", email));
-  if (decision.success) return { allowed: true };
-  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((decision.reset - Date.now()) / 1000)) };
+export type SignInThrottle = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+export async function signInAllowed(ip: string | null, email: string): Promise<SignInThrottle> {
+  const decisions = await Promise.all([perAddress.limit(signInIdentifier(ip ?? "unknown", email)), perAccount.limit(signInAccountIdentifier(email))]);
+  const refused = decisions.filter((d) => !d.success);
+  if (refused.length === 0) return { allowed: true };
+  return { allowed: false, retryAfterSeconds: Math.max(...refused.map(retryAfterSeconds)) };
+}
+
+function retryAfterSeconds(decision: RateLimitDecision): number {
+  return Math.max(1, Math.ceil((decision.reset - Date.now()) / 1000));
 }
