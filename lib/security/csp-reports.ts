@@ -14,7 +14,16 @@ import { logger } from "@/lib/observability/logger";
 export const CSP_REPORT_MAX_BYTES = 16 * 1024;
 export const CSP_REPORT_CONTENT_TYPES = ["application/csp-report", "application/reports+json", "application/json"];
 
-const text = (max: number) => z.string().max(4096).transform((v) => v.slice(0, max)).optional();
+// Not text PostgreSQL can store (a NUL in jsonb is SQLSTATE 22P05) or a log line should carry: C0 controls, DEL and
+// unpaired surrogates (JSON.parse accepts "\ud800"; jsonb refuses it). Each becomes U+FFFD, so the report keeps its shape.
+const UNSTORABLE = /[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** HDR-2: report text cut to `max` characters (the body's 16 KiB cap bounds it before that) and made storable. */
+export function storableText(value: string, max: number): string {
+  return (value.length > max ? value.slice(0, max) : value).replace(UNSTORABLE, "\ufffd");
+}
+
+const text = (max: number) => z.string().transform((v) => storableText(v, max)).optional();
 
 export const violationSchema = z.object({
   documentURL: text(2048),

@@ -13,6 +13,30 @@ export interface CspOptions {
   clerkOrigin?: string;
 }
 
+/**
+ * HDR-1: powerful features no page of ours uses, denied to every frame. Only features Chromium recognises: it
+ * warns in every page's console about an unknown one (`bluetooth` is not a Permissions-Policy feature there; Web
+ * Bluetooth is gated by its own permission prompt). tests/unit/security-headers.test.ts checks the list against
+ * Chromium's own, tests/e2e/browser-security.e2e.ts that the browser prints no Permissions-Policy warning.
+ */
+export const DENIED_FEATURES = [
+  "camera",
+  "microphone",
+  "geolocation",
+  "payment",
+  "usb",
+  "serial",
+  "hid",
+  "midi",
+  "magnetometer",
+  "gyroscope",
+  "accelerometer",
+  "display-capture",
+  "interest-cohort",
+  "browsing-topics",
+] as const;
+const PERMISSIONS_POLICY = DENIED_FEATURES.map((feature) => `${feature}=()`).join(", ");
+
 /** HDR-1: static headers, on pages, API routes, redirects, errors and static files alike. */
 export function staticSecurityHeaders(production: boolean): Record<string, string> {
   return {
@@ -20,8 +44,7 @@ export function staticSecurityHeaders(production: boolean): Record<string, strin
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "strict-origin-when-cross-origin",
-    "Permissions-Policy":
-      "camera=(), microphone=(), geolocation=(), payment=(), usb=(), bluetooth=(), serial=(), hid=(), midi=(), magnetometer=(), gyroscope=(), accelerometer=(), display-capture=(), interest-cohort=()",
+    "Permissions-Policy": PERMISSIONS_POLICY,
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
     "X-DNS-Prefetch-Control": "off",
@@ -57,9 +80,16 @@ export function contentSecurityPolicy({ nonce, production, clerkOrigin }: CspOpt
   return policy.join("; ");
 }
 
-/** The Reporting API endpoint that `report-to` names. */
-export function reportingEndpoints(origin: string): string {
-  return `${CSP_REPORT_GROUP}="${origin}${CSP_REPORT_PATH}"`;
+/**
+ * HDR-2: the Reporting API endpoint that `report-to` names, as a path like `report-uri`'s. Browsers resolve it
+ * against the origin of the response that carried it (the Reporting API spec; Chromium resolves a path-absolute
+ * endpoint against the header's origin), so reports go back to whichever origin served the page: a preview host,
+ * a second domain, a port other than APP_URL's. No origin is built here on purpose: the alternative, the Host
+ * header (what `request.nextUrl` is made from), is written by the client, and a shared cache that stored a
+ * response made for `Host: evil.example` would send other visitors' reports, with their page URLs, there.
+ */
+export function reportingEndpoints(): string {
+  return `${CSP_REPORT_GROUP}="${CSP_REPORT_PATH}"`;
 }
 
 export function newNonce(): string {

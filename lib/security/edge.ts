@@ -1,0 +1,126 @@
+import { NextResponse, type NextRequest } from "next/server";
+import { acceptRequestId, REQUEST_ID_HEADER } from "@/lib/http/request-id";
+import { SESSION_COOKIE_NAME } from "@/lib/auth/cookie-name";
+import { contentSecurityPolicy, CSP_REPORT_PATH, newNonce, reportingEndpoints, staticSecurityHeaders } from "./headers";
+import { cookieRouteCorsHeaders, isPartnerApi, partnerCorsHeaders, partnerPreflightHeaders } from "./cors";
+import { isStateChanging, isTrustedOrigin } from "./csrf";
+import { ALLOW_HEADER, problemJson, requestLineProblem } from "./request-line.mjs";
+
+/** What the edge depends on, passed in (proxy.ts reads it from lib/env) so tests can run the production variant. */
+export interface EdgeConfig {
+  /** HSTS, no `'unsafe-eval'`, `upgrade-insecure-requests`. */
+  production: boolean;
+  /** APP_URL's origin: the public origin when TLS ends at a proxy in front of us. */
+  appOrigin: string;
+  /** HDR-3: origins allowed to call cookie-authenticated API routes cross-origin (CORS_ORIGINS). */
+  corsOrigins: string[];
+  /** Clerk's Frontend API origin, when Clerk is configured. */
+  clerkOrigin?: string;
+}
+
+export type EdgeHandler = (request: NextRequest, signedIn: boolean) => NextResponse;
+
+const PROTECTED_PAGES = ["/projects", "/account", "/settings"];
+// Reached without a session: provider webhooks (signature-verified), CSP reports (browsers send no cookie).
+const PUBLIC_API = ["/api/webhooks/", CSP_REPORT_PATH];
+// VAL-2: route handlers read bodies with a limit too (lib/http/body.ts); this stops oversized ones early.
+const MAX_BODY_BYTES = 1024 * 1024;
+
+function isProtectedPage(pathname: string) {
+  return PROTECTED_PAGES.some((p) => pathname === p || pathname.startsWith(`${p}/`));
+}
+
+function problem(status: number, code: string, title: string, detail: string, requestId: string, headers: Record<string, string> = {}): NextResponse {
+  return new NextResponse(problemJson({ status, code, title, detail }, requestId), {
+    status,
+    headers: { "content-type": "application/problem+json", ...headers },
+  });
+}
+
+/**
+ * Runs before every route (proxy.ts). In order:
+ *  - a request line Next.js cannot serve (a method outside ALLOWED_METHODS, a path whose escapes do not decode):
+ *    405 with `Allow` or 400, before anything decodes the path;
+ *  - OBS-3 request id (accepted when well-formed, generated otherwise), on the request and the response;
+ *  - HDR-3 CORS: partner API `*` without credentials; cookie routes only for CORS_ORIGINS;
+ *  - VAL-2 body size: a declared body over the limit is refused before any handler reads it;
+ *  - HDR-4 CSRF: state-changing requests that carry our cookie must come from our origin; a state-changing request
+ *    to a page (a server action, `Next-Action`) must come from our own origin, with or without a cookie;
+ *  - session presence: anonymous visitors go to sign-in (pages) or get 401 (cookie API routes);
+ *  - HDR-1 / HDR-2 security headers and a per-request nonce CSP on every response, refusals included.
+ * Real authentication happens server-side on every request (lib/auth), never here alone.
+ */
+export function createEdgeHandler(config: EdgeConfig): EdgeHandler {
+  const { production, appOrigin, corsOrigins, clerkOrigin } = config;
+  const staticHeaders = Object.entries(staticSecurityHeaders(production));
+  const reporting = reportingEndpoints();
+
+  function route(request: NextRequest, signedIn: boolean, requestId: string, nonce: string, csp: string): NextResponse {
+    const { pathname, search } = request.nextUrl;
+    const method = request.method.toUpperCase();
+
+    const refusal = requestLineProblem(method, pathname);
+    if (refusal) return problem(refusal.status, refusal.code, refusal.title, refusal.detail, requestId, refusal.status === 405 ? { Allow: ALLOW_HEADER } : {});
+
+    const isApi = pathname.startsWith("/api/");
+    const partner = isPartnerApi(pathname);
+
+    if (partner && method === "OPTIONS") return new NextResponse(null, { status: 204, headers: partnerPreflightHeaders() });
+    if (!partner && isApi && method === "OPTIONS") {
+      const cors = cookieRouteCorsHeaders(request.headers.get("origin"), corsOrigins, true);
+      return cors ? new NextResponse(null, { status: 204, headers: cors }) : problem(403, "cors_origin_not_allowed", "Origin not allowed", "This origin may not call this route.", requestId);
+    }
+
+    const declaredLength = Number(request.headers.get("content-length") ?? 0);
+    if (declaredLength > MAX_BODY_BYTES) return problem(413, "payload_too_large", "Request body too large", `The body may be at most ${MAX_BODY_BYTES} bytes.`, requestId);
+
+    if (isStateChanging(method)) {
+      // HDR-4: pages take writes only as server actions, which act on whatever session the browser holds and which
+      // Next.js refuses from a foreign origin only after the fact (a 500). Our own origins only, cookie or not:
+      // CORS_ORIGINS grants cross-origin API reads, never page writes. (`request.nextUrl.origin` comes from the
+      // Host header the browser sent; a cross-site page cannot make the browser send a matching Origin.)
+      if (!isApi || request.headers.has("next-action")) {
+        if (!isTrustedOrigin(request.headers, [appOrigin, request.nextUrl.origin])) {
+          return problem(403, "csrf_origin_mismatch", "Cross-site request refused", "This request must come from a page of this site.", requestId);
+        }
+      } else if (!partner && !PUBLIC_API.some((p) => pathname.startsWith(p))) {
+        // HDR-4: the partner API authenticates with bearer keys only and ignores cookies, so it cannot be CSRF'd.
+        const carriesCookie = request.cookies.has(SESSION_COOKIE_NAME) || request.cookies.has("__session");
+        if (carriesCookie && !isTrustedOrigin(request.headers, [appOrigin, request.nextUrl.origin, ...corsOrigins])) {
+          return problem(403, "csrf_origin_mismatch", "Cross-site request refused", "This request must come from an allowed origin.", requestId);
+        }
+      }
+    }
+
+    if (isApi && !partner && !PUBLIC_API.some((p) => pathname.startsWith(p)) && !signedIn) {
+      return problem(401, "unauthenticated", "Authentication required", "Sign in to use this route.", requestId);
+    }
+    if (isProtectedPage(pathname) && !signedIn) {
+      const url = new URL("/sign-in", request.url);
+      url.searchParams.set("next", `${pathname}${search}`);
+      return NextResponse.redirect(url);
+    }
+
+    const headers = new Headers(request.headers);
+    headers.set(REQUEST_ID_HEADER, requestId);
+    headers.set("x-nonce", nonce);
+    // Next.js reads the nonce from the request's CSP header and puts it on the scripts it renders.
+    headers.set("content-security-policy", csp);
+    const response = NextResponse.next({ request: { headers } });
+    const cors = partner ? partnerCorsHeaders() : isApi ? cookieRouteCorsHeaders(request.headers.get("origin"), corsOrigins, false) : null;
+    for (const [name, value] of Object.entries(cors ?? {})) response.headers.set(name, value);
+    return response;
+  }
+
+  return (request, signedIn) => {
+    const requestId = acceptRequestId(request.headers.get(REQUEST_ID_HEADER));
+    const nonce = newNonce();
+    const csp = contentSecurityPolicy({ nonce, production, clerkOrigin });
+    const response = route(request, signedIn, requestId, nonce, csp);
+    response.headers.set(REQUEST_ID_HEADER, requestId);
+    response.headers.set("Content-Security-Policy", csp);
+    response.headers.set("Reporting-Endpoints", reporting);
+    for (const [name, value] of staticHeaders) response.headers.set(name, value);
+    return response;
+  };
+}
