@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { displayName } from "@/lib/validation/text";
 import { MAX_ALLOWLIST_ENTRIES, parseCidr } from "./ip-allowlist";
 
 /** VAL-1: inputs of the API-key actions, shared by the dashboard and (later) the partner API. */
@@ -7,12 +8,7 @@ export const MAX_KEY_LIFETIME_DAYS = 365;
 export const MAX_ROLL_GRACE_SECONDS = 7 * 24 * 3600;
 const DAY_MS = 24 * 3600 * 1000;
 
-export const apiKeyName = z
-  .string({ error: "Enter a name for the key." })
-  .trim()
-  .min(1, "Enter a name for the key.")
-  .max(64, "Use at most 64 characters.")
-  .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), "Control characters are not allowed.");
+export const apiKeyName = displayName({ max: 64, empty: "Enter a name for the key." });
 
 export const apiKeyId = z.uuid({ error: "That API key does not exist." });
 

@@ -1,13 +1,8 @@
 import { z } from "zod";
+import { displayName } from "@/lib/validation/text";
 
 /** VAL-1: one schema per resource, shared by server actions, the partner API and OpenAPI later. */
-export const projectName = z
-  .string({ error: "Enter a project name." })
-  .trim()
-  .min(1, "Enter a project name.")
-  .max(100, "Use at most 100 characters.")
-  .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), "Control characters are not allowed.")
-  .refine((v) => v.isWellFormed(), "The name is not valid Unicode.");
+export const projectName = displayName({ max: 100, empty: "Enter a project name." });
 
 export const projectId = z.uuid({ error: "That project does not exist." });
 
