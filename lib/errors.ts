@@ -19,13 +19,18 @@ export class AppError extends Error {
   }
 }
 
+/** Every kind of resource a caller can name by id (TEN-4: each records a cross-tenant probe). */
+export type ResourceKind = "project" | "document" | "api_key" | "session";
+
+const RESOURCE_NAME: Record<ResourceKind, string> = { project: "project", document: "document", api_key: "API key", session: "session" };
+
 /** TEN-4: what a caller may not see does not exist. `resource` lets the pipeline record cross-tenant probes. */
 export class NotFoundError extends AppError {
   constructor(
-    readonly resource: "project" | "document" | "session",
+    readonly resource: ResourceKind,
     readonly id: string,
   ) {
-    super("not_found", `That ${resource} does not exist.`);
+    super("not_found", `That ${RESOURCE_NAME[resource]} does not exist.`);
   }
 }
 

@@ -3,15 +3,32 @@ import { redirect } from "next/navigation";
 import { OrganizationSwitcher, UserButton } from "@clerk/nextjs";
 import { env } from "@/lib/env";
 import { getSession } from "@/lib/auth/current";
-import { organizationsOf } from "@/lib/auth/embedded/sign-in";
+import type { Session } from "@/lib/auth/claims";
+import { organizationsOf, type Organization } from "@/lib/auth/embedded/sign-in";
+import { DatabaseUnavailableError } from "@/lib/db";
+import { ServiceUnavailable } from "@/components/pages/page-notices";
 import { signOutAction, switchOrganizationAction } from "@/app/(auth)/actions";
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
   // Every dashboard request verifies the session server-side (the proxy only checks that a cookie exists).
-  const session = await getSession();
-  if (!session) redirect("/sign-in");
   const embedded = env.identityProvider === "embedded";
-  const orgs = embedded ? await organizationsOf(session.userId) : [];
+  let session: Session | null;
+  let orgs: Organization[];
+  try {
+    session = await getSession();
+    orgs = session && embedded ? await organizationsOf(session.userId) : [];
+  } catch (error) {
+    // The same clear notice the page pipeline shows (lib/pages), not an error page.
+    if (error instanceof DatabaseUnavailableError) {
+      return (
+        <main className="mx-auto max-w-5xl px-6 py-8">
+          <ServiceUnavailable />
+        </main>
+      );
+    }
+    throw error;
+  }
+  if (!session) redirect("/sign-in");
   const active = orgs.find((o) => o.id === session.orgId);
 
   return (

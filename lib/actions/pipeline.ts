@@ -26,6 +26,11 @@ export interface ActionContext<I> {
 
 const RANK: Record<OrgRole, number> = { member: 1, admin: 2, owner: 3 };
 
+/** TEN-3: the session's role in its active org is at least `minimum`. */
+export function hasRole(session: Session, minimum: OrgRole): boolean {
+  return !!session.orgId && !!session.orgRole && RANK[session.orgRole] >= RANK[minimum];
+}
+
 /**
  * The one pipeline every server action runs through:
  * authenticate -> validate (Zod, VAL-1) -> authorise (role, TEN-3) -> withTenant (RLS, TEN-2) -> audit -> result.
@@ -51,7 +56,7 @@ export function defineAction<S extends z.ZodType, T>(config: {
     }
 
     // Authorise in the app (defence in depth; RLS enforces the same rules in the database).
-    if (!session.orgRole || RANK[session.orgRole] < RANK[config.minimumRole]) {
+    if (!hasRole(session, config.minimumRole)) {
       return failure("forbidden", config.minimumRole === "member" ? "You are not a member of this organisation." : "Only organisation admins and owners can do this.");
     }
     const scoped = session as ActionContext<unknown>["session"];

@@ -35,12 +35,6 @@ export interface RolledApiKey {
 // Keys minted by a production deployment say so; development and test deployments mint `tg_test_` keys.
 const keyMode = () => (env.NODE_ENV === "production" ? "live" : "test");
 
-class ApiKeyNotFoundError extends AppError {
-  constructor() {
-    super("not_found", "That API key does not exist.");
-  }
-}
-
 interface KeyRow {
   id: string;
   name: string;
@@ -51,9 +45,10 @@ interface KeyRow {
 }
 
 async function getKey(tx: Queryable, id: string): Promise<KeyRow> {
-  // TEN-4: another org's key and a missing one are the same 404 (RLS hides the former).
+  // TEN-4: another org's key and a missing one are the same 404 (RLS hides the former); the pipeline records
+  // the former as a security event.
   const [row] = await tx.query<KeyRow>("select id, name, prefix, revoked_at, expires_at, previous_expires_at from public.api_keys where id = $1", [id]);
-  if (!row) throw new ApiKeyNotFoundError();
+  if (!row) throw new NotFoundError("api_key", id);
   return row;
 }
 
@@ -115,7 +110,7 @@ export const revokeApiKey = defineAction({
     const key = await getKey(tx, input.id);
     if (key.revoked_at) return { id: key.id, revokedAt: key.revoked_at };
     const [row] = await tx.query<{ revoked_at: Date }>("update public.api_keys set revoked_at = now() where id = $1 returning revoked_at", [key.id]);
-    if (!row) throw new ApiKeyNotFoundError();
+    if (!row) throw new NotFoundError("api_key", key.id);
     await audit({ action: "api_key.revoked", targetType: "api_key", targetId: key.id, changes: { name: key.name, prefix: key.prefix } });
     return { id: key.id, revokedAt: row.revoked_at };
   },
@@ -127,7 +122,7 @@ export const deleteApiKey = defineAction({
   minimumRole: "admin",
   async run({ input, tx, audit }) {
     const [row] = await tx.query<{ id: string; name: string; prefix: string }>("delete from public.api_keys where id = $1 returning id, name, prefix", [input.id]);
-    if (!row) throw new ApiKeyNotFoundError();
+    if (!row) throw new NotFoundError("api_key", input.id);
     await audit({ action: "api_key.deleted", targetType: "api_key", targetId: row.id, changes: { name: row.name, prefix: row.prefix } });
     return { id: row.id };
   },
@@ -157,7 +152,7 @@ export const rollApiKey = defineAction({
         returning previous_expires_at, expires_at`,
       [key.id, hashApiKey(plaintext), prefix, input.graceSeconds],
     );
-    if (!row) throw new ApiKeyNotFoundError();
+    if (!row) throw new NotFoundError("api_key", key.id);
     await audit({
       action: "api_key.rolled",
       targetType: "api_key",

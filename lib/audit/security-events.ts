@@ -2,14 +2,17 @@ import "server-only";
 import { z } from "zod";
 import { withTenant } from "@/lib/db";
 import type { VerifiedClaims } from "@/lib/auth/claims";
-import type { NotFoundError } from "@/lib/errors";
+import type { NotFoundError, ResourceKind } from "@/lib/errors";
 import { appendAudit, type ActorType } from "./writer";
 import { logger } from "@/lib/observability/logger";
 import { recordAuditWriteFailure } from "@/lib/observability/metrics";
 
-// TEN-4: which security-definer probe tells whether an id the caller cannot see belongs to another org.
-const CROSS_TENANT_PROBE: Partial<Record<NotFoundError["resource"], string>> = {
-  project: "select private.project_exists_elsewhere($1::uuid) as elsewhere",
+// TEN-4: the id shapes the probe accepts; anything else cannot name a row anywhere (and is not sent to the database).
+const ID_SHAPE: Record<ResourceKind, z.ZodType> = {
+  project: z.uuid(),
+  document: z.uuid(),
+  api_key: z.uuid(),
+  session: z.string().regex(/^sess_[A-Za-z0-9]{16,64}$/),
 };
 
 /**
@@ -25,11 +28,12 @@ export async function recordCrossTenantProbe(input: {
   error: NotFoundError;
   request: { ip: string | null; userAgent: string | null; requestId: string | null };
 }): Promise<boolean> {
-  const probe = CROSS_TENANT_PROBE[input.error.resource];
-  if (!probe || !z.uuid().safeParse(input.error.id).success) return false;
+  const { resource, id } = input.error;
+  if (!ID_SHAPE[resource].safeParse(id).success) return false;
   try {
     return await withTenant(input.claims, async (tx) => {
-      const [row] = await tx.query<{ elsewhere: boolean }>(probe, [input.error.id]);
+      // A security-definer check that answers only "exists in another org (or, for a session, another user's)".
+      const [row] = await tx.query<{ elsewhere: boolean }>("select private.exists_elsewhere($1, $2) as elsewhere", [resource, id]);
       if (!row?.elsewhere) return false;
       await appendAudit(tx, {
         orgId: input.orgId,

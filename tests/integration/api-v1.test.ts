@@ -170,9 +170,12 @@ describe("partner API: scope and permissions (KEY-3, TEN-6) and cross-org ids (T
       expect(res.json).toMatchObject({ code: "not_found" });
     }
     const events = await withTenant(a.owner.claims, (tx) =>
-      tx.query<{ actor_type: string; actor_id: string }>("select actor_type, actor_id from public.audit_logs where action = 'security.cross_tenant_access'"),
+      tx.query<{ actor_type: string; actor_id: string; target_type: string }>(
+        "select actor_type, actor_id, target_type from public.audit_logs where action = 'security.cross_tenant_access' order by seq",
+      ),
     );
-    expect(events.length).toBeGreaterThanOrEqual(4);
+    // TEN-4: exactly one event per probe, the document's included.
+    expect(events.map((e) => e.target_type)).toEqual(["project", "project", "project", "project", "document"]);
     expect(events.every((e) => e.actor_type === "api_key" && e.actor_id === key.id)).toBe(true);
     const [row] = await (await ownerDb()).query<{ name: string }>("select name from public.projects where id = $1", [theirs.id]);
     expect(row!.name).toBe("Globex secret");

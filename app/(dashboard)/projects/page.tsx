@@ -1,22 +1,15 @@
 import type { Metadata } from "next";
-import { redirect } from "next/navigation";
-import { getSession } from "@/lib/auth/current";
-import { withTenant } from "@/lib/db";
+import { definePage } from "@/lib/pages/define-page";
+import { hasRole } from "@/lib/actions/pipeline";
 import { listProjects } from "@/lib/projects";
 import { CreateProjectForm } from "@/components/projects/create-project-form";
 import { ProjectRow } from "@/components/projects/project-row";
 
 export const metadata: Metadata = { title: "Projects" };
 
-export default async function ProjectsPage() {
-  const session = await getSession();
-  if (!session) redirect("/sign-in");
-  if (!session.orgId) {
-    return <p className="text-slate-700">You are not a member of any organisation yet. Ask an admin to invite you.</p>;
-  }
-  // RLS limits this to the active org; no org filter in the query is needed, and none could widen it.
-  const projects = await withTenant(session.claims, listProjects);
-  const canDelete = session.orgRole === "owner" || session.orgRole === "admin";
+// RLS limits the list to the active org; no org filter in the query is needed, and none could widen it.
+export default definePage({ name: "projects.list", minimumRole: "member", read: ({ tx }) => listProjects(tx) }, function ProjectsPage({ data: projects, session }) {
+  const canDelete = hasRole(session, "admin");
   return (
     <div className="flex flex-col gap-6">
       <h1 className="text-2xl font-semibold">Projects</h1>
@@ -39,4 +32,4 @@ export default async function ProjectsPage() {
       </section>
     </div>
   );
-}
+});

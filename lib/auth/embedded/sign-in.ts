@@ -1,6 +1,6 @@
 import "server-only";
 import { hash as argon2Hash, verify as argon2Verify } from "@node-rs/argon2";
-import { withAnonymous, withTenant } from "@/lib/db";
+import { withAnonymous, withTenant, type Queryable } from "@/lib/db";
 import type { Session, OrgRole } from "../claims";
 import { issueSessionToken, newSessionId, type ActiveOrg } from "./tokens";
 import { env } from "@/lib/env";
@@ -73,9 +73,12 @@ export interface SessionRow {
 
 /** IDN-4: the signed-in user's own sessions (RLS: sessions_select_own). */
 export function listSessions(session: Session): Promise<SessionRow[]> {
-  return withTenant(session.claims, (tx) =>
-    tx.query<SessionRow>("select id, created_at, expires_at, revoked_at, ip, user_agent from idp.sessions order by created_at desc limit 50"),
-  );
+  return withTenant(session.claims, ownSessions);
+}
+
+/** The same, inside a tenant transaction the caller holds (the dashboard's page pipeline). */
+export function ownSessions(tx: Queryable): Promise<SessionRow[]> {
+  return tx.query<SessionRow>("select id, created_at, expires_at, revoked_at, ip, user_agent from idp.sessions order by created_at desc limit 50");
 }
 
 /** IDN-4: revoke one of the user's own sessions; takes effect on that session's next request. */

@@ -1,62 +1,61 @@
 import type { Metadata } from "next";
-import { redirect } from "next/navigation";
 import { env } from "@/lib/env";
-import { getSession } from "@/lib/auth/current";
-import { listSessions } from "@/lib/auth/embedded/sign-in";
-import { revokeSessionAction } from "@/app/(auth)/actions";
+import { definePage } from "@/lib/pages/define-page";
+import { ownSessions } from "@/lib/auth/embedded/sign-in";
+import { revokeSessionAction } from "./actions";
 
 export const metadata: Metadata = { title: "Sessions" };
 
-/** IDN-4: users list and revoke their own sessions. */
-export default async function SessionsPage() {
-  const session = await getSession();
-  if (!session) redirect("/sign-in");
-  if (env.identityProvider === "clerk") {
-    return <p className="text-slate-700">Manage your sessions from your Clerk account menu (top right).</p>;
-  }
-  const sessions = await listSessions(session);
-  return (
-    <div className="flex flex-col gap-4">
-      <h1 className="text-2xl font-semibold">Your sessions</h1>
-      <table className="w-full rounded-lg bg-white text-left text-sm shadow-sm">
-        <thead className="border-b border-slate-200 text-slate-500">
-          <tr>
-            <th className="p-3 font-medium">Started</th>
-            <th className="p-3 font-medium">Device</th>
-            <th className="p-3 font-medium">IP</th>
-            <th className="p-3 font-medium">Status</th>
-            <th className="p-3">
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {sessions.map((s) => {
-            const current = s.id === session.sessionId;
-            const status = s.revoked_at ? "Revoked" : new Date(s.expires_at) < new Date() ? "Expired" : current ? "This session" : "Active";
-            return (
-              <tr key={s.id} className="border-b border-slate-100 last:border-0">
-                <td className="p-3">{new Date(s.created_at).toLocaleString("en-GB")}</td>
-                <td className="max-w-xs truncate p-3" title={s.user_agent ?? undefined}>
-                  {s.user_agent ?? "Unknown"}
-                </td>
-                <td className="p-3">{s.ip ?? "—"}</td>
-                <td className="p-3">{status}</td>
-                <td className="p-3 text-right">
-                  {status === "Active" || current ? (
-                    <form action={revokeSessionAction}>
-                      <input type="hidden" name="sessionId" value={s.id} />
-                      <button type="submit" className="rounded-md px-3 py-1 text-red-700 ring-1 ring-red-300 hover:bg-red-50">
-                        {current ? "Sign out" : "Revoke"}
-                      </button>
-                    </form>
-                  ) : null}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
-  );
-}
+/** IDN-4: users list and revoke their own sessions (with or without an organisation). */
+export default definePage(
+  { name: "sessions.list", minimumRole: "signed-in", read: ({ tx }) => (env.identityProvider === "clerk" ? Promise.resolve(null) : ownSessions(tx)) },
+  function SessionsPage({ data: sessions, session }) {
+    if (!sessions) {
+      return <p className="text-slate-700">Manage your sessions from your Clerk account menu (top right).</p>;
+    }
+    return (
+      <div className="flex flex-col gap-4">
+        <h1 className="text-2xl font-semibold">Your sessions</h1>
+        <table className="w-full rounded-lg bg-white text-left text-sm shadow-sm">
+          <thead className="border-b border-slate-200 text-slate-500">
+            <tr>
+              <th className="p-3 font-medium">Started</th>
+              <th className="p-3 font-medium">Device</th>
+              <th className="p-3 font-medium">IP</th>
+              <th className="p-3 font-medium">Status</th>
+              <th className="p-3">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {sessions.map((s) => {
+              const current = s.id === session.sessionId;
+              const status = s.revoked_at ? "Revoked" : new Date(s.expires_at) < new Date() ? "Expired" : current ? "This session" : "Active";
+              return (
+                <tr key={s.id} className="border-b border-slate-100 last:border-0">
+                  <td className="p-3">{new Date(s.created_at).toLocaleString("en-GB")}</td>
+                  <td className="max-w-xs truncate p-3" title={s.user_agent ?? undefined}>
+                    {s.user_agent ?? "Unknown"}
+                  </td>
+                  <td className="p-3">{s.ip ?? "—"}</td>
+                  <td className="p-3">{status}</td>
+                  <td className="p-3 text-right">
+                    {status === "Active" || current ? (
+                      <form action={revokeSessionAction}>
+                        <input type="hidden" name="sessionId" value={s.id} />
+                        <button type="submit" className="rounded-md px-3 py-1 text-red-700 ring-1 ring-red-300 hover:bg-red-50">
+                          {current ? "Sign out" : "Revoke"}
+                        </button>
+                      </form>
+                    ) : null}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    );
+  },
+);

@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
-import { notFound, redirect } from "next/navigation";
-import { getSession } from "@/lib/auth/current";
-import { withTenant } from "@/lib/db";
+import type { Queryable } from "@/lib/db";
+import { definePage } from "@/lib/pages/define-page";
 import { listProjects } from "@/lib/projects";
 import { listApiKeys, listNotifications, listRecentVerifications, type ApiKeyListItem, type ApiKeyStatus, type Notification } from "@/lib/api-keys";
 import { CreateApiKeyForm } from "@/components/api-keys/create-api-key-form";
@@ -72,19 +71,21 @@ function KeyDetails({ k }: { k: ApiKeyListItem }) {
   );
 }
 
-/** KEY-1..4: owners and admins manage the org's partner API keys. Everyone else: this page does not exist. */
-export default async function ApiKeysPage() {
-  const session = await getSession();
-  if (!session) redirect("/sign-in");
-  // TEN-3: checked here for the page, by the actions' pipelines, and by RLS on every row below.
-  if (!session.orgId || (session.orgRole !== "owner" && session.orgRole !== "admin")) notFound();
-
-  const { keys, verifications, notifications, projects } = await withTenant(session.claims, async (tx) => ({
+async function readKeysPage(tx: Queryable) {
+  return {
     keys: await listApiKeys(tx),
     verifications: await listRecentVerifications(tx, 20),
     notifications: await listNotifications(tx, 50),
     projects: await listProjects(tx),
-  }));
+  };
+}
+
+/**
+ * KEY-1..4: owners and admins manage the org's partner API keys. Everyone else: this page does not exist
+ * (TEN-3: checked by the page pipeline, by the actions' pipelines, and by RLS on every row).
+ */
+export default definePage({ name: "api_keys.list", minimumRole: "admin", read: ({ tx }) => readKeysPage(tx) }, function ApiKeysPage({ data }) {
+  const { keys, verifications, notifications, projects } = data;
   const bounds = expiryDateBounds();
 
   return (
@@ -147,4 +148,4 @@ export default async function ApiKeysPage() {
       </section>
     </div>
   );
-}
+});
