@@ -1,6 +1,15 @@
 import { createHash } from "node:crypto";
 
-/** AUD-2: the hash chain's rules, shared by the writer and the verifier so both always agree. */
+/**
+ * AUD-2: the hash chain's rules, shared by the writer and the verifier so both always agree.
+ *
+ * An entry's hash is SHA-256 over `<prev_hash>\n<canonical JSON of the record>`, lowercase hex. The record holds
+ * every column of public.audit_logs except `id` (an identity the database assigns; order is `seq`) and `prev_hash`
+ * / `hash` themselves (`prev_hash` is the first line of the hashed text): org, seq, actor type and id, action,
+ * target type and id, IP, user agent, request id, changes and time. Absent values are JSON null, `changes` is
+ * canonical JSON too, and the time is ISO 8601 in UTC with milliseconds (what the writer stores), so a stored
+ * time with any finer digit was not written by it. tests/unit/audit-chain.test.ts pins a known answer.
+ */
 export const GENESIS_HASH = "0".repeat(64);
 
 export interface AuditRecord {
@@ -32,8 +41,22 @@ export function entryHash(prevHash: string, record: AuditRecord): string {
   return createHash("sha256").update(`${prevHash}\n${canonicalJson(record)}`).digest("hex");
 }
 
+/**
+ * The hashed form of a stored time, or null when it cannot be one the writer stored: the verifier reads times as
+ * text with microseconds (verify.ts), and a time the writer stored has none beyond the millisecond.
+ */
+function canonicalTime(value: Date | string): string | null {
+  if (typeof value === "string") {
+    const fraction = /\.(\d+)(?:Z|[+-]\d{2}(?::?\d{2})?)$/.exec(value)?.[1] ?? "";
+    if (/[^0]/.test(fraction.slice(3))) return null;
+  }
+  const time = new Date(value);
+  return Number.isNaN(time.getTime()) ? null : time.toISOString();
+}
+
 export interface StoredAuditRow extends Omit<AuditRecord, "created_at"> {
   id: number;
+  /** A Date, or ISO 8601 text (with microseconds, as verify.ts reads it). */
   created_at: Date | string;
   prev_hash: string;
   hash: string;
@@ -65,8 +88,8 @@ export function findChainBreak(rows: StoredAuditRow[], head?: ChainHead): ChainB
     if (row.seq !== expectedSeq) return { ...at, reason: "sequence-gap" };
     if (row.prev_hash !== prevHash) return { ...at, reason: "previous-hash-mismatch" };
     const { id: _id, prev_hash: _p, hash, created_at, ...rest } = row;
-    const recomputed = entryHash(prevHash, { ...rest, created_at: new Date(created_at).toISOString() });
-    if (recomputed !== hash) return { ...at, reason: "hash-mismatch" };
+    const time = canonicalTime(created_at);
+    if (time === null || entryHash(prevHash, { ...rest, created_at: time }) !== hash) return { ...at, reason: "hash-mismatch" };
     prevHash = hash;
     expectedSeq += 1;
   }

@@ -1,12 +1,16 @@
 import "server-only";
-import type { Engine } from "@/lib/db";
+import type { Queryable } from "@/lib/db";
 import { findChainBreak, type ChainBreak, type ChainHead, type StoredAuditRow } from "./chain";
 
-/** AUD-2: verifies every org's chain (or one org's) as the owner; returns the first break of each org. */
-export async function verifyAuditChains(db: Engine, orgId?: string): Promise<{ orgs: number; entries: number; breaks: ChainBreak[] }> {
+/**
+ * AUD-2: verifies every org's chain (or one org's) as the owner, or in an owner transaction; returns the first
+ * break of each org.
+ */
+export async function verifyAuditChains(db: Pick<Queryable, "query">, orgId?: string): Promise<{ orgs: number; entries: number; breaks: ChainBreak[] }> {
   const rows = await db.query<StoredAuditRow>(
-    `select id, org_id, seq, actor_type, actor_id, action, target_type, target_id, ip, user_agent, request_id,
-            changes, created_at, prev_hash, hash
+    // The time as text with microseconds: a Date would drop them, and with them a tampered sub-millisecond digit.
+    `select id, org_id, seq, actor_type, actor_id, action, target_type, target_id, ip, user_agent, request_id, changes,
+            to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at, prev_hash, hash
        from public.audit_logs
       where $1::text is null or org_id = $1
       order by org_id, seq, id`,

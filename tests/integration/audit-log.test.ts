@@ -158,6 +158,62 @@ describe("AUD-2: the per-org hash chain detects tampering", () => {
     expect((await verifyAuditChains(await ownerDb(), org.id)).breaks).toEqual([{ orgId: org.id, id: target.id, seq: 1, reason: "hash-mismatch" }]);
   });
 
+  // Every column but id, set to another value of its type (AUD-2: the hash covers actor, target, IP, user agent,
+  // request id and the rest). Each is tampered in its own owner transaction, verified there, and rolled back.
+  const TAMPERS: [column: string, set: string][] = [
+    ["org_id", "org_id = org_id || 'x'"],
+    ["seq", "seq = seq + 100"],
+    ["actor_type", "actor_type = case when actor_type = 'system' then 'user' else 'system' end"],
+    ["actor_id", "actor_id = coalesce(actor_id, '') || 'x'"],
+    ["action", "action = 'project.tampered'"],
+    ["target_type", "target_type = coalesce(target_type, '') || 'x'"],
+    ["target_id", "target_id = coalesce(target_id, '') || 'x'"],
+    ["ip", "ip = '198.51.100.250'"],
+    ["user_agent", "user_agent = 'forged-agent/1.0'"],
+    ["request_id", "request_id = 'req-forged-0000'"],
+    ["changes", `changes = changes || '{"forged":true}'::jsonb`],
+    ["created_at (a second)", "created_at = created_at + interval '1 second'"],
+    ["created_at (a microsecond)", "created_at = created_at + interval '1 microsecond'"],
+    ["prev_hash", "prev_hash = repeat('f', 64)"],
+    ["hash", "hash = repeat('e', 64)"],
+  ];
+
+  it("detects a change to any column of an entry (each tampered alone, then rolled back)", async () => {
+    const { org, rows } = await orgWithHistory("Every Column");
+    const target = rows[1]!;
+    const db = await ownerDb();
+    const verdicts: Record<string, unknown> = {};
+    for (const [column, set] of TAMPERS) {
+      await errorOf(
+        db.transaction(async (tx) => {
+          await tx.query("alter table public.audit_logs disable trigger audit_logs_append_only");
+          await tx.query(`update public.audit_logs set ${set} where id = $1`, [target.id]);
+          const { breaks } = await verifyAuditChains(tx, org.id);
+          verdicts[column] = breaks.length > 0 ? breaks[0]!.seq : "not detected";
+          throw new Error("roll back");
+        }),
+      );
+    }
+    // Found at the tampered entry (seq 2); an entry moved to another org or renumbered leaves a gap at seq 3.
+    expect(verdicts).toEqual(Object.fromEntries(TAMPERS.map(([column]) => [column, column === "org_id" || column === "seq" ? 3 : 2])));
+    expect(await verifyAuditChains(db, org.id)).toMatchObject({ breaks: [] });
+  });
+
+  it("the hash covers every column of audit_logs but id, prev_hash and hash", async () => {
+    const columns = await (await ownerDb()).query<{ column_name: string }>(
+      "select column_name from information_schema.columns where table_schema = 'public' and table_name = 'audit_logs' order by column_name",
+    );
+    const hashed = ["action", "actor_id", "actor_type", "changes", "created_at", "ip", "org_id", "request_id", "seq", "target_id", "target_type", "user_agent"];
+    expect(columns.map((c) => c.column_name).filter((c) => !["id", "prev_hash", "hash"].includes(c))).toEqual(hashed);
+    // And the writer hashes exactly those (the known-answer vector in tests/unit/audit-chain.test.ts pins the form).
+    const { org } = await orgWithHistory("Columns");
+    const [row] = await (await ownerDb()).query<Record<string, unknown>>(
+      `select ${hashed.join(", ")} from public.audit_logs where org_id = $1 and seq = 1`,
+      [org.id],
+    );
+    expect(Object.keys(row!).sort()).toEqual(hashed);
+  });
+
   it("reports a removed middle entry as a sequence gap at the next entry", async () => {
     const { org, rows } = await orgWithHistory("Removed");
     await tamper(["delete from public.audit_logs where id = $1", [rows[1]!.id]]);
