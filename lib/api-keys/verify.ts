@@ -1,6 +1,7 @@
 import "server-only";
-import { isApiKeyNotCurrent, withAnonymous, withTenant, type Queryable, type TenantConfirmation } from "@/lib/db";
-import { markVerifiedApiKey, presentedApiKeyHash, type ApiKeyClaims, type VerifiedClaims } from "@/lib/auth/claims";
+import { withKeyVerifier, withTenant, type Queryable, type TenantConfirmation } from "@/lib/db";
+import type { ApiKeyClaims, VerifiedClaims } from "@/lib/auth/claims";
+import { isApiKeyNotCurrent, markVerifiedApiKey, presentedApiKeyHash } from "./key-claims";
 import { AppError } from "@/lib/errors";
 import { hashApiKey, parseBearerApiKey } from "./key-format";
 import { ipAllowed } from "./ip-allowlist";
@@ -71,7 +72,7 @@ interface CachedKey {
 
 // What never changes about a key (id, org, scope, permissions, allow-list) is cached per process by the hash of its
 // secret, for at most CACHE_TTL_MS. The rest (revocation, expiry, a roll's grace, deletion) is checked by the
-// database in every tenant transaction (withApiKeyTenant -> lib/db -> private.assert_api_key_current), so the
+// database in every tenant transaction (the check markVerifiedApiKey binds to the claims: private.assert_api_key_current), so the
 // cache never lets a revoked key through, on any instance. The plaintext is never a cache key (KEY-5).
 const CACHE_TTL_MS = 60_000;
 const CACHE_MAX = 10_000;
@@ -109,7 +110,7 @@ export function isApiKeyCached(plaintext: string): boolean {
 
 /** The database's view of a presented key: the row, or null for an unknown hash. */
 async function lookUp(hash: string): Promise<LookupRow | null> {
-  const [row] = await withAnonymous((tx) =>
+  const [row] = await withKeyVerifier((tx) =>
     tx.query<LookupRow>(
       `select key_id, org_id, project_id, permissions, expires_at, revoked_at, ip_allowlist, matched, previous_expires_at, checked_at
          from private.verify_api_key($1)`,
@@ -184,9 +185,10 @@ export function withApiKeyTenant<T>(
   let confirmed = false;
   // Not an async function: one promise fewer per request (see lib/ratelimit/timeout).
   return withTenant(key.claims, (tx, info) => {
-    const record = ({ apiKeySecret }: TenantConfirmation) => {
+    // The key check answers which secret was presented: 'current', or 'previous' during a roll's grace.
+    const record = ({ check }: TenantConfirmation) => {
       confirmed = true;
-      recordKeyUse({ keyId: key.keyId, outcome: "success", reason: apiKeySecret === "previous" ? "previous_key" : null, ip: key.ip });
+      recordKeyUse({ keyId: key.keyId, outcome: "success", reason: check?.secret === "previous" ? "previous_key" : null, ip: key.ip });
     };
     // Pipelined: fn starts now; a refusal fails the transaction with the database's error (nothing is recorded).
     if (options.pipelined) {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { TenantClaims } from "@/lib/db/tenant-check";
 
 /**
  * The claims of a Clerk session token (v1 and v2 shapes), as the embedded identity provider also issues them.
@@ -44,29 +45,15 @@ export interface ApiKeyClaims {
   key: { id: string; project_id: string | null; permissions: string[] };
 }
 
-declare const verified: unique symbol;
 /** Claims whose signature and rules were checked. Only the verifier (and API-key lookup) mint this type. */
-export type VerifiedClaims = (SessionClaims | ApiKeyClaims) & { readonly [verified]: true };
+export type VerifiedClaims = (SessionClaims | ApiKeyClaims) & TenantClaims;
 
 export function markVerified(claims: SessionClaims | ApiKeyClaims): VerifiedClaims {
   return claims as VerifiedClaims;
 }
 
-// KEY-2: API-key claims come from a cache of what never changes about a key, so lib/db re-checks in every tenant
-// transaction that the key is still current for the secret that was presented. The secret's hash travels beside
-// the claims object (never inside the claims, which SQL can read), and only API-key verification attaches it.
-const presentedKeyHash = new WeakMap<object, string>();
-
-/** API-key verification only: claims for a key, with the hash of the presented secret for lib/db to re-check. */
-export function markVerifiedApiKey(claims: ApiKeyClaims, keyHash: string): VerifiedClaims {
-  presentedKeyHash.set(claims, keyHash);
-  return claims as VerifiedClaims;
-}
-
-/** The presented secret's hash for API-key claims minted by markVerifiedApiKey; undefined otherwise. */
-export function presentedApiKeyHash(claims: VerifiedClaims): string | undefined {
-  return presentedKeyHash.get(claims);
-}
+// KEY-2: API-key claims carry the database check of the presented secret (minted in lib/api-keys).
+export { markVerifiedApiKey, presentedApiKeyHash } from "@/lib/api-keys/key-claims";
 
 export function isApiKeyClaims(claims: SessionClaims | ApiKeyClaims): claims is ApiKeyClaims {
   return "key" in claims && claims.key !== undefined;

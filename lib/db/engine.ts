@@ -59,14 +59,40 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
-const CONNECTION_ERROR_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "ETIMEDOUT", "EHOSTUNREACH", "EPIPE", "57P01", "57P02", "57P03", "53300"]);
+// The one place that decides whether an error means "the database cannot serve right now" (503, retry later) rather
+// than "this statement is wrong". SQLSTATE classes: 08 connection exception, 3D invalid catalog name (the database
+// does not exist, e.g. not created yet or dropped), 53 insufficient resources (too many connections, disk full, out
+// of memory), 57P operator intervention (shutdown, crash, starting up, database dropped). Not the rest of class 57:
+// 57014 is a cancelled statement (VAL-2's time limit), a property of the request, not of the database.
+const UNAVAILABLE_SQLSTATE = /^(08|3D|53|57P)[0-9A-Z]{2,3}$/;
+// Node socket and DNS errors: nothing listens, the connection was cut, the name does not resolve (yet).
+const UNAVAILABLE_SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EHOSTDOWN", "EPIPE"]);
+// What pg and its pool say without a code: the server closed the socket, a checkout waited past
+// connectionTimeoutMillis, a client already broken by an earlier error.
+const UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is closed|Cannot use a pool after calling end|PGlite is closed/i;
 
+/**
+ * True when `error` (or what it wraps: `cause`, an AggregateError's `errors`, as Node reports a connection refused
+ * on every address of a name) says the database is unreachable or cannot serve now. DatabaseUnavailableError
+ * itself counts, so wrapping twice changes nothing.
+ */
 export function isConnectionError(error: unknown): boolean {
-  if (!error || typeof error !== "object") return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === "string" && (CONNECTION_ERROR_CODES.has(code) || code.startsWith("08"))) return true;
-  const message = (error as { message?: unknown }).message;
-  return typeof message === "string" && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(message);
+  return isUnavailable(error, 0);
+}
+
+function isUnavailable(error: unknown, depth: number): boolean {
+  if (!error || typeof error !== "object" || depth > 4) return false;
+  if (error instanceof DatabaseUnavailableError) return true;
+  const { code, message, cause, errors } = error as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof code === "string" && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_SOCKET_CODES.has(code))) return true;
+  if (typeof message === "string" && UNAVAILABLE_MESSAGE.test(message)) return true;
+  if (Array.isArray(errors) && errors.some((e) => isUnavailable(e, depth + 1))) return true;
+  return isUnavailable(cause, depth + 1);
+}
+
+/** An error as the caller should see it: DatabaseUnavailableError when it means the database cannot serve. */
+export function asUnavailable(error: unknown): unknown {
+  return !(error instanceof DatabaseUnavailableError) && isConnectionError(error) ? new DatabaseUnavailableError(error) : error;
 }
 
 /** 42501: a grant or a row-level security policy refused the statement. */
@@ -78,8 +104,15 @@ const INT8_OID = 20;
 
 export async function openPglite(dataDir?: string): Promise<Engine> {
   // A fresh checkout has no .data/ yet: create the folder (PGlite itself creates only the last level).
-  if (dataDir && !dataDir.includes("://")) await mkdir(path.resolve(/* turbopackIgnore: true */ dataDir), { recursive: true });
-  const db = await PGlite.create(dataDir ? { dataDir, parsers: { [INT8_OID]: Number } } : { parsers: { [INT8_OID]: Number } });
+  let db: PGlite;
+  try {
+    // A data directory that cannot be created or read (a file in the way, no permission, a full disk).
+    if (dataDir && !dataDir.includes("://")) await mkdir(path.resolve(/* turbopackIgnore: true */ dataDir), { recursive: true });
+    db = await PGlite.create(dataDir ? { dataDir, parsers: { [INT8_OID]: Number } } : { parsers: { [INT8_OID]: Number } });
+  } catch (error) {
+    throw new DatabaseUnavailableError(error);
+  }
+  const unavailable = (error: unknown) => Promise.reject(asUnavailable(error));
   return {
     kind: "pglite",
     // PGlite is one session and runs transactions exclusively, so requests never see each other's SET LOCAL.
@@ -104,11 +137,9 @@ export async function openPglite(dataDir?: string): Promise<Engine> {
             await tx.exec(sql);
           },
         }, Promise.resolve((results.at(-1)?.rows ?? []) as Record<string, unknown>[]));
-      }),
-    query: async (sql, params) => (await db.query(sql, params)).rows as never,
-    exec: async (sql) => {
-      await db.exec(sql);
-    },
+      }).catch(unavailable),
+    query: (sql, params) => db.query(sql, params).then((r) => r.rows as never, unavailable),
+    exec: (sql) => db.exec(sql).then(() => undefined, unavailable),
     close: () => db.close(),
   };
 }
@@ -265,11 +296,13 @@ export function openPostgres(connectionString: string, max: number, options: Par
     return isStalePreparedStatement(error) || isMissingPreparedStatement(error);
   };
 
+  // Whatever stops a checkout (refused, reset, timed out, a database that does not exist, too many connections, the
+  // server starting up or shutting down, a login refused) means the request cannot be served now: 503, never 500.
   const connect = async () => {
     try {
       return await pool.connect();
     } catch (error) {
-      throw isConnectionError(error) ? new DatabaseUnavailableError(error) : error;
+      throw error instanceof DatabaseUnavailableError ? error : new DatabaseUnavailableError(error);
     }
   };
 
@@ -377,7 +410,7 @@ export function openPostgres(connectionString: string, max: number, options: Par
       try {
         return (await client.query({ name: nameOf(sql), text: sql, values: params })).rows;
       } catch (error) {
-        if (!losesPreparedStatement(error)) throw error;
+        if (!losesPreparedStatement(error) && !isConnectionError(error)) throw error;
         broken = error as Error;
         throw new DatabaseUnavailableError(error);
       } finally {
@@ -386,10 +419,15 @@ export function openPostgres(connectionString: string, max: number, options: Par
     },
     async exec(sql) {
       const client = await connect();
+      let broken: Error | undefined;
       try {
         await client.query(sql);
+      } catch (error) {
+        if (!isConnectionError(error)) throw error;
+        broken = error as Error;
+        throw new DatabaseUnavailableError(error);
       } finally {
-        client.release();
+        client.release(broken);
       }
     },
     close: () => pool.end(),

@@ -1,11 +1,13 @@
 import "server-only";
 import { env } from "@/lib/env";
 import pg from "pg";
-import { isApiKeyClaims, presentedApiKeyHash, type VerifiedClaims } from "@/lib/auth/claims";
-import { openPglite, openPostgres, type Engine, type Queryable, type TransactionOptions } from "./engine";
+import { logger } from "@/lib/observability/logger";
+import { DatabaseUnavailableError, openPglite, openPostgres, type Engine, type Queryable, type TransactionOptions } from "./engine";
+import { tenantCheckOf, type TenantClaims } from "./tenant-check";
 import { migrate } from "./migrate";
 
 export { DatabaseUnavailableError, isConnectionError, isPermissionDenied, SingleStatementError, type Engine, type Queryable, type TransactionOptions } from "./engine";
+export { bindTenantCheck, type TenantClaims } from "./tenant-check";
 
 /**
  * lib/db is the only module that opens connections. Requests reach tenant data only through withTenant
@@ -32,16 +34,26 @@ async function open(): Promise<Handles> {
   }
   // PGlite: one in-process session. It is migrated as its superuser, then the session drops to the runtime
   // role; every request transaction switches further to `authenticated`/`anon` with SET LOCAL semantics.
-  const db = await openPglite(env.PGLITE_DATA_DIR);
-  await migrate(db);
-  await db.exec("set role app_runtime");
+  // Whatever stops that (a data directory that cannot be opened, a migration that fails) leaves nothing to serve
+  // from: requests answer "unavailable" (503) and try again, and the reason is logged, never sent to a client.
+  let db: Engine | undefined;
+  try {
+    db = await openPglite(env.PGLITE_DATA_DIR);
+    await migrate(db);
+    await db.exec("set role app_runtime");
+  } catch (error) {
+    await db?.close().catch(() => {});
+    logger.error({ err: error }, "the embedded database could not be opened");
+    throw error instanceof DatabaseUnavailableError ? error : new DatabaseUnavailableError(error);
+  }
+  const embedded = db;
   const owner: Engine = {
-    ...db,
-    transaction: (fn, preamble, options) => db.transaction(fn, ["set local role none", ...(preamble ?? [])], options),
+    ...embedded,
+    transaction: (fn, preamble, options) => embedded.transaction(fn, ["set local role none", ...(preamble ?? [])], options),
     query: (sql, params) => owner.transaction((tx) => tx.query(sql, params)),
     exec: (sql) => owner.transaction((tx) => tx.exec(sql)),
   };
-  return { runtime: db, owner };
+  return { runtime: embedded, owner };
 }
 
 // Once open, the handles are also kept as a plain value, so a request's transaction starts without an await (under
@@ -67,44 +79,65 @@ function withRuntime<T>(fn: (runtime: Engine) => Promise<T>): Promise<T> {
 
 const { escapeLiteral } = pg;
 
-// VAL-2: every request transaction also gets a statement time limit, so one slow query cannot hold a connection.
-// The claims are sent as a quoted literal in the same message as BEGIN (one round trip instead of two); pg's
-// escapeLiteral doubles quotes and backslashes, and the role is one of two constants.
-function claimsPreamble(claims: string, role: "authenticated" | "anon" | "key_log_writer"): readonly string[] {
+type RequestRole = "authenticated" | "anon" | ServiceRole;
+/** NOLOGIN roles with one narrow job each: EXECUTE on the SECURITY DEFINER functions of that job, nothing else. */
+type ServiceRole = "key_log_writer" | "embedded_idp" | "key_verifier";
+
+// TEN-2: claims, role and (VAL-2) a statement time limit, all three with is_local = true: they end with the
+// transaction, commit or rollback, so a pooled connection never carries one request's identity into the next.
+// Sent as quoted literals in the same message as BEGIN (one round trip instead of two); pg's escapeLiteral doubles
+// quotes and backslashes, and the role is one of a few constants.
+function claimsPreamble(claims: string, role: RequestRole): readonly string[] {
   return Object.freeze([`select set_config('request.jwt.claims', ${escapeLiteral(claims)}, true), set_config('role', '${role}', true), set_config('statement_timeout', '10s', true)`]);
 }
 
-const ANONYMOUS_PREAMBLE = claimsPreamble("", "anon");
-const KEY_LOG_WRITER_PREAMBLE = claimsPreamble("", "key_log_writer");
-// API-key claims are built once per cached key and frozen (lib/api-keys/verify.ts): so is their preamble (only for
-// frozen claims, which cannot change under it).
-const keyPreambles = new WeakMap<object, readonly string[]>();
-const HASH = /^[0-9a-f]{64}$/;
+/** The statements a request transaction as `anon` starts with (withAnonymous). */
+export const ANONYMOUS_PREAMBLE = claimsPreamble("", "anon");
+const SERVICE_PREAMBLES: Record<ServiceRole, readonly string[]> = {
+  key_log_writer: claimsPreamble("", "key_log_writer"),
+  embedded_idp: claimsPreamble("", "embedded_idp"),
+  key_verifier: claimsPreamble("", "key_verifier"),
+};
+// Claims with a bound check are frozen (bindTenantCheck): their preamble is built once per claims object, e.g. once
+// per cached API key (lib/api-keys/verify.ts), not once per request.
+const checkedPreambles = new WeakMap<object, readonly string[]>();
+
+/**
+ * The statements withTenant runs first, in BEGIN's round trip: the claims and role `authenticated` (with the
+ * statement time limit), then the claims' bound check, if any. Claims that the policies treat as an API-key
+ * principal (a `key` member: private.scoped_project_id, key_may_write, is_api_key) are refused unless a check is
+ * bound to them: fail closed, here, because every tenant transaction passes through this function.
+ */
+export function tenantPreamble(claims: TenantClaims): readonly string[] {
+  const cached = checkedPreambles.get(claims);
+  if (cached) return cached;
+  const check = tenantCheckOf(claims);
+  if (check === undefined) {
+    if ((claims as { key?: unknown }).key !== undefined) {
+      throw new Error("Key-principal claims without a bound check of the presented key's hash: refusing to run the transaction.");
+    }
+    return claimsPreamble(JSON.stringify(claims), "authenticated");
+  }
+  const preamble = Object.freeze([...claimsPreamble(JSON.stringify(claims), "authenticated"), check]);
+  checkedPreambles.set(claims, preamble);
+  return preamble;
+}
 
 /**
  * TEN-2: fn runs in one transaction as `authenticated` with the verified claims; RLS sees exactly these.
- * KEY-2: for an API key, the same round trip also asks the database whether the key is still current for the
- * presented secret (private.assert_api_key_current: not revoked, expired, deleted or past its grace, and the claims
- * are the key's). If not, the transaction fails with SQLSTATE 28000 and none of fn's statements runs. Claims that
- * name a key but carry no presented hash are refused outright: fail closed.
+ * A check bound to the claims (bindTenantCheck; KEY-2: private.assert_api_key_current for an API key) runs in the
+ * same round trip; if it refuses, the transaction fails with its error and none of fn's statements runs.
  * `singleStatement` (reads of one statement): READ ONLY, and the whole transaction is one round trip (lib/db/engine).
  */
-export function withTenant<T>(claims: VerifiedClaims, fn: (tx: Queryable, info: TenantInfo) => Promise<T>, options?: TransactionOptions): Promise<T> {
-  const isKey = isApiKeyClaims(claims);
-  let preamble = isKey ? keyPreambles.get(claims) : undefined;
-  if (!preamble) {
-    preamble = claimsPreamble(JSON.stringify(claims), "authenticated");
-    if (isKey) {
-      const hash = presentedApiKeyHash(claims);
-      if (!hash || !HASH.test(hash)) return Promise.reject(new Error("API-key claims without the presented key's hash: refusing to run the transaction."));
-      preamble = Object.freeze([...preamble, `select private.assert_api_key_current('${hash}') as secret`]);
-      if (Object.isFrozen(claims) && Object.isFrozen(claims.key) && Object.isFrozen(claims.o)) keyPreambles.set(claims, preamble);
-    }
+export function withTenant<T>(claims: TenantClaims, fn: (tx: Queryable, info: TenantInfo) => Promise<T>, options?: TransactionOptions): Promise<T> {
+  let preamble: readonly string[];
+  try {
+    preamble = tenantPreamble(claims);
+  } catch (error) {
+    return Promise.reject(error);
   }
-  const confirmation = (r: Record<string, unknown>[]): TenantConfirmation => {
-    const secret = r[0]?.secret;
-    return { apiKeySecret: isKey ? (secret === "previous" ? "previous" : "current") : null };
-  };
+  const checked = preamble.length > 1;
+  const confirmation = (r: Record<string, unknown>[]): TenantConfirmation => ({ check: checked ? (r[0] ?? {}) : null });
   return withRuntime((runtime) =>
     runtime.transaction((tx, rows) => {
       // Built only when read (API keys read it; dashboard transactions never do): nothing extra on their hot path.
@@ -127,21 +160,21 @@ export function withTenant<T>(claims: VerifiedClaims, fn: (tx: Queryable, info: 
 }
 
 export interface TenantConfirmation {
-  /** API keys: which of the key's secrets was presented (the previous one only during a roll's grace). */
-  apiKeySecret: "current" | "previous" | null;
+  /** The first row of the claims' bound check (for an API key: which secret was presented); null without one. */
+  check: Record<string, unknown> | null;
 }
 
 export interface TenantInfo {
   /**
-   * Settles when the database has accepted the claims (and, for an API key, confirmed it current). fn is called
-   * before that, so that its first statement travels with them; none of its statements answers before it.
+   * Settles when the database has accepted the claims (and their bound check). fn is called before that, so that
+   * its first statement travels with them; none of its statements answers before it.
    */
   readonly confirmed: Promise<TenantConfirmation>;
   /** The same, as a callback (one promise fewer than `confirmed.then`): called only if the database confirmed. */
   whenConfirmed(callback: (confirmation: TenantConfirmation) => void): void;
 }
 
-/** Before anyone is signed in (the embedded IdP's sign-in, API-key lookup): role `anon`, no claims. */
+/** Before anyone is signed in (e.g. CSP reports): role `anon`, no claims. */
 export function withAnonymous<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
   return withRuntime((runtime) => runtime.transaction(fn, ANONYMOUS_PREAMBLE));
 }
@@ -151,12 +184,20 @@ export function withAnonymous<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> 
  * whose one privilege is executing private.record_key_uses.
  */
 export function withKeyLogWriter<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  return withRuntime((runtime) => runtime.transaction(fn, KEY_LOG_WRITER_PREAMBLE));
+  return withRuntime((runtime) => runtime.transaction(fn, SERVICE_PREAMBLES.key_log_writer));
 }
 
-/** SQLSTATE 28000 from private.assert_api_key_current: the key was revoked, expired or deleted since it was cached. */
-export function isApiKeyNotCurrent(error: unknown): boolean {
-  return Boolean(error && typeof error === "object" && (error as { code?: unknown }).code === "28000");
+/**
+ * IDN-2: the embedded identity provider's own statements (credentials by email, a user's organisations, a new
+ * session): role `embedded_idp`, no claims, whose one privilege is executing those idp functions. `anon` cannot.
+ */
+export function withEmbeddedIdp<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  return withRuntime((runtime) => runtime.transaction(fn, SERVICE_PREAMBLES.embedded_idp));
+}
+
+/** KEY-5: the lookup of a presented API key by its hash (private.verify_api_key): role `key_verifier`, no claims. */
+export function withKeyVerifier<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  return withRuntime((runtime) => runtime.transaction(fn, SERVICE_PREAMBLES.key_verifier));
 }
 
 /** The tables' owner: migrations, seeding and verification scripts only. Never used by a request. */
@@ -168,6 +209,33 @@ export async function ownerDb(): Promise<Engine> {
 export async function pingDatabase(): Promise<void> {
   const { runtime } = await handles();
   await runtime.query("select 1");
+}
+
+export interface RuntimeSession {
+  /** The login the runtime connection authenticated as, and whether it is a superuser (TEN-1). */
+  sessionUser: string;
+  sessionUserIsSuperuser: boolean;
+  /** Who statements run as between transactions, and the claims then in force (none: TEN-2). */
+  currentUser: string;
+  claims: string | null;
+  backendPid: number;
+}
+
+/**
+ * A runtime connection outside any request transaction (health status, tests): on PostgreSQL `app_runtime`, no
+ * superuser, no claims. On PGlite the session user is always its superuser (PGlite cannot log in as another role),
+ * so SQL that runs arbitrary statements could leave the request role: that is reported, not hidden.
+ */
+export async function runtimeSession(): Promise<RuntimeSession> {
+  const { runtime } = await handles();
+  const [row] = await runtime.query<{ session_user: string; superuser: boolean; current_user: string; claims: string | null; pid: number }>(
+    `select session_user::text as session_user,
+            coalesce((select r.rolsuper from pg_catalog.pg_roles r where r.rolname = session_user), false) as superuser,
+            current_user::text as current_user,
+            nullif(current_setting('request.jwt.claims', true), '') as claims,
+            pg_catalog.pg_backend_pid() as pid`,
+  );
+  return { sessionUser: row!.session_user, sessionUserIsSuperuser: row!.superuser, currentUser: row!.current_user, claims: row!.claims, backendPid: row!.pid };
 }
 
 export async function closeDb(): Promise<void> {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { closeDb, ownerDb, withAnonymous, withTenant } from "@/lib/db";
+import { closeDb, ownerDb, runtimeSession, withAnonymous, withTenant } from "@/lib/db";
 import type { Queryable } from "@/lib/db";
 import { formatRlsCoverageReport, readRlsCoverageSql, type RlsCoverageGap } from "@/scripts/verify-rls-coverage";
 import { orgWithMembers, uid } from "../helpers/tenants";
@@ -148,30 +148,22 @@ describe("TEN-1: the runtime role is safe", () => {
 
     const roles = await withTenant(a.member.claims, (tx) =>
       tx.query<RoleRow>(
-        `select ${ROLE_COLUMNS} from pg_catalog.pg_roles where rolname in ('app_runtime', 'authenticated', 'anon', 'key_log_writer') order by rolname`,
+        `select ${ROLE_COLUMNS} from pg_catalog.pg_roles where rolname in ('app_runtime', 'authenticated', 'anon', 'key_log_writer', 'embedded_idp', 'key_verifier') order by rolname`,
       ),
     );
-    expect(roles).toEqual([
-      { rolname: "anon", rolsuper: false, rolbypassrls: false, rolinherit: false, rolcreaterole: false, rolcreatedb: false },
-      { rolname: "app_runtime", rolsuper: false, rolbypassrls: false, rolinherit: false, rolcreaterole: false, rolcreatedb: false },
-      { rolname: "authenticated", rolsuper: false, rolbypassrls: false, rolinherit: false, rolcreaterole: false, rolcreatedb: false },
-      { rolname: "key_log_writer", rolsuper: false, rolbypassrls: false, rolinherit: false, rolcreaterole: false, rolcreatedb: false },
-    ]);
+    const unprivileged = { rolsuper: false, rolbypassrls: false, rolinherit: false, rolcreaterole: false, rolcreatedb: false };
+    expect(roles).toEqual(["anon", "app_runtime", "authenticated", "embedded_idp", "key_log_writer", "key_verifier"].map((rolname) => ({ rolname, ...unprivileged })));
 
-    // app_runtime is a member of exactly anon, authenticated and key_log_writer, and those are members of nothing.
+    // app_runtime is a member of exactly the request and service roles, and those are members of nothing.
     const memberships = await withAnonymous((tx) =>
       tx.query<{ member: string; granted: string }>(
         `select pg_get_userbyid(m.member) as member, pg_get_userbyid(m.roleid) as granted
            from pg_catalog.pg_auth_members m
-          where pg_get_userbyid(m.member) in ('app_runtime', 'authenticated', 'anon', 'key_log_writer')
+          where pg_get_userbyid(m.member) in ('app_runtime', 'authenticated', 'anon', 'key_log_writer', 'embedded_idp', 'key_verifier')
           order by 1, 2`,
       ),
     );
-    expect(memberships).toEqual([
-      { member: "app_runtime", granted: "anon" },
-      { member: "app_runtime", granted: "authenticated" },
-      { member: "app_runtime", granted: "key_log_writer" },
-    ]);
+    expect(memberships).toEqual(["anon", "authenticated", "embedded_idp", "key_log_writer", "key_verifier"].map((granted) => ({ member: "app_runtime", granted })));
 
     // They own no table, view, sequence or function in the app schemas, and cannot create objects there.
     const [owned] = await withTenant(a.member.claims, (tx) =>
@@ -179,11 +171,11 @@ describe("TEN-1: the runtime role is safe", () => {
         `select
            (select count(*)::int from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
              where n.nspname in ('public', 'idp', 'private', 'auth')
-               and pg_get_userbyid(c.relowner) in ('app_runtime', 'authenticated', 'anon', 'key_log_writer')) as relations,
+               and pg_get_userbyid(c.relowner) in ('app_runtime', 'authenticated', 'anon', 'key_log_writer', 'embedded_idp', 'key_verifier')) as relations,
            (select count(*)::int from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
              where n.nspname in ('public', 'idp', 'private', 'auth')
-               and pg_get_userbyid(p.proowner) in ('app_runtime', 'authenticated', 'anon', 'key_log_writer')) as functions,
-           (select count(*)::int from unnest(array['app_runtime', 'authenticated', 'anon', 'key_log_writer']) r,
+               and pg_get_userbyid(p.proowner) in ('app_runtime', 'authenticated', 'anon', 'key_log_writer', 'embedded_idp', 'key_verifier')) as functions,
+           (select count(*)::int from unnest(array['app_runtime', 'authenticated', 'anon', 'key_log_writer', 'embedded_idp', 'key_verifier']) r,
                    unnest(array['public', 'idp', 'private', 'auth']) s
              where has_schema_privilege(r, s, 'CREATE')) as create_allowed`,
       ),
@@ -191,22 +183,17 @@ describe("TEN-1: the runtime role is safe", () => {
     expect(owned).toEqual({ relations: 0, functions: 0, create_allowed: 0 });
   });
 
-  it.skipIf(!onPostgres)("PostgreSQL: the session is app_runtime, NOINHERIT, not superuser, no BYPASSRLS, and cannot become the owner", async () => {
+  it("PostgreSQL: the session is app_runtime, NOINHERIT, not superuser, no BYPASSRLS, and cannot become the owner; PGlite: the session is its superuser (the documented difference)", async () => {
     const a = await orgWithMembers("RoleCheckPg");
     const [me] = await withTenant(a.owner.claims, (tx) =>
       tx.query<RoleRow & { session_user: string }>(
         `select session_user::text as session_user, ${ROLE_COLUMNS} from pg_catalog.pg_roles where rolname = session_user`,
       ),
     );
-    expect(me).toEqual({
-      session_user: "app_runtime",
-      rolname: "app_runtime",
-      rolsuper: false,
-      rolbypassrls: false,
-      rolinherit: false,
-      rolcreaterole: false,
-      rolcreatedb: false,
-    });
+    // PGlite cannot log in as another role: its session user is always its superuser (PGlite's `username` only
+    // changes current_user). What the app reports about it (/health/status) is what the database says.
+    expect(me).toMatchObject(onPostgres ? { session_user: "app_runtime", rolname: "app_runtime", rolsuper: false, rolbypassrls: false, rolinherit: false, rolcreaterole: false, rolcreatedb: false } : { rolsuper: true });
+    expect(await runtimeSession()).toMatchObject({ sessionUser: me!.session_user, sessionUserIsSuperuser: !onPostgres, currentUser: "app_runtime", claims: null });
 
     const [ownsTables] = await withAnonymous((tx) =>
       tx.query<{ n: number }>(
@@ -214,28 +201,77 @@ describe("TEN-1: the runtime role is safe", () => {
           where n.nspname in ('public', 'idp') and c.relowner = (select oid from pg_catalog.pg_roles where rolname = session_user)`,
       ),
     );
-    expect(ownsTables!.n).toBe(0);
+    if (onPostgres) expect(ownsTables!.n).toBe(0);
+    else expect(ownsTables!.n).toBeGreaterThan(0);
 
-    // Switching to a privileged role is refused (each attempt in its own transaction: an error aborts it).
-    for (const role of ["postgres", "root"]) {
-      await expect(withAnonymous((tx) => tx.query(`set local role ${role}`))).rejects.toMatchObject({ code: "42501" });
-      await expect(withTenant(a.owner.claims, (tx) => tx.query(`set local role ${role}`))).rejects.toMatchObject({ code: "42501" });
+    // Switching to a privileged role is refused on PostgreSQL (each attempt in its own transaction: an error aborts
+    // it). On PGlite a superuser session may switch to any role: the statement succeeds.
+    for (const role of onPostgres ? ["postgres", "root"] : ["postgres"]) {
+      const anon = withAnonymous((tx) => tx.query(`set local role ${role}`));
+      const tenant = withTenant(a.owner.claims, (tx) => tx.query(`set local role ${role}`));
+      if (onPostgres) {
+        await expect(anon).rejects.toMatchObject({ code: "42501" });
+        await expect(tenant).rejects.toMatchObject({ code: "42501" });
+      } else {
+        await expect(anon).resolves.toEqual([]);
+        await expect(tenant).resolves.toEqual([]);
+      }
     }
-    await expect(withAnonymous((tx) => tx.query("set local session authorization postgres"))).rejects.toMatchObject({ code: "42501" });
+    const authorization = withAnonymous(async (tx) => {
+      await tx.query("set local session authorization postgres");
+      return tx.query<{ current_user: string }>("select current_user::text as current_user");
+    });
+    if (onPostgres) await expect(authorization).rejects.toMatchObject({ code: "42501" });
+    else await expect(authorization).resolves.toEqual([{ current_user: "postgres" }]);
 
-    // ... while the two request roles are allowed.
+    // ... while the request roles are allowed.
     const switched = await withAnonymous(async (tx) => {
       await tx.query("set local role authenticated");
       return tx.query<{ current_user: string }>("select current_user");
     });
     expect(switched).toEqual([{ current_user: "authenticated" }]);
 
-    // NOINHERIT: as itself (no SET ROLE), app_runtime holds no table privileges at all.
-    await expect(
-      withTenant(a.owner.claims, async (tx) => {
-        await tx.query("set local role none");
-        return tx.query("select 1 from public.projects limit 1");
-      }),
-    ).rejects.toMatchObject({ code: "42501" });
+    // NOINHERIT: as itself (no SET ROLE), app_runtime holds no table privileges at all. On PGlite `role none` is
+    // the superuser session: it reads.
+    const asItself = withTenant(a.owner.claims, async (tx) => {
+      await tx.query("set local role none");
+      return tx.query("select 1 from public.projects limit 1");
+    });
+    if (onPostgres) await expect(asItself).rejects.toMatchObject({ code: "42501" });
+    else await expect(asItself).resolves.toBeInstanceOf(Array);
+  });
+
+  it("TEN-1: `reset role` inside a request transaction: app_runtime on PostgreSQL, which reads nothing; every org's rows on PGlite (bounded: reported by /health/status)", async () => {
+    const a = await orgWithMembers("ResetA");
+    const b = await orgWithMembers("ResetB");
+    await withTenant(a.member.claims, (tx) => tx.query("insert into public.projects (org_id, name, created_by) values ($1, 'A', $2)", [a.org.id, a.member.userId]));
+    await withTenant(b.member.claims, (tx) => tx.query("insert into public.projects (org_id, name, created_by) values ($1, 'B', $2)", [b.org.id, b.member.userId]));
+
+    // Rolled back: a committed RESET ROLE would also change the session's role between transactions.
+    const rollback = new Rollback();
+    const rolledBack = async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
+      let result: T | undefined;
+      await expect(withTenant(a.member.claims, async (tx) => {
+        result = await fn(tx);
+        throw rollback;
+      })).rejects.toBe(rollback);
+      return result as T;
+    };
+    const [after] = await rolledBack(async (tx) => {
+      await tx.query("reset role");
+      return tx.query<{ current_user: string; superuser: boolean }>(
+        "select current_user::text as current_user, (select rolsuper from pg_catalog.pg_roles where rolname = current_user) as superuser",
+      );
+    });
+    const read = (tx: Queryable) => tx.query("reset role").then(() => tx.query<{ org_id: string }>("select distinct org_id from public.projects where org_id = any($1::text[]) order by 1", [[a.org.id, b.org.id]]));
+    if (onPostgres) {
+      expect(after).toEqual({ current_user: "app_runtime", superuser: false });
+      await expect(withTenant(a.member.claims, read)).rejects.toMatchObject({ code: "42501" });
+    } else {
+      expect(after).toMatchObject({ superuser: true });
+      expect((await rolledBack(read)).map((r) => r.org_id)).toEqual([a.org.id, b.org.id].sort());
+    }
+    // Either way the next request transaction is back to its own role and claims (TEN-2).
+    expect(await withTenant(b.member.claims, (tx) => tx.query("select current_user::text as u, private.org_id() as org"))).toEqual([{ u: "authenticated", org: b.org.id }]);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { closeDb, ownerDb, withAnonymous, withTenant } from "@/lib/db";
+import { closeDb, ownerDb, withEmbeddedIdp, withTenant } from "@/lib/db";
 import { resolveSession } from "@/lib/auth/session";
 import { markVerified, type SessionClaims } from "@/lib/auth/claims";
 import { verifySessionToken } from "@/lib/auth/verify";
@@ -19,7 +19,7 @@ async function tokenVerifies(token: string): Promise<boolean> {
 
 async function startSession(userId: string, expiresAt: Date): Promise<string> {
   const sessionId = newSessionId();
-  await withAnonymous((tx) => tx.query("select idp.start_session($1, $2, $3, $4, $5)", [sessionId, userId, expiresAt.toISOString(), null, "vitest"]));
+  await withEmbeddedIdp((tx) => tx.query("select idp.start_session($1, $2, $3, $4, $5)", [sessionId, userId, expiresAt.toISOString(), null, "vitest"]));
   return sessionId;
 }
 

@@ -1,6 +1,6 @@
 import "server-only";
 import { hash as argon2Hash, verify as argon2Verify } from "@node-rs/argon2";
-import { withAnonymous, withTenant, type Queryable } from "@/lib/db";
+import { withEmbeddedIdp, withTenant, type Queryable } from "@/lib/db";
 import type { Session, OrgRole } from "../claims";
 import { issueSessionToken, newSessionId, type ActiveOrg } from "./tokens";
 import { env } from "@/lib/env";
@@ -29,7 +29,7 @@ let decoyHash: Promise<string> | undefined;
 
 /** IDN-2: email + password sign-in. Returns null for any failure; the caller shows one generic message. */
 export async function signInWithPassword(input: { email: string; password: string; ip: string | null; userAgent: string | null }): Promise<IssuedSession | null> {
-  const [credentials] = await withAnonymous((tx) =>
+  const [credentials] = await withEmbeddedIdp((tx) =>
     tx.query<{ user_id: string; password_hash: string }>("select user_id, password_hash from idp.credentials_for_email($1)", [input.email]),
   );
   decoyHash ??= hashPassword("decoy-password-for-timing");
@@ -39,14 +39,14 @@ export async function signInWithPassword(input: { email: string; password: strin
   const orgs = await organizationsOf(credentials.user_id);
   const sessionId = newSessionId();
   const expiresAt = new Date(Date.now() + env.SESSION_TTL_SECONDS * 1000);
-  await withAnonymous((tx) =>
+  await withEmbeddedIdp((tx) =>
     tx.query("select idp.start_session($1, $2, $3, $4, $5)", [sessionId, credentials.user_id, expiresAt.toISOString(), input.ip, input.userAgent]),
   );
   return issueSessionToken({ userId: credentials.user_id, sessionId, org: orgs[0] ? toActiveOrg(orgs[0]) : null });
 }
 
 export async function organizationsOf(userId: string): Promise<Organization[]> {
-  return withAnonymous((tx) => tx.query<Organization>("select org_id as id, role, slug, name from idp.user_organizations($1)", [userId]));
+  return withEmbeddedIdp((tx) => tx.query<Organization>("select org_id as id, role, slug, name from idp.user_organizations($1)", [userId]));
 }
 
 function toActiveOrg(org: Organization): ActiveOrg {

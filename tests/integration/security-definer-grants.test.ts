@@ -1,0 +1,147 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { closeDb, ownerDb, withAnonymous, withEmbeddedIdp, withKeyLogWriter, withKeyVerifier, withTenant, type Queryable } from "@/lib/db";
+import { hashApiKey } from "@/lib/api-keys";
+import { newKey } from "../helpers/api";
+import { orgWithMembers, uid } from "../helpers/tenants";
+
+afterAll(closeDb);
+
+/**
+ * TEN-1 / IDN-2 / KEY-5: a SECURITY DEFINER function runs with its owner's rights, so its EXECUTE grant decides who
+ * may read what it returns (supabase/migrations/20261201000000_security_definer_grants.sql). Every such function
+ * in the database, with every role that may execute it besides its owner, must be exactly this table: a new
+ * function, or a new grantee, fails here until it is added with the reason it needs that caller.
+ */
+const EXPECTED: Record<string, string[]> = {
+  // Sign-in and the org switcher of the embedded identity provider (lib/auth/embedded/sign-in.ts).
+  "idp.credentials_for_email(text)": ["embedded_idp"],
+  "idp.user_organizations(text)": ["embedded_idp"],
+  "idp.start_session(text,text,timestamp with time zone,text,text)": ["embedded_idp"],
+  // In the request's own tenant transaction, against its verified claims.
+  "idp.session_is_current(text,text,text,text)": ["authenticated"],
+  "private.provision_from_claims()": ["authenticated"],
+  "private.project_exists_elsewhere(uuid)": ["authenticated"],
+  "private.exists_elsewhere(text,text)": ["authenticated"],
+  "private.audit_chain_head(text)": ["authenticated"],
+  "private.assert_api_key_current(text)": ["authenticated"],
+  // The partner API's key lookup by hash, and the key log.
+  "private.verify_api_key(text)": ["key_verifier"],
+  "private.record_key_uses(jsonb,uuid[])": ["key_log_writer"],
+  // A trigger function: fired by the table, executed by nobody.
+  "private.advance_audit_head()": [],
+  // The CSP report sink: writes a bounded sample, returns nothing; its endpoint takes reports from anyone.
+  "private.record_csp_report(jsonb)": ["anon"],
+};
+
+interface DefinerRow {
+  fn: string;
+  grantees: string[];
+}
+
+/** Every SECURITY DEFINER function outside the system schemas, with every role (PUBLIC too) that may execute it. */
+const DEFINERS = `
+  select p.oid::regprocedure::text as fn,
+         coalesce(array(
+           select (case when a.grantee = 0 then 'PUBLIC' else pg_catalog.pg_get_userbyid(a.grantee)::text end)
+             from pg_catalog.aclexplode(coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))) a
+            where a.privilege_type = 'EXECUTE' and a.grantee <> p.proowner
+            order by 1
+         )::text[], '{}') as grantees
+    from pg_catalog.pg_proc p
+    join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+   where p.prosecdef
+     and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_%'
+   order by 1`;
+
+const normalise = (fn: string) => fn.replace(/,\s+/g, ",");
+
+class Rollback extends Error {}
+
+async function inRolledBackOwnerTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  let result: T | undefined;
+  const rollback = new Rollback();
+  await expect(
+    (await ownerDb()).transaction(async (tx) => {
+      result = await fn(tx);
+      throw rollback;
+    }),
+  ).rejects.toBe(rollback);
+  return result as T;
+}
+
+describe("SECURITY DEFINER functions: who may execute them", () => {
+  it("every one of them, and each grantee, is exactly the expected table (no PUBLIC, no stray role)", async () => {
+    const rows = await (await ownerDb()).query<DefinerRow>(DEFINERS);
+    const actual = Object.fromEntries(rows.map((r) => [normalise(r.fn), [...r.grantees].sort()]));
+    expect(actual).toEqual(Object.fromEntries(Object.entries(EXPECTED).map(([fn, grantees]) => [fn, [...grantees].sort()])));
+  });
+
+  it("the listing sees a new function's PUBLIC grant and a stray grantee (the check above can fail)", async () => {
+    const name = `definer_probe_${uid()}`;
+    const rows = await inRolledBackOwnerTransaction(async (tx) => {
+      await tx.exec(`
+        create function private.${name}() returns int language sql security definer set search_path = '' as 'select 1';
+        grant execute on function private.${name}() to public, anon;
+      `);
+      return tx.query<DefinerRow>(DEFINERS);
+    });
+    expect(rows.find((r) => r.fn === `private.${name}()`)?.grantees.sort()).toEqual(["PUBLIC", "anon"]);
+  });
+
+  it("a function created by a later migration is executable by nobody until granted (default privileges)", async () => {
+    const name = `default_probe_${uid()}`;
+    const rows = await inRolledBackOwnerTransaction(async (tx) => {
+      await tx.exec(`create function private.${name}() returns int language sql security definer set search_path = '' as 'select 1';`);
+      return tx.query<{ role: string; allowed: boolean }>(
+        `select r as role, pg_catalog.has_function_privilege(r, 'private.${name}()', 'EXECUTE') as allowed
+           from unnest(array['anon', 'authenticated', 'app_runtime', 'embedded_idp', 'key_verifier', 'key_log_writer']) r order by 1`,
+      );
+    });
+    expect(rows.filter((r) => r.allowed)).toEqual([]);
+  });
+});
+
+describe("the request roles cannot call what is not theirs (IDN-2, KEY-5)", () => {
+  const calls: { name: string; sql: string; params: (ctx: { userId: string; email: string; hash: string }) => unknown[] }[] = [
+    { name: "idp.credentials_for_email (password hashes)", sql: "select * from idp.credentials_for_email($1)", params: ({ email }) => [email] },
+    { name: "idp.user_organizations (another user's orgs)", sql: "select * from idp.user_organizations($1)", params: ({ userId }) => [userId] },
+    {
+      name: "idp.start_session (a session for any user)",
+      sql: "select idp.start_session($1, $2, now() + interval '1 hour', null, 'attacker')",
+      params: ({ userId }) => [`sess_${uid()}${uid()}`, userId],
+    },
+    { name: "private.verify_api_key (a key's row by hash)", sql: "select * from private.verify_api_key($1)", params: ({ hash }) => [hash] },
+    { name: "private.record_key_uses (forging a key's log)", sql: "select private.record_key_uses('[]'::jsonb, '{}'::uuid[])", params: () => [] },
+  ];
+
+  it.each(calls)("anon and authenticated are refused: $name", async ({ sql, params }) => {
+    const a = await orgWithMembers("Acme");
+    const key = await newKey(a.admin);
+    const ctx = { userId: a.member.userId, email: `${a.member.userId}@example.test`, hash: hashApiKey(key.plaintext) };
+    await expect(withAnonymous((tx) => tx.query(sql, params(ctx)))).rejects.toMatchObject({ code: "42501" });
+    await expect(withTenant(a.member.claims, (tx) => tx.query(sql, params(ctx)))).rejects.toMatchObject({ code: "42501" });
+  });
+
+  it("anon cannot ask whether a session is current, nor probe another org's ids", async () => {
+    await expect(withAnonymous((tx) => tx.query("select idp.session_is_current('sess_x', 'user_x', null, null)"))).rejects.toMatchObject({ code: "42501" });
+    await expect(withAnonymous((tx) => tx.query("select private.project_exists_elsewhere(gen_random_uuid())"))).rejects.toMatchObject({ code: "42501" });
+    await expect(withAnonymous((tx) => tx.query("select private.audit_chain_head('org_x')"))).rejects.toMatchObject({ code: "42501" });
+  });
+
+  it("the narrow roles do their one job and nothing else: no table, no other role's function", async () => {
+    const a = await orgWithMembers("Acme");
+    const key = await newKey(a.admin);
+    // Control: each role can do its job.
+    expect(await withEmbeddedIdp((tx) => tx.query("select user_id from idp.credentials_for_email($1)", ["nobody@example.test"]))).toEqual([]);
+    expect(await withKeyVerifier((tx) => tx.query("select key_id from private.verify_api_key($1)", [hashApiKey(key.plaintext)]))).toEqual([{ key_id: key.id }]);
+    // ... and nothing around it.
+    for (const run of [withEmbeddedIdp, withKeyVerifier, withKeyLogWriter]) {
+      for (const sql of ["select 1 from idp.credentials limit 1", "select 1 from public.api_keys limit 1", "select 1 from public.users limit 1"]) {
+        await expect(run((tx) => tx.query(sql)), sql).rejects.toMatchObject({ code: "42501" });
+      }
+    }
+    await expect(withEmbeddedIdp((tx) => tx.query("select * from private.verify_api_key($1)", [hashApiKey(key.plaintext)]))).rejects.toMatchObject({ code: "42501" });
+    await expect(withKeyVerifier((tx) => tx.query("select * from idp.credentials_for_email('x@example.test')"))).rejects.toMatchObject({ code: "42501" });
+    await expect(withKeyLogWriter((tx) => tx.query("select * from idp.user_organizations('user_x')"))).rejects.toMatchObject({ code: "42501" });
+  });
+});
