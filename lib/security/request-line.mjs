@@ -47,6 +47,37 @@ export function requestLineProblem(method, target) {
   return CONTROL.test(decoded) ? malformed("The path contains a control character.") : null;
 }
 
+// What fetch's Request cannot carry, so Next.js fails building one for the proxy and answers 500.
+const UNREPRESENTABLE_METHODS = new Set(["TRACE", "TRACK", "CONNECT"]);
+
+/**
+ * The part of requestLineProblem that the server entry (scripts/server.mjs) must answer itself, before Next.js:
+ * a method fetch refuses (TRACE; Node itself refuses TRACK and unhandled CONNECT with 400) and a request target
+ * that is not a path (`OPTIONS *`). Everything else is left to the proxy, which answers with every security header.
+ *
+ * @param {string} method
+ * @param {string} target
+ */
+export function unrepresentableRequestProblem(method, target) {
+  if (UNREPRESENTABLE_METHODS.has(method.toUpperCase()) || (target[0] !== "/" && !/^https?:\/\//i.test(target))) {
+    return requestLineProblem(method, target);
+  }
+  return null;
+}
+
+/**
+ * Headers for a refusal the server entry sends: a JSON body that is never sniffed, framed, cached or allowed to run
+ * anything. (Responses through the proxy get the full set from lib/security/headers.ts.)
+ */
+export const REFUSAL_HEADERS = Object.freeze({
+  "content-type": "application/problem+json",
+  "cache-control": "no-store",
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+  "referrer-policy": "strict-origin-when-cross-origin",
+});
+
 function malformed(detail) {
   return { status: 400, code: "malformed_request", title: "Malformed request", detail };
 }

@@ -1,5 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import http from "node:http";
 import { chromium, type Browser } from "playwright-core";
 import { startApp } from "./server";
 
@@ -28,9 +29,10 @@ function assertSecurityHeaders(res: Response, what: string, { csp = true } = {})
   assert.equal(h.get("x-frame-options"), "DENY", `${what}: X-Frame-Options`);
   assert.equal(h.get("referrer-policy"), "strict-origin-when-cross-origin", `${what}: Referrer-Policy`);
   const permissions = h.get("permissions-policy") ?? "";
-  for (const feature of ["camera", "microphone", "geolocation", "payment", "usb", "bluetooth"]) {
+  for (const feature of ["camera", "microphone", "geolocation", "payment", "usb"]) {
     assert.ok(permissions.includes(`${feature}=()`), `${what}: Permissions-Policy denies ${feature}`);
   }
+  assert.ok(!permissions.includes("bluetooth"), `${what}: no feature Chromium does not recognise`);
   assert.equal(h.get("cross-origin-opener-policy"), "same-origin", `${what}: COOP`);
   assert.equal(h.get("x-powered-by"), null, `${what}: no X-Powered-By`);
   if (!csp) return;
@@ -43,6 +45,22 @@ function assertSecurityHeaders(res: Response, what: string, { csp = true } = {})
   for (const directive of ["frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "report-uri /api/csp-report", "report-to csp-endpoint"]) {
     assert.ok(policy.includes(directive), `${what}: ${directive}`);
   }
+  assert.equal(h.get("reporting-endpoints"), 'csp-endpoint="/api/csp-report"', `${what}: reports go to the origin that served the page`);
+}
+
+/** A raw HTTP/1.1 request: the path is sent exactly as written (fetch and URL would normalise its escapes). */
+function rawRequest(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+  const { hostname, port } = new URL(app.baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ hostname, port, method, path, headers: { connection: "close", ...headers } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk) => (text += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
 }
 
 describe("security headers on every kind of response (HDR-1, HDR-2)", () => {
@@ -99,8 +117,11 @@ describe("CSP in a real browser (HDR-2)", () => {
     });
     const page = await context.newPage();
     const consoleErrors: string[] = [];
+    const policyWarnings: string[] = [];
     page.on("console", (m) => {
       if (m.type() === "error" && /Content Security Policy/i.test(m.text())) consoleErrors.push(m.text());
+      // HDR-1: Chromium warns about every Permissions-Policy feature it does not recognise, on every page.
+      if (/Permissions-Policy|Feature-Policy/i.test(m.text())) policyWarnings.push(m.text());
     });
     await page.goto(`${app.baseUrl}/sign-in`);
     await page.getByLabel("Email", { exact: true }).fill("alice@acme.test");
@@ -117,6 +138,7 @@ describe("CSP in a real browser (HDR-2)", () => {
       assert.deepEqual(violations, [], `no CSP violations on ${path}`);
     }
     assert.deepEqual(consoleErrors, []);
+    assert.deepEqual(policyWarnings, [], "no Permissions-Policy warning on any page");
 
     // What a stored XSS would add: an inline script in the server's HTML, without this response's nonce.
     // The response is changed in flight. Its CSP is the app's own, less `report-to`: headless Chromium here
@@ -208,20 +230,72 @@ describe("CSRF (HDR-4)", () => {
         body: body.replace(name, `CSRF replay ${origin}`),
       });
 
-    // Our proxy refuses a foreign origin and a request with neither Origin nor Referer.
-    for (const origin of ["https://evil.example", null]) {
+    // Our proxy refuses a foreign origin, a request with neither Origin nor Referer, and a CORS_ORIGINS origin:
+    // CORS grants cross-origin API reads, never page writes (Next.js would refuse it too, but with a 500).
+    for (const origin of ["https://evil.example", null, ALLOWED]) {
       const res = await replay(origin);
       assert.equal(res.status, 403, `origin ${origin}`);
       assert.equal(((await res.json()) as { code: string }).code, "csrf_origin_mismatch");
     }
-    // An origin our proxy trusts for CORS but that is not this host: Next.js's own server-action check refuses it.
-    const nextCheck = await replay(ALLOWED);
-    assert.ok(nextCheck.status >= 400, `Next.js refused the server action from ${ALLOWED} (status ${nextCheck.status})`);
-    assert.ok(!(await nextCheck.text()).includes("csrf_origin_mismatch"), "this refusal came from Next.js, not from our proxy");
 
     await page.reload();
     await page.getByRole("link", { name }).waitFor();
     assert.equal(await page.getByText("CSRF replay").count(), 0, "no replayed project was created");
     await context.close();
+  });
+});
+
+describe("anonymous requests never produce a 500", () => {
+  it("malformed escapes, refused methods, a cross-origin server action and a NUL in a CSP report each get a 4xx problem, and nothing is logged as an error", async () => {
+    const logStart = app.logs().length;
+    const problemOf = (res: { headers: http.IncomingHttpHeaders; text: string }, what: string) => {
+      assert.equal(res.headers["content-type"], "application/problem+json", `${what}: problem+json`);
+      return JSON.parse(res.text) as { status: number; code: string; title: string };
+    };
+
+    for (const path of ["/api/v1/projects/%ff%fe", "/%", "/%zz", "/projects/%ff", "/sign-in%", "/api/v1/documents/%00"]) {
+      const res = await rawRequest("GET", path);
+      assert.equal(res.status, 400, `GET ${path}`);
+      assert.equal(problemOf(res, path).code, "malformed_request");
+    }
+
+    for (const method of ["TRACE", "PROPFIND"]) {
+      for (const path of ["/", "/sign-in", "/api/v1/projects", "/health/live"]) {
+        const res = await rawRequest(method, path);
+        assert.equal(res.status, 405, `${method} ${path}`);
+        assert.equal(res.headers.allow, "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS", `${method} ${path}: Allow`);
+        assert.equal(problemOf(res, `${method} ${path}`).code, "method_not_allowed");
+      }
+    }
+
+    for (const path of ["/sign-in", "/projects", "/"]) {
+      const res = await rawRequest(
+        "POST",
+        path,
+        { "next-action": "7f".padEnd(42, "0"), origin: "https://evil.example", "content-type": "text/plain;charset=UTF-8" },
+        "[]",
+      );
+      assert.equal(res.status, 403, `cross-origin server action to ${path}`);
+      assert.equal(problemOf(res, path).code, "csrf_origin_mismatch");
+    }
+
+    const marker = `nul-${Math.random().toString(36).replace(/[^a-z]/g, "")}`;
+    const report = await rawRequest(
+      "POST",
+      "/api/csp-report",
+      { "content-type": "application/csp-report" },
+      JSON.stringify({ "csp-report": { "document-uri": `${app.baseUrl}/${marker}/\u0000x`, "violated-directive": "script-src\u0000", "blocked-uri": "inline" } }),
+    );
+    assert.equal(report.status, 204, `a CSP report with a NUL is stored sanitised: ${report.text}`);
+    const malformed = await rawRequest("POST", "/api/csp-report", { "content-type": "application/csp-report" }, '{"csp-report":');
+    assert.equal(malformed.status, 400);
+    assert.equal(problemOf(malformed, "malformed CSP report").code, "malformed_report");
+
+    const deadline = Date.now() + 5_000;
+    while (!app.logs().slice(logStart).includes(marker) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const log = app.logs().slice(logStart);
+    assert.ok(log.includes('"msg":"csp violation"'), "the sanitised report was logged as a violation");
+    const unexpected = log.split("\n").filter((line) => /"level":"(error|fatal)"|⨯|Error:|22P05|\bat /.test(line));
+    assert.deepEqual(unexpected, [], `nothing unexpected in the server log:\n${log.slice(-3000)}`);
   });
 });

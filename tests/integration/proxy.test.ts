@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { NextRequest, type NextResponse } from "next/server";
 import { createEdgeHandler, type EdgeHandler } from "@/lib/security/edge";
 import { contentSecurityPolicy, DENIED_FEATURES, staticSecurityHeaders } from "@/lib/security/headers";
-import { requestLineProblem } from "@/lib/security/request-line.mjs";
+import { requestLineProblem, unrepresentableRequestProblem } from "@/lib/security/request-line.mjs";
 
 // HDR-1..4 through the real proxy: the default export of proxy.ts, as Next.js calls it, given real NextRequests.
 // Production is decided from NODE_ENV when proxy.ts loads (here: test); the production variant is the same
@@ -289,13 +289,17 @@ describe("request lines Next.js cannot serve get a 4xx problem, never a 500", ()
   it("TRACE, TRACK and CONNECT cannot even become a Request (Next.js would answer 500): the server entry refuses them with 405", () => {
     for (const method of ["TRACE", "TRACK", "CONNECT"]) {
       expect(() => new NextRequest(`${APP}/`, { method })).toThrow(TypeError);
-      expect(requestLineProblem(method, "/")).toMatchObject({ status: 405, code: "method_not_allowed" });
+      expect(unrepresentableRequestProblem(method, "/")).toMatchObject({ status: 405, code: "method_not_allowed" });
     }
+    // The rest is the proxy's, so its answer carries every security header.
+    expect(unrepresentableRequestProblem("PROPFIND", "/")).toBeNull();
+    expect(unrepresentableRequestProblem("GET", "/%ff")).toBeNull();
+    expect(unrepresentableRequestProblem("GET", "http://localhost:3000/sign-in")).toBeNull();
   });
 
   it("request targets that are not a path -> 400 (server entry); absolute-form URLs are checked like paths", () => {
-    expect(requestLineProblem("OPTIONS", "*")).toMatchObject({ status: 400 });
-    expect(requestLineProblem("GET", "sign-in")).toMatchObject({ status: 400 });
+    expect(unrepresentableRequestProblem("OPTIONS", "*")).toMatchObject({ status: 400 });
+    expect(unrepresentableRequestProblem("GET", "sign-in")).toMatchObject({ status: 400 });
     expect(requestLineProblem("GET", "http://localhost:3000/%ff")).toMatchObject({ status: 400 });
     expect(requestLineProblem("GET", "http://localhost:3000/sign-in?x=%ff")).toBeNull();
     expect(requestLineProblem("GET", "/projects/%E2%9C%93?q=%zz")).toBeNull();
