@@ -1,0 +1,72 @@
+import { evidence, family } from "../types";
+
+const AUDIT = "tests/integration/audit-log.test.ts";
+
+export const AUD = family("AUD", [
+  {
+    id: "AUD-1",
+    title: "Append-only audit log",
+    description:
+      "Every entry of `audit_logs` records actor, organisation, action, target, IP, user agent, request id, changes and time. Requests can only insert and read it: the runtime roles have no UPDATE or DELETE, and a trigger rejects UPDATE, DELETE and TRUNCATE from anyone, the tables' owner included.",
+    status: "implemented",
+    implementation: ["supabase/migrations/20261124000300_audit.sql", "lib/audit/writer.ts"],
+    evidence: [
+      evidence(AUDIT, "UPDATE, DELETE and TRUNCATE are refused, even for an org owner"),
+      evidence(AUDIT, "the append-only triggers stop even the owner from changing or removing entries"),
+      evidence(AUDIT, "an entry claiming another org is refused"),
+    ],
+    limitations: ["The tables' owner can disable the trigger; what it then changes is caught by the hash chain (AUD-2) up to a rewrite of the whole chain with its head, which only external anchoring (AUD-5) detects."],
+  },
+  {
+    id: "AUD-2",
+    title: "Hash-chained, tamper-evident entries",
+    description:
+      "Entries are hash-chained per organisation: each carries a sequence number, the previous entry's hash and its own hash over canonical JSON of every field, appended under a per-organisation lock so concurrent writers stay linear, and the chain's head is anchored separately. `npm run verify:audit` and the live check name the first modified, removed or reordered entry of each organisation.",
+    status: "implemented",
+    implementation: ["lib/audit/chain.ts", "lib/audit/writer.ts", "lib/audit/verify.ts", "scripts/verify-audit-chain.ts", "supabase/migrations/20261124000300_audit.sql"],
+    evidence: [
+      evidence(AUDIT, "reports a modified entry as hash-mismatch at its seq"),
+      evidence(AUDIT, "reports a removed middle entry as a sequence gap"),
+      evidence(AUDIT, "reports entries removed from the end of the chain against the anchored head"),
+      evidence(AUDIT, "reports a removed entry whose successor was renumbered"),
+      evidence(AUDIT, "50 concurrent appends form one linear chain"),
+      evidence("tests/integration/controls-checks.test.ts", "audit-chain fails on an entry tampered with as the owner"),
+    ],
+    limitations: ["Someone holding the owner role can rewrite a whole chain together with its head; signed external checkpoints (AUD-5, #18) close that."],
+  },
+  {
+    id: "AUD-3",
+    title: "What is audited",
+    description:
+      "TenantGuard audits credential lifecycle, membership and role changes, integration and billing changes, document access and deletion, and security events such as failed authentication, cross-tenant attempts, rate-limit abuse and rejected webhooks, each through the one audit writer in the same transaction as the change it records.",
+    status: "partial",
+    issue: 18,
+    implementation: ["lib/audit/writer.ts", "lib/audit/security-events.ts", "lib/projects/index.ts", "lib/api-keys/manage.ts"],
+    evidence: [
+      evidence("tests/integration/projects-pipeline.test.ts", "members create and rename, only admins delete, all audited"),
+      evidence("tests/integration/api-keys-lifecycle.test.ts", "create, revoke, roll and delete are audit-logged without secrets"),
+      evidence("tests/integration/api-v1.test.ts", "auditing writes as the key"),
+    ],
+    limitations: ["Audited today: project and API-key changes and cross-tenant probes. Sign-in outcomes, membership, documents, webhooks and rate-limit abuse are not yet, and no test enforces coverage (#18)."],
+  },
+  {
+    id: "AUD-4",
+    title: "Retention that keeps the chain verifiable",
+    description:
+      "Audit entries are kept for one year by default (settable per organisation, with legal hold) and removed by a scheduled job under a dedicated maintenance role, after a checkpoint at the cut, so the remaining chain still verifies. An audit write that fails on a path that only records never breaks the user's request; the failure is queued, counted and reported.",
+    status: "planned",
+    issue: 18,
+    implementation: [],
+    evidence: [],
+  },
+  {
+    id: "AUD-5",
+    title: "Signed checkpoints outside the database",
+    description:
+      "At intervals, each organisation's chain head is signed with a key the database never holds, and the signed checkpoints are kept outside the database and in exports, so even someone holding the database owner's role cannot rewrite, reorder or cut the log undetected. Security events have a type and severity from one taxonomy, and high and critical ones alert.",
+    status: "planned",
+    issue: 18,
+    implementation: [],
+    evidence: [],
+  },
+]);

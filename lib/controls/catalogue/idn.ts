@@ -1,0 +1,96 @@
+import { evidence, family } from "../types";
+
+const VERIFY = "tests/unit/verify-session-token.test.ts";
+const CLERK = "tests/unit/clerk-offline-verification.test.ts";
+const SIGN_IN = "tests/integration/embedded-sign-in.test.ts";
+const RESOLVE = "tests/integration/session-resolution.test.ts";
+
+export const IDN = family("IDN", [
+  {
+    id: "IDN-1",
+    title: "Clerk as the production identity provider",
+    description:
+      "In production TenantGuard signs people in through Clerk: users, organisations and the roles `org:admin` and `org:member` live there. Every session token is verified on the server before anything else happens: RS256 only, signature, expiry, not-before, issuer, and the authorised party against `CLERK_AUTHORIZED_PARTIES`. Verification needs no network call: `CLERK_JWT_KEY` holds Clerk's PEM public key.",
+    status: "implemented",
+    implementation: ["lib/auth/clerk.ts", "lib/auth/clerk-origin.ts", "lib/auth/verify.ts", "lib/auth/current.ts", "proxy.ts"],
+    evidence: [
+      evidence(CLERK, "our verifier accepts a Clerk v2 token with the PEM key"),
+      evidence(CLERK, "@clerk/backend's verifyToken accepts the very same token, networkless"),
+      evidence(CLERK, "a pending Clerk session (sts: pending) is refused"),
+      evidence(VERIFY, "verifySessionToken rejects (IDN-1, IDN-2)"),
+    ],
+    limitations: ["Clerk itself cannot be reached from the test machines: tokens are Clerk-shaped and verified offline with a PEM key; the hosted sign-in flow is not exercised by the tests."],
+  },
+  {
+    id: "IDN-2",
+    title: "Embedded identity provider for development, tests and demos",
+    description:
+      "Without Clerk, TenantGuard runs its own identity provider: it signs Clerk-shaped RS256 session tokens with a local key, publishes the public key as a JWKS, and those tokens go through exactly the same verifier as Clerk's. There is no bypass: no request is ever authenticated without a verified signature. Production refuses to start with the embedded provider unless the deployment is explicitly marked as a demo.",
+    status: "implemented",
+    implementation: ["lib/auth/embedded/keys.ts", "lib/auth/embedded/tokens.ts", "lib/auth/embedded/sign-in.ts", "lib/auth/verify.ts", "app/.well-known/jwks.json/route.ts", "lib/env.ts"],
+    evidence: [
+      evidence(VERIFY, "the payload-tampering row is only rejected because of the signature"),
+      evidence(VERIFY, "a token issued by the embedded provider becomes the Session it describes"),
+      evidence(SIGN_IN, "signs in with the right password into the first organisation, and not otherwise"),
+      evidence("tests/unit/env.test.ts", "allows embedded services in production only when explicitly enabled for a demo"),
+      evidence("tests/e2e/dashboard.e2e.ts", "serves the embedded provider's public JWKS, with no private key material"),
+    ],
+  },
+  {
+    id: "IDN-3",
+    title: "Local users provisioned and kept in sync",
+    description:
+      "TenantGuard keeps its own copy of users, organisations and memberships. A user, organisation or membership seen for the first time in a verified token is created on that request (just-in-time), and a role that changed in the identity provider is applied to the local membership. Clerk's webhooks keep the copy in step between sign-ins, including deletions.",
+    status: "partial",
+    issue: 14,
+    implementation: ["lib/auth/session.ts", "lib/auth/claims.ts"],
+    evidence: [
+      evidence(RESOLVE, "Clerk v2 claims for an unknown user and org create the user, the org and an admin membership"),
+      evidence(RESOLVE, "a later token with a lower role demotes the membership"),
+      evidence(RESOLVE, "an embedded token cannot provision a membership"),
+    ],
+    limitations: ["Just-in-time provisioning only: Clerk webhooks (created, updated, deleted) are not received yet, so a user deleted in Clerk is only noticed when a token stops verifying."],
+  },
+  {
+    id: "IDN-4",
+    title: "Session cookies and revocable sessions",
+    description:
+      "The session cookie is HttpOnly, SameSite=Lax and Secure in production, and carries a short-lived token. Every request also checks the session's row in the database, so a session a user revokes, or one that expired, is refused on the very next request. Users see their sessions and revoke them at /account/sessions.",
+    status: "implemented",
+    implementation: ["lib/auth/current.ts", "lib/auth/session.ts", "lib/auth/cookie-name.ts", "app/api/session/route.ts", "app/(dashboard)/account/sessions/page.tsx"],
+    evidence: [
+      evidence(SIGN_IN, "a revoked session's token is refused on the next request (IDN-4)"),
+      evidence(SIGN_IN, "a user cannot revoke someone else's session"),
+      evidence(RESOLVE, "returns null for a revoked session, even after the same token resolved successfully before"),
+      evidence(RESOLVE, "returns null for a session whose row has expired although the token has not"),
+      evidence("tests/integration/sign-in-throttle.test.ts", "is HttpOnly and SameSite=Lax, and Secure when the request arrived over https"),
+      evidence("tests/e2e/dashboard.e2e.ts", "sign in, create a project, switch org"),
+    ],
+  },
+  {
+    id: "IDN-5",
+    title: "Per-organisation MFA and sign-in abuse protection",
+    description:
+      "An organisation can require a second factor: sensitive operations then need a session whose second-factor age (the token's `fva` claim) shows a recent verification, checked by the app and by restrictive row-level security policies. Sign-in attempts are rate-limited, with a temporary lockout that a stranger cannot turn into a permanent one.",
+    status: "partial",
+    issue: 16,
+    implementation: ["lib/auth/embedded/throttle.ts", "lib/ratelimit/limits.ts", "app/(auth)/actions.ts"],
+    evidence: [
+      evidence("tests/integration/sign-in-throttle.test.ts", "rotating addresses meet the per-account limit"),
+      evidence("tests/integration/sign-in-throttle.test.ts", "one address is locked out of one account after its own, smaller budget"),
+    ],
+    limitations: [
+      "No MFA requirement exists yet: `fva` is parsed into the session but nothing enforces it (#16).",
+    ],
+  },
+  {
+    id: "IDN-6",
+    title: "Refresh-token rotation with reuse detection",
+    description:
+      "Session tokens are refreshed with a rotating refresh token; each refresh issues a new one, and presenting a token that was already used revokes the whole session family everywhere. The rotation state lives in the database, so it holds across every app instance.",
+    status: "planned",
+    issue: 16,
+    implementation: [],
+    evidence: [],
+  },
+]);

@@ -1,0 +1,58 @@
+import { evidence, family } from "../types";
+
+export const OBS = family("OBS", [
+  {
+    id: "OBS-1",
+    title: "Sentry with a PII scrubber",
+    description:
+      "With a DSN configured, errors and traces go to Sentry; every event, breadcrumb, transaction and span passes through a scrubber first, which redacts credential headers, drops cookies and query strings and masks personal data. Without a DSN nothing is initialised.",
+    status: "implemented",
+    implementation: ["lib/observability/sentry-options.ts", "instrumentation.ts"],
+    evidence: [
+      evidence("tests/unit/observability-sentry.test.ts", "request: credential headers redacted, cookies and query string dropped, body masked"),
+      evidence("tests/unit/observability-sentry.test.ts", "the envelope does not contain %s"),
+      evidence("tests/unit/observability-instrumentation.test.ts", "initialises Sentry with the scrubbing options when SENTRY_DSN is set"),
+    ],
+  },
+  {
+    id: "OBS-2",
+    title: "PII masking",
+    description:
+      "One masking library finds emails, phone numbers, card numbers, API tokens, JWTs and URL query strings in any string or nested value and masks them; the logger and error reporting both use it, and secret-named fields are redacted whatever their value.",
+    status: "implemented",
+    implementation: ["lib/observability/pii.ts", "lib/observability/pii-text.ts"],
+    evidence: [
+      evidence("tests/unit/observability-pii.property.test.ts", "maskString: no generated secret survives in any position of a string"),
+      evidence("tests/unit/observability-pii.property.test.ts", "maskValue: no generated secret survives nested"),
+      evidence("tests/unit/observability-logger.test.ts", "emails, cards and secret-named fields nested in data"),
+    ],
+  },
+  {
+    id: "OBS-3",
+    title: "Structured logs with request ids",
+    description:
+      "Logs are structured JSON, each line stamped with the request id, organisation and route. A well-formed `X-Request-ID` from the caller is kept and returned, otherwise one is generated, so a partner's report can be matched to the app's log.",
+    status: "implemented",
+    implementation: ["lib/observability/logger.ts", "lib/http/request-id.ts", "proxy.ts"],
+    evidence: [
+      evidence("tests/unit/observability-logger.test.ts", "stamps every line with requestId, orgId and route, as JSON"),
+      evidence("tests/unit/request-id.test.ts", "keeps a well-formed caller id"),
+    ],
+  },
+  {
+    id: "OBS-4",
+    title: "Health endpoints",
+    description:
+      "`/health/live` answers without touching dependencies; `/health/ready` turns 503 when the database is down and reports Redis outages as degraded; `/health/status` says which embedded defaults are in use without a single secret; `/health/metrics` serves Prometheus text behind a token.",
+    status: "partial",
+    issue: 13,
+    implementation: ["lib/health/index.ts", "app/health/live/route.ts", "app/health/ready/route.ts", "app/health/status/route.ts", "app/health/metrics/route.ts", "lib/observability/metrics.ts"],
+    evidence: [
+      evidence("tests/integration/health-endpoints.test.ts", "/health/live answers without touching dependencies"),
+      evidence("tests/integration/health-endpoints.test.ts", "/health/status reports version, uptime and embedded defaults, and no secrets"),
+      evidence("tests/integration/health-ready.test.ts", "turns 503 when the database is unreachable, and recovers"),
+      evidence("tests/unit/observability-metrics.test.ts", "without METRICS_TOKEN: open outside production, closed in production"),
+    ],
+    limitations: ["There is no virus scanner yet, so readiness cannot check one (#13); `/health/status` still lists file storage and a scanner that do not exist (#12)."],
+  },
+]);

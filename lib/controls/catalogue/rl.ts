@@ -1,0 +1,58 @@
+import { evidence, family } from "../types";
+
+const MEMORY = "tests/unit/ratelimit-memory.test.ts";
+const REDIS = "tests/integration/ratelimit-redis.test.ts";
+
+export const RL = family("RL", [
+  {
+    id: "RL-1",
+    title: "Sliding-window limits per key, org and IP",
+    description:
+      "TenantGuard limits requests with sliding windows per API key, per organisation and per client IP, with stricter classes for expensive work (GraphQL, and uploads and imports as they arrive) and for sign-in attempts. Every class is defined in one place, and identifiers are derived values, never secrets.",
+    status: "partial",
+    issue: 13,
+    implementation: ["lib/ratelimit/limits.ts", "lib/ratelimit/limiter.ts", "lib/api/handler.ts", "lib/graphql/server.ts"],
+    evidence: [
+      evidence(MEMORY, "the app's limit classes are per key, org and IP, with stricter expensive and sign-in classes"),
+      evidence(MEMORY, "allows exactly `limit` requests in a window"),
+      evidence(REDIS, "50 concurrent requests across two instances: exactly the limit succeed, counted in Redis"),
+      evidence("tests/integration/api-v1.test.ts", "bad keys are rate limited per client IP"),
+    ],
+    limitations: [
+      "Upload and import classes arrive with those features (#13).",
+      "The per-key and per-org partner-API limits have no end-to-end test yet (#12).",
+    ],
+  },
+  {
+    id: "RL-2",
+    title: "Redis-backed limits with an explicit in-memory fallback",
+    description:
+      "Limits are shared by every app instance through Redis, using `@upstash/ratelimit`'s algorithms: Upstash over REST in production on Vercel, or a local Redis via `REDIS_URL`. When Redis is absent or failing, a circuit breaker answers from per-instance memory, so requests are still limited and never wait on a dead backend; the fallback's behaviour is tested.",
+    status: "implemented",
+    implementation: ["lib/ratelimit/store.ts", "lib/ratelimit/breaker.ts", "lib/ratelimit/memory.ts", "lib/ratelimit/redis-adapter.ts", "lib/ratelimit/limiter.ts"],
+    evidence: [
+      evidence("tests/unit/ratelimit-breaker.test.ts", "a failed probe re-opens the breaker for another full cool-down"),
+      evidence(REDIS, "Redis killed: requests keep being answered from memory, never throwing and never unlimited"),
+      evidence(REDIS, "a single slow reply: that request is answered from memory, the breaker stays closed"),
+      evidence("tests/integration/ratelimit-upstash.test.ts", "requests are answered from memory, limited"),
+      evidence("tests/integration/controls-checks.test.ts", "rate-limit-backend fails when production limits live in one instance's memory"),
+    ],
+    limitations: ["While the breaker is open each instance counts on its own, so N instances together admit up to N times a limit."],
+  },
+  {
+    id: "RL-3",
+    title: "429 with Retry-After; limit hits observable",
+    description:
+      "A refused request gets 429 as `application/problem+json` with `Retry-After` and `RateLimit-*` headers; allowed requests carry the remaining budget. Every limit hit is counted in the metrics, and a key's refusals appear in its verification log.",
+    status: "partial",
+    issue: 18,
+    implementation: ["lib/ratelimit/headers.ts", "lib/observability/metrics.ts", "lib/api/handler.ts"],
+    evidence: [
+      evidence(MEMORY, "add Retry-After in whole seconds (> 0) when refused"),
+      evidence(MEMORY, "a refused request is answered 429 problem+json with the headers"),
+      evidence("tests/unit/observability-metrics.test.ts", "counts rate-limit hits, webhook events and audit write failures"),
+      evidence("tests/integration/api-key-cache.test.ts", "requests a key's limits refused (429) are in its log as rate_limited"),
+    ],
+    limitations: ["Limit hits are counted and logged, but nothing alerts on them yet (#18)."],
+  },
+]);

@@ -1,0 +1,129 @@
+import { evidence, family } from "../types";
+
+const RLS = "tests/integration/rls-coverage.test.ts";
+const SCOPE = "tests/integration/api-keys-scope.test.ts";
+const API = "tests/integration/api-v1.test.ts";
+const PGLITE_SUPERUSER =
+  "On the embedded engine (PGlite) the database session is its superuser: a request transaction only switches role with SET LOCAL, so SQL that resets the role (`reset role`, `set session authorization`) leaves row-level security. Only PostgreSQL enforces the non-superuser login role; the `database-session` check reports this as a warning.";
+
+export const TEN = family("TEN", [
+  {
+    id: "TEN-1",
+    title: "Row-level security on every tenant table",
+    description:
+      "Every tenant-scoped row carries its organisation's id, and PostgreSQL row-level security is enabled and forced on every table of the app schemas, with policies that read the verified JWT claims through `auth.jwt()` exactly as Supabase defines it. The app connects as a role that owns nothing, has no BYPASSRLS and can only switch to the request roles, so tenant isolation holds in the database even where application code forgets a filter.",
+    status: "implemented",
+    implementation: [
+      "supabase/migrations/20261124000000_auth_shim.sql",
+      "supabase/migrations/20261124000100_runtime_role.sql",
+      "supabase/migrations/20261124000200_core_schema.sql",
+      "supabase/migrations/20261124001000_policy_helpers_plpgsql.sql",
+      "lib/db/index.ts",
+    ],
+    evidence: [
+      evidence(RLS, "requests run as authenticated/anon; neither they nor app_runtime can bypass RLS or own app objects"),
+      evidence(RLS, "PostgreSQL: the session is app_runtime, NOINHERIT, not superuser, no BYPASSRLS"),
+      evidence("tests/integration/null-org-claim.test.ts", "see no row of any tenant table"),
+      evidence("tests/integration/tenant-isolation.property.test.ts", "no actor sees, changes or deletes another org's projects"),
+      evidence(SCOPE, "no rows of the other org, and no key-management rows even in its own org"),
+      evidence("tests/integration/controls-checks.test.ts", "runtime-role fails for a role that can bypass row-level security or owns app tables"),
+      evidence("tests/integration/controls-checks.test.ts", "database-session warns on the embedded engine and fails for a superuser session"),
+      evidence("tests/integration/controls-checks.test.ts", "database-session on PostgreSQL: passes for a plain login role, fails for a superuser or a BYPASSRLS one"),
+    ],
+    limitations: [PGLITE_SUPERUSER],
+  },
+  {
+    id: "TEN-2",
+    title: "One transaction per request with the verified claims",
+    description:
+      "Each request's queries run in one transaction whose first statement sets the verified claims and a non-owner role for that transaction only (the PostgREST/Supabase mechanism), with a statement time limit. Claims and role end with the transaction, so nothing a request sets can leak into the next request on the same connection.",
+    status: "implemented",
+    implementation: ["lib/db/index.ts", "lib/db/engine.ts"],
+    evidence: [
+      evidence("tests/integration/single-statement.test.ts", "answer the one statement under the caller's claims and RLS"),
+      evidence("tests/integration/prepared-statements.test.ts", "reused across tenants on one connection, see only the current tenant's rows"),
+      evidence("tests/integration/prepared-statements.test.ts", "a failed statement leaves the connection clean: no open transaction, no claims"),
+      evidence("tests/integration/statement-timeout.test.ts", "sets statement_timeout for the transaction only"),
+      evidence("tests/integration/controls-checks.test.ts", "database-session warns on the embedded engine and fails for a superuser session"),
+    ],
+    limitations: [PGLITE_SUPERUSER],
+  },
+  {
+    id: "TEN-3",
+    title: "Membership and role checked before work",
+    description:
+      "On top of row-level security, every server action and page checks the caller's membership and role before doing any work: members view and work on data; admins and owners also manage keys, members, integrations, billing and settings. Roles come from verified claims only, never from request input.",
+    status: "partial",
+    issue: 15,
+    implementation: ["lib/actions/pipeline.ts", "lib/projects/index.ts", "lib/api-keys/manage.ts"],
+    evidence: [
+      evidence("tests/integration/projects-pipeline.test.ts", "members create and rename, only admins delete, all audited"),
+      evidence("tests/integration/api-keys-lifecycle.test.ts", "members can neither create nor see keys, logs or admin notices"),
+      evidence("tests/integration/session-membership.test.ts", "a demoted admin's token stops working at once"),
+    ],
+    limitations: ["There is no member management yet (invite, change role, remove): #15."],
+  },
+  {
+    id: "TEN-4",
+    title: "Cross-tenant attempts are 404s and security events",
+    description:
+      "An id that belongs to another organisation is answered exactly like an id that does not exist (404, or NOT_FOUND in GraphQL), so existence is never disclosed, and the attempt is recorded as a `security.cross_tenant_access` event in the caller's own audit chain.",
+    status: "partial",
+    issue: 12,
+    implementation: ["lib/audit/security-events.ts", "lib/projects/index.ts", "lib/api/resources.ts"],
+    evidence: [
+      evidence("tests/integration/projects-pipeline.test.ts", "another org's project id gives 404 and a security event (TEN-4)"),
+      evidence(API, "org A's key with org B's ids gets 404, and the probe is a security event"),
+      evidence("tests/integration/graphql.test.ts", "org A's key with org B's id gets NOT_FOUND and a security event"),
+    ],
+    limitations: ["Only project lookups record the probe; other resources (documents, API keys, sessions) answer 404 without an event, and page reads record none (#12)."],
+  },
+  {
+    id: "TEN-5",
+    title: "RLS coverage verifier",
+    description:
+      "`scripts/verify-rls-coverage.sql` lists every table of the app schemas that lacks row-level security enabled, forced, or a policy; `npm run verify:rls` exits non-zero when it finds one, a test runs it on every change, and the running app runs it as a live check.",
+    status: "implemented",
+    implementation: ["scripts/verify-rls-coverage.sql", "scripts/verify-rls-coverage.ts", "lib/controls/checks/database.ts"],
+    evidence: [
+      evidence(RLS, "returns no rows on the migrated schema, and the script reports OK"),
+      evidence(RLS, "lists exactly the tables without RLS, with RLS not forced, and without a policy"),
+      evidence(RLS, "covers idp, private and partitions"),
+      evidence("tests/integration/controls-checks.test.ts", "rls-coverage fails on a table without row-level security"),
+    ],
+  },
+  {
+    id: "TEN-6",
+    title: "Project-scoped credentials",
+    description:
+      "A credential scoped to one project reads and writes that project only: the scope travels in the verified claims and the policies enforce it, so another project of the same organisation is invisible to it and any write to it touches no row.",
+    status: "implemented",
+    implementation: ["supabase/migrations/20261124000500_api_keys.sql", "supabase/migrations/20261124001000_policy_helpers_plpgsql.sql", "lib/api-keys/verify.ts"],
+    evidence: [
+      evidence(SCOPE, "sees only its project and that project's documents"),
+      evidence(SCOPE, "cannot update or delete another project of the same org"),
+      evidence(API, "a project-scoped key sees only its project; other projects are 404"),
+    ],
+    limitations: ["API keys are the only project-scoped credential so far; per-project grants for people arrive with TEN-7 (#15)."],
+  },
+  {
+    id: "TEN-7",
+    title: "Per-project grants and invite links",
+    description:
+      "Organisations grant people a role on a single project (viewer, editor, manager), optionally expiring, and share revocable, expiring invite links to one project. Guests see only what they were granted, and the database enforces it through row-level security, not only the app.",
+    status: "planned",
+    issue: 15,
+    implementation: [],
+    evidence: [],
+  },
+  {
+    id: "TEN-8",
+    title: "Consented, audited support access",
+    description:
+      "Platform staff can enter an organisation only with an owner's time-boxed consent; everything they do carries their identity as the actor (Clerk's `act` claim shape) and is audited. There is no standing global-admin override.",
+    status: "planned",
+    issue: 15,
+    implementation: [],
+    evidence: [],
+  },
+]);

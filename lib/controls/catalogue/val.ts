@@ -1,0 +1,59 @@
+import { evidence, family } from "../types";
+
+const FUZZ = "tests/integration/api-fuzz.property.test.ts";
+const API = "tests/integration/api-v1.test.ts";
+
+export const VAL = family("VAL", [
+  {
+    id: "VAL-1",
+    title: "Zod validation at every entry point",
+    description:
+      "Every server action, route handler and GraphQL resolver validates its input with a Zod schema (lengths, patterns, enums) before any work; invalid input gets per-field errors and writes nothing. Provider webhook payloads will go through the same kind of schema once they are received.",
+    status: "implemented",
+    implementation: ["lib/api/schemas.ts", "lib/projects/schemas.ts", "lib/api-keys/schemas.ts", "lib/actions/pipeline.ts", "lib/api/handler.ts", "lib/graphql/schema.ts"],
+    evidence: [
+      evidence(FUZZ, "every operation answers 2xx/4xx, problem+json, no internals, no write on rejection"),
+      evidence(API, "validation errors are 422 problem+json with per-field errors and no internals"),
+      evidence("tests/integration/projects-pipeline.test.ts", "invalid input gives field errors and writes nothing"),
+      evidence("tests/unit/api-keys-format.test.ts", "VAL-1: action schemas"),
+    ],
+    limitations: ["Webhook receivers do not exist yet (#14)."],
+  },
+  {
+    id: "VAL-2",
+    title: "Body size and time limits",
+    description:
+      "Request bodies are limited twice: a declared size over the limit is refused before any handler runs, and handlers read bodies with a hard cap. Every request transaction carries a statement time limit, so one slow query cannot hold a connection.",
+    status: "implemented",
+    implementation: ["proxy.ts", "lib/http/body.ts", "lib/db/index.ts"],
+    evidence: [
+      evidence(API, "an oversized body is 413 and writes nothing"),
+      evidence("tests/integration/statement-timeout.test.ts", "request transactions have a time limit (VAL-2)"),
+      evidence("tests/integration/prepared-statements.test.ts", "the preamble's statement time limit covers the EXECUTE in the same message"),
+    ],
+  },
+  {
+    id: "VAL-3",
+    title: "Consistent errors that leak nothing",
+    description:
+      "Errors are typed and mapped to responses in one place: the partner API answers `application/problem+json` with a stable code, GraphQL masks unexpected errors, and pages show plain messages. No response carries a stack trace, SQL, a file path or a driver message; a database outage is a 503, not a crash.",
+    status: "implemented",
+    implementation: ["lib/errors.ts", "lib/http/problem.ts", "lib/api/handler.ts", "lib/graphql/server.ts", "app/error.tsx"],
+    evidence: [
+      evidence(FUZZ, "every operation answers 2xx/4xx, problem+json, no internals"),
+      evidence("tests/integration/database-unavailable.test.ts", "the database refuses or cannot be reached: every path answers 'unavailable'"),
+      evidence("tests/unit/api-keys-offline.test.ts", "an outage is a 503, not an authentication failure"),
+      evidence("tests/integration/graphql.test.ts", "masks unexpected errors"),
+    ],
+    limitations: ["No test yet makes a REST handler fail unexpectedly on purpose and checks that nothing internal reaches the client (#12)."],
+  },
+  {
+    id: "VAL-4",
+    title: "Idempotency keys for partner-API writes",
+    description:
+      "Partner-API writes accept an `Idempotency-Key`: a retry with the same key and body replays the first response instead of acting twice, and the same key with a different body is refused. Records live in the database, so the guarantee holds across instances.",
+    status: "implemented",
+    implementation: ["lib/api/idempotency.ts", "supabase/migrations/20261124000700_idempotency.sql"],
+    evidence: [evidence(API, "Idempotency-Key replays the first response; the same key with a different body is 422")],
+  },
+]);

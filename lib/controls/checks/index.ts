@@ -1,0 +1,56 @@
+import "server-only";
+import { LIVE_CHECKS, type CheckResult, type LiveCheckId } from "../live-checks";
+import { checkAuditChain } from "./audit";
+import { checkEmbeddedInProduction, checkRateLimitBackend } from "./configuration";
+import { checkDatabaseSession, checkExpiredKeys, checkRlsCoverage, checkRuntimeRole } from "./database";
+import { checkSecurityHeaders } from "./headers";
+
+export { checkAuditChain, checkDatabaseSession, checkEmbeddedInProduction, checkExpiredKeys, checkRateLimitBackend, checkRlsCoverage, checkRuntimeRole, checkSecurityHeaders };
+export { evaluateSecurityHeaders } from "./headers";
+
+export interface RunOptions {
+  /** Verify only this org's audit chain (the Security Center's view); every org's when absent. */
+  orgId?: string;
+  /** Check the headers of a live response from this URL instead of the in-process proxy. */
+  url?: string;
+}
+
+export interface ControlCheckResult extends CheckResult {
+  id: LiveCheckId;
+  title: string;
+  controls: readonly string[];
+}
+
+// Every declared check has exactly one implementation (the type makes a missing one a compile error).
+const IMPLEMENTATIONS: Record<LiveCheckId, (options: RunOptions) => CheckResult | Promise<CheckResult>> = {
+  "rls-coverage": () => checkRlsCoverage(),
+  "runtime-role": () => checkRuntimeRole(),
+  "database-session": () => checkDatabaseSession(),
+  "audit-chain": ({ orgId }) => checkAuditChain({ orgId }),
+  "security-headers": ({ url }) => checkSecurityHeaders({ url }),
+  "expired-keys": () => checkExpiredKeys(),
+  "rate-limit-backend": () => checkRateLimitBackend(),
+  "embedded-in-production": () => checkEmbeddedInProduction(),
+};
+
+/** A check that cannot run has not passed: it fails, naming only the error's kind (messages can carry hosts or SQL). */
+function couldNotRun(error: unknown): CheckResult {
+  const code = error && typeof error === "object" && typeof (error as { code?: unknown }).code === "string" ? ` (${(error as { code: string }).code})` : "";
+  const name = error instanceof Error ? error.name : "error";
+  return { status: "fail", detail: `The check could not run: ${name}${code}.` };
+}
+
+/** Runs every live check, one after the other (they share the owner's small pool), and never throws. */
+export async function runControlChecks(options: RunOptions = {}): Promise<ControlCheckResult[]> {
+  const results: ControlCheckResult[] = [];
+  for (const id of Object.keys(LIVE_CHECKS) as LiveCheckId[]) {
+    let result: CheckResult;
+    try {
+      result = await IMPLEMENTATIONS[id](options);
+    } catch (error) {
+      result = couldNotRun(error);
+    }
+    results.push({ id, title: LIVE_CHECKS[id].title, controls: LIVE_CHECKS[id].controls, status: result.status, detail: result.detail });
+  }
+  return results;
+}
