@@ -1,10 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
 /**
- * Starts the production build (`next build` must have run) on its own port with its own embedded database
+ * Starts the production build (`next build` must have run) through `npm start`'s server entry, on its own port with its own embedded database
  * and identity key, seeded with the demo data. Returns the base URL and a stop function.
  */
 export async function startApp(port = 3100, extraEnv: Record<string, string> = {}): Promise<{ baseUrl: string; logs: () => string; stop: () => Promise<void> }> {
@@ -23,7 +23,10 @@ export async function startApp(port = 3100, extraEnv: Record<string, string> = {
   const seeded = spawnSync(bin("tsx"), ["--conditions=react-server", "scripts/seed.ts"], { env, encoding: "utf8" });
   if (seeded.status !== 0) throw new Error(`seeding failed: ${seeded.stderr}`);
 
-  const server: ChildProcess = spawn(bin("next"), ["start", "-p", String(port)], { env, stdio: ["ignore", "pipe", "pipe"] });
+  // Exactly what `npm start` runs (the production server entry), without npm in between to pass signals through.
+  const [command, ...args] = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: { start: string } }).scripts.start.split(" ");
+  if (command !== "node") throw new Error(`npm start runs ${command}, not node`);
+  const server: ChildProcess = spawn(process.execPath, [...args, "-p", String(port)], { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   server.stdout?.on("data", (d) => (output += d));
   server.stderr?.on("data", (d) => (output += d));

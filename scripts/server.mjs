@@ -1,0 +1,60 @@
+// The production server (`npm start`): Next.js's own request handler behind a plain Node HTTP server, so the
+// client address comes from the socket and not from headers a client can write (lib/http/client-address.ts).
+// Plain JavaScript: it runs with production dependencies only. Options: -p/--port (or PORT), -H/--hostname (or HOSTNAME).
+import { createServer } from "node:http";
+import { parseArgs } from "node:util";
+import next from "next";
+import { SERVER_ENTRY_MARKER, sanitizeForwardingHeaders } from "../lib/http/forwarding-headers.mjs";
+import { ALLOW_HEADER, problemJson, REFUSAL_HEADERS, unrepresentableRequestProblem } from "../lib/security/request-line.mjs";
+
+const { values } = parseArgs({
+  options: { port: { type: "string", short: "p" }, hostname: { type: "string", short: "H" } },
+  allowPositionals: false,
+});
+const port = Number(values.port ?? process.env.PORT ?? 3000);
+const hostname = values.hostname ?? process.env.HOSTNAME ?? "0.0.0.0";
+process.env.NODE_ENV ??= "production";
+
+// The same default as lib/env.ts in production. Behind our own proxies (or on Vercel) their forwarding headers are
+// what the app reads; exposed directly, every forwarding header is the client's and is dropped.
+const source = process.env.CLIENT_IP_SOURCE || (process.env.VERCEL === "1" ? "vercel" : "socket");
+const trustProxyHeaders = source !== "socket";
+
+// Before the app's code loads: lib/http/client-address.ts trusts the socket address header only with this marker.
+globalThis[SERVER_ENTRY_MARKER] = true;
+
+const app = next({ dev: false, hostname, port });
+const handle = app.getRequestHandler();
+await app.prepare();
+
+const server = createServer((req, res) => {
+  // What Next.js cannot turn into a Request (TRACE, `OPTIONS *`) would be a 500 there: a 4xx problem here.
+  const refusal = unrepresentableRequestProblem(req.method ?? "", req.url ?? "");
+  if (refusal && false) {
+    res.writeHead(refusal.status, { ...REFUSAL_HEADERS, ...(refusal.status === 405 ? { allow: ALLOW_HEADER } : {}) });
+    res.end(problemJson(refusal));
+    return;
+  }
+  req.headers = sanitizeForwardingHeaders(req.headers, req.socket.remoteAddress, { trustProxyHeaders });
+  // As `next start` does: an error that escapes Next.js's handler fails this request, never the process.
+  handle(req, res).catch((error) => {
+    console.error("request failed", error instanceof Error ? error.name : typeof error);
+    if (!res.headersSent) res.statusCode = 500;
+    res.end();
+  });
+});
+
+server.listen(port, hostname, () => {
+  console.log(`> TenantGuard ready on http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port} (client address: ${source})`);
+});
+
+let stopping = false;
+for (const signal of ["SIGTERM", "SIGINT"]) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    server.close();
+    server.closeIdleConnections();
+    void app.close().finally(() => process.exit(0));
+  });
+}
