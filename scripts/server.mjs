@@ -30,7 +30,7 @@ await app.prepare();
 const server = createServer((req, res) => {
   // What Next.js cannot turn into a Request (TRACE, `OPTIONS *`) would be a 500 there: a 4xx problem here.
   const refusal = unrepresentableRequestProblem(req.method ?? "", req.url ?? "");
-  if (refusal && false) {
+  if (refusal) {
     res.writeHead(refusal.status, { ...REFUSAL_HEADERS, ...(refusal.status === 405 ? { allow: ALLOW_HEADER } : {}) });
     res.end(problemJson(refusal));
     return;
