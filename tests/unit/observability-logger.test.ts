@@ -1,6 +1,6 @@
 import pino, { type DestinationStream } from "pino";
 import { describe, expect, it } from "vitest";
-import { createLogger, loggerOptions, requestLogger } from "@/lib/observability/logger";
+import { createLogger, logger, loggerOptions, requestLogger, tapLogOutput } from "@/lib/observability/logger";
 
 /**
  * OBS-3 structured logs with request context; OBS-2 / KEY-5 / ENC-3: credentials and personal data never
@@ -156,5 +156,26 @@ describe("secrets never reach the log output (OBS-2)", () => {
     });
     const text = out.text();
     for (const secret of [TOKEN, SESSION, PASSWORD]) expect(text).not.toContain(secret);
+  });
+});
+
+describe("the process logger's output can be tapped (OBS-3)", () => {
+  it("a tap receives each line exactly as the process logger writes it, masked, until it is removed", () => {
+    const lines: string[] = [];
+    const untap = tapLogOutput((line) => void lines.push(line));
+    const failing = tapLogOutput(() => {
+      throw new Error("consumer down");
+    });
+    try {
+      requestLogger(CONTEXT).warn({ authorization: `Bearer ${TOKEN}`, user: EMAIL }, "tapped");
+    } finally {
+      untap();
+      failing();
+    }
+    logger.warn("after the tap was removed");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.endsWith("\n")).toBe(true);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ ...CONTEXT, level: "warn", msg: "tapped", authorization: "[REDACTED]", user: "[EMAIL]" });
+    expect(lines[0]).not.toContain(TOKEN);
   });
 });
