@@ -259,6 +259,10 @@ describe("anonymous requests never produce a 500", () => {
       assert.equal(problemOf(res, path).code, "malformed_request");
     }
 
+    const asterisk = await rawRequest("OPTIONS", "*");
+    assert.equal(asterisk.status, 400, "OPTIONS *");
+    assert.equal(problemOf(asterisk, "OPTIONS *").code, "malformed_request");
+
     for (const method of ["TRACE", "PROPFIND"]) {
       for (const path of ["/", "/sign-in", "/api/v1/projects", "/health/live"]) {
         const res = await rawRequest(method, path);
