@@ -88,7 +88,9 @@ type ServiceRole = "key_log_writer" | "embedded_idp" | "key_verifier";
 // Sent as quoted literals in the same message as BEGIN (one round trip instead of two); pg's escapeLiteral doubles
 // quotes and backslashes, and the role is one of a few constants.
 function claimsPreamble(claims: string, role: RequestRole): readonly string[] {
-  return Object.freeze([`select set_config('request.jwt.claims', ${escapeLiteral(claims)}, true), set_config('role', '${role}', true), set_config('statement_timeout', '10s', true)`]);
+  return Object.freeze([
+    `select set_config('request.jwt.claims', ${escapeLiteral(claims)}, true) as claims, set_config('role', '${role}', true) as role, set_config('statement_timeout', '10s', true) as statement_timeout`,
+  ]);
 }
 
 /** The statements a request transaction as `anon` starts with (withAnonymous). */

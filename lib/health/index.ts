@@ -1,9 +1,9 @@
 import "server-only";
 import { env } from "@/lib/env";
-import { pingDatabase } from "@/lib/db";
+import { pingDatabase, runtimeSession } from "@/lib/db";
 import { rateLimitStatus } from "@/lib/ratelimit";
 
-/** OBS-4: dependency checks for /health/ready and the embedded-defaults report for /health/status. */
+/** OBS-4: dependency checks for /health/ready and the embedded-defaults report for /health/status. Only what exists. */
 export type CheckStatus = "ok" | "down" | "degraded" | "off";
 
 export interface Check {
@@ -27,11 +27,6 @@ export async function databaseCheck(): Promise<Check> {
   }
 }
 
-export function virusScannerCheck(): Check {
-  // FILE-2 arrives with uploads; until ClamAV is configured, scanning is OFF and said so loudly.
-  return { status: "off", required: false, detail: "ClamAV is not configured: uploads would stay pending, never served." };
-}
-
 /** RL-2: Redis being down is not fatal (the in-memory fallback serves, per instance); it is reported as degraded. */
 export function rateLimitCheck(): Check {
   const { backend, breaker } = rateLimitStatus();
@@ -44,14 +39,31 @@ export async function readiness() {
   const checks: Record<string, Check> = {
     database: await databaseCheck(),
     rateLimiting: rateLimitCheck(),
-    virusScanner: virusScannerCheck(),
   };
   const ready = Object.values(checks).every((c) => !c.required || c.status !== "down");
   return { status: ready ? ("ready" as const) : ("unavailable" as const), checks };
 }
 
-/** What runs where, without a single secret: which embedded defaults are in use. */
-export function status() {
+/**
+ * TEN-1: whether the runtime's database login is a superuser, as the database itself answers (null: it did not).
+ * Always so on PGlite, whose session user cannot be another role; on PostgreSQL only if DATABASE_URL names one.
+ */
+export async function databaseIsolation(): Promise<{ sessionUserIsSuperuser: boolean | null; limitation: string | null }> {
+  const superuser = await withTimeout(runtimeSession(), 5_000).then(
+    (session) => session.sessionUserIsSuperuser,
+    () => null,
+  );
+  const limitation =
+    superuser === true
+      ? "The database session logs in as a superuser" +
+        (env.databaseEngine === "pglite" ? " (always so on PGlite)" : "") +
+        ": row-level security holds only while no request runs SQL that leaves its role (RESET ROLE, SET SESSION AUTHORIZATION). For real tenants use PostgreSQL with a non-superuser DATABASE_URL role."
+      : null;
+  return { sessionUserIsSuperuser: superuser, limitation };
+}
+
+/** What runs where, without a single secret: which embedded defaults are in use, and what they cannot enforce. */
+export async function status() {
   return {
     version: env.APP_VERSION,
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
@@ -60,8 +72,6 @@ export function status() {
       database: env.databaseEngine === "pglite",
       identityProvider: env.identityProvider === "embedded",
       rateLimiting: !env.REDIS_URL && !env.UPSTASH_REDIS_REST_URL,
-      fileStorage: true,
-      virusScanner: true,
       errorReporting: !env.SENTRY_DSN,
       tracing: !env.OTEL_EXPORTER_OTLP_ENDPOINT,
     },
@@ -72,5 +82,6 @@ export function status() {
       errorReporting: env.SENTRY_DSN ? "sentry" : "logs only",
       tracing: env.OTEL_EXPORTER_OTLP_ENDPOINT ? "otlp" : "off",
     },
+    databaseIsolation: await databaseIsolation(),
   };
 }

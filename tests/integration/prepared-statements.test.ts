@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import pg from "pg";
-import { closeDb, DatabaseUnavailableError, ownerDb, withTenant } from "@/lib/db";
+import { ANONYMOUS_PREAMBLE, closeDb, DatabaseUnavailableError, ownerDb, tenantPreamble, withTenant, type TenantClaims } from "@/lib/db";
 import { openPostgres, preparedStatementsByDefault, type Engine } from "@/lib/db/engine";
 import { insertProject } from "@/lib/projects/store";
 import { hashApiKey, resolveApiKey, revokeApiKey } from "@/lib/api-keys";
@@ -28,11 +27,10 @@ const oneConnection = (preparedStatements = true) => {
   return engine;
 };
 
-// What lib/db's withTenant sends (claims and role, as PostgREST does); here on a pinned connection.
-const asTenant = (claims: object) => [
-  `select set_config('request.jwt.claims', ${pg.escapeLiteral(JSON.stringify(claims))}, true), set_config('role', 'authenticated', true)`,
-];
-const AS_ANON = ["select set_config('request.jwt.claims', '', true), set_config('role', 'anon', true)"];
+// lib/db's own preambles (what withTenant and withAnonymous send: claims, role, time limit, a bound key check), here
+// on a pinned connection.
+const asTenant = tenantPreamble;
+const AS_ANON = ANONYMOUS_PREAMBLE;
 
 const PAGE = "select name from public.projects order by name limit $1";
 const preparedOnThisConnection = (engine: Engine, text: string) =>
@@ -64,7 +62,7 @@ describe.skipIf(!url)("prepared statements on PostgreSQL", () => {
       await insertProject(tx, { orgId: b.org.id, name: "Bravo", createdBy: b.member.userId });
     });
     const engine = oneConnection();
-    const page = (claims: object) => engine.transaction((tx) => tx.query<{ name: string }>(PAGE, [10]), asTenant(claims), { singleStatement: true });
+    const page = (claims: TenantClaims) => engine.transaction((tx) => tx.query<{ name: string }>(PAGE, [10]), asTenant(claims), { singleStatement: true });
     // More than five executions each, so PostgreSQL may also switch to a generic plan: it must not matter.
     for (let i = 0; i < 7; i++) {
       expect((await page(a.member.claims)).map((p) => p.name)).toEqual(["Alpha"]);
@@ -172,7 +170,7 @@ describe.skipIf(!url)("single-statement transactions as one message", () => {
     await expect(
       engine.transaction((tx, rows) => ((preambleRows = rows), tx.query(text, [0])), asTenant(a.member.claims), { singleStatement: true }),
     ).rejects.toMatchObject({ code: "22012" });
-    expect(await preambleRows).toEqual([{ set_config: "authenticated" }]);
+    expect(await preambleRows).toEqual([expect.objectContaining({ role: "authenticated" })]);
     const [row] = await engine.transaction((tx) =>
       tx.query<{ ro: string; claims: string | null }>("select current_setting('transaction_read_only') as ro, nullif(current_setting('request.jwt.claims', true), '') as claims"),
     );
@@ -203,10 +201,9 @@ describe.skipIf(!url)("single-statement transactions as one message", () => {
     const a = await orgWithMembers("Acme");
     const key = await newKey(a.admin);
     const resolved = await resolveApiKey(`Bearer ${key.plaintext}`, "203.0.113.7");
-    const preamble = [
-      `select set_config('request.jwt.claims', ${pg.escapeLiteral(JSON.stringify(resolved.claims))}, true), set_config('role', 'authenticated', true)`,
-      `select private.assert_api_key_current('${hashApiKey(key.plaintext)}') as secret`,
-    ];
+    // The key's check, bound to its claims by verification, is part of the preamble.
+    const preamble = tenantPreamble(resolved.claims);
+    expect(preamble.at(-1)).toBe(`select private.assert_api_key_current('${hashApiKey(key.plaintext)}') as secret`);
     const engine = oneConnection();
     let preambleRows: unknown;
     const read = () => engine.transaction((tx, rows) => ((preambleRows = rows), tx.query(PAGE, [5])), preamble, { singleStatement: true });

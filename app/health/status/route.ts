@@ -1,8 +1,8 @@
 import { status } from "@/lib/health";
 
-/** OBS-4: version, uptime and which embedded defaults are in use. Never secrets. */
+/** OBS-4: version, uptime, which embedded defaults are in use and what they cannot enforce. Never secrets. */
 export const dynamic = "force-dynamic";
 
-export function GET() {
-  return Response.json(status(), { headers: { "cache-control": "no-store" } });
+export async function GET() {
+  return Response.json(await status(), { headers: { "cache-control": "no-store" } });
 }
