@@ -57,7 +57,13 @@ function expectRateLimited(res: Awaited<ReturnType<typeof callApi>>, limit: numb
 }
 
 describe("partner API rate limits per key and per org (RL-1, RL-3)", () => {
-  it("each test file counts under its own rate-limit key prefix, so runs and files never share counters", () => {
+  it("each test file counts under its own rate-limit key prefix, so runs and files never share counters", async () => {
+    // Every API test calls from one client address: with a prefix shared between runs (or files) on one Redis, a run
+    // started within the minute would find this address's bad-key budget partly used by the previous one.
+    const attempts = RATE_LIMIT_CLASSES.anonymousIp.limit - 5;
+    const statuses = new Set<number>();
+    for (let i = 0; i < attempts; i++) statuses.add((await callApi("get", "/api/v1/projects", { key: `tg_test_${"Z".repeat(43)}` })).status);
+    expect([...statuses]).toEqual([401]);
     expect(env.RATE_LIMIT_PREFIX).toMatch(/^tg:test:[0-9a-f-]{36}$/);
   });
 
