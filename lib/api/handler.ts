@@ -7,7 +7,7 @@ import { recordCrossTenantProbe } from "@/lib/audit/security-events";
 import { createAppRateLimiters, hashedIdentifier, rateLimitHeaders, type RateLimitDecision } from "@/lib/ratelimit";
 import { AppError, ForbiddenError, NotFoundError, ValidationError } from "@/lib/errors";
 import { problemBody } from "@/lib/http/problem";
-import { readBody } from "@/lib/http/body";
+import { isJsonMediaType, readBody, UnsupportedMediaTypeError } from "@/lib/http/body";
 import { requestContextFrom, type RequestContext } from "@/lib/http/request-context";
 import { acceptRequestId } from "@/lib/http/request-id";
 import { IDEMPOTENCY_HEADER, requestFingerprint, withIdempotency } from "./idempotency";
@@ -182,7 +182,11 @@ export function withApiKey<P extends z.ZodType = z.ZodUndefined, Q extends z.Zod
       const query = parse(options.query, Object.fromEntries(url.searchParams), "query");
       let rawBody: unknown;
       if (options.body) {
+        // VAL-1: a body that does not say it is JSON is refused (415), before it is read when the header says so.
+        const contentType = request.headers.get("content-type");
+        if (contentType && !isJsonMediaType(contentType)) throw new UnsupportedMediaTypeError();
         const text = await readBody(request, options.maxBodyBytes ?? 64 * 1024);
+        if (text !== "" && !contentType) throw new UnsupportedMediaTypeError();
         try {
           rawBody = text === "" ? undefined : JSON.parse(text);
         } catch {

@@ -1,10 +1,14 @@
 import { z } from "zod";
+import { TITLES } from "@/lib/http/problem";
 import {
   apiComponents,
   createProjectBody,
   documentPage,
   documentParamsSchema,
   documentSchema,
+  ERROR_CODES,
+  exampleDocument,
+  exampleProject,
   idParamsSchema,
   listQuerySchema,
   problemSchema,
@@ -15,13 +19,16 @@ import {
 
 /**
  * The partner API's route table, and the OpenAPI 3.1 document generated from it and from the very Zod schemas
- * the handlers validate with (no hand-kept copy). A test checks every route here answers.
+ * the handlers validate with (no hand-kept copy). Tests check every route here answers as documented, every
+ * response the API suite receives matches the document (tests/helpers/contract.ts), and a strict linter passes.
  */
 export interface ApiRouteSpec {
   method: "get" | "post" | "patch" | "delete";
   path: string;
   operationId: string;
+  tag: "Projects" | "Documents";
   summary: string;
+  description: string;
   permission: "read" | "write";
   params?: z.ZodObject;
   query?: z.ZodObject;
@@ -31,52 +38,265 @@ export interface ApiRouteSpec {
   idempotent?: boolean;
 }
 
+const PAGING = "Newest first. Pass `nextCursor` back as `cursor` for the next page; it is null on the last page. Paging never skips or repeats an item, also while items are added.";
+
 export const API_ROUTES: ApiRouteSpec[] = [
-  { method: "get", path: "/api/v1/projects", operationId: "listProjects", summary: "List projects, newest first", permission: "read", query: listQuerySchema, response: projectPage, status: 200 },
-  { method: "post", path: "/api/v1/projects", operationId: "createProject", summary: "Create a project", permission: "write", body: createProjectBody, response: projectSchema, status: 201, idempotent: true },
-  { method: "get", path: "/api/v1/projects/{id}", operationId: "getProject", summary: "Get a project", permission: "read", params: idParamsSchema, response: projectSchema, status: 200 },
-  { method: "patch", path: "/api/v1/projects/{id}", operationId: "updateProject", summary: "Rename a project", permission: "write", params: idParamsSchema, body: updateProjectBody, response: projectSchema, status: 200 },
-  { method: "delete", path: "/api/v1/projects/{id}", operationId: "deleteProject", summary: "Delete a project", permission: "write", params: idParamsSchema, status: 204 },
-  { method: "get", path: "/api/v1/projects/{id}/documents", operationId: "listProjectDocuments", summary: "List a project's documents", permission: "read", params: idParamsSchema, query: listQuerySchema, response: documentPage, status: 200 },
-  { method: "get", path: "/api/v1/documents", operationId: "listDocuments", summary: "List documents across the key's projects", permission: "read", query: listQuerySchema, response: documentPage, status: 200 },
-  { method: "get", path: "/api/v1/documents/{id}", operationId: "getDocument", summary: "Get a document's metadata", permission: "read", params: documentParamsSchema, response: documentSchema, status: 200 },
+  {
+    method: "get",
+    path: "/api/v1/projects",
+    operationId: "listProjects",
+    tag: "Projects",
+    summary: "List projects, newest first",
+    description: `The organisation's projects (a project-scoped key sees only its project). ${PAGING}`,
+    permission: "read",
+    query: listQuerySchema,
+    response: projectPage,
+    status: 200,
+  },
+  {
+    method: "post",
+    path: "/api/v1/projects",
+    operationId: "createProject",
+    tag: "Projects",
+    summary: "Create a project",
+    description: "Creates a project in the key's organisation. Needs a read+write key that is not scoped to one project. Honours `Idempotency-Key`.",
+    permission: "write",
+    body: createProjectBody,
+    response: projectSchema,
+    status: 201,
+    idempotent: true,
+  },
+  {
+    method: "get",
+    path: "/api/v1/projects/{id}",
+    operationId: "getProject",
+    tag: "Projects",
+    summary: "Get a project",
+    description: "One project by id. Another organisation's project, or one outside the key's scope, is 404.",
+    permission: "read",
+    params: idParamsSchema,
+    response: projectSchema,
+    status: 200,
+  },
+  {
+    method: "patch",
+    path: "/api/v1/projects/{id}",
+    operationId: "updateProject",
+    tag: "Projects",
+    summary: "Rename a project",
+    description: "Sets the project's name. Needs a read+write key.",
+    permission: "write",
+    params: idParamsSchema,
+    body: updateProjectBody,
+    response: projectSchema,
+    status: 200,
+  },
+  {
+    method: "delete",
+    path: "/api/v1/projects/{id}",
+    operationId: "deleteProject",
+    tag: "Projects",
+    summary: "Delete a project",
+    description: "Deletes the project and its documents. Needs a read+write key.",
+    permission: "write",
+    params: idParamsSchema,
+    status: 204,
+  },
+  {
+    method: "get",
+    path: "/api/v1/projects/{id}/documents",
+    operationId: "listProjectDocuments",
+    tag: "Documents",
+    summary: "List a project's documents",
+    description: `The documents of one project. ${PAGING}`,
+    permission: "read",
+    params: idParamsSchema,
+    query: listQuerySchema,
+    response: documentPage,
+    status: 200,
+  },
+  {
+    method: "get",
+    path: "/api/v1/documents",
+    operationId: "listDocuments",
+    tag: "Documents",
+    summary: "List documents across the key's projects",
+    description: `Documents of every project the key can see. ${PAGING}`,
+    permission: "read",
+    query: listQuerySchema,
+    response: documentPage,
+    status: 200,
+  },
+  {
+    method: "get",
+    path: "/api/v1/documents/{id}",
+    operationId: "getDocument",
+    tag: "Documents",
+    summary: "Get a document's metadata",
+    description: "One document's metadata by id. Another organisation's document, or one outside the key's scope, is 404.",
+    permission: "read",
+    params: documentParamsSchema,
+    response: documentSchema,
+    status: 200,
+  },
 ];
 
 /** The error catalogue: every problem `code` the API returns, with its status. Shown on the reference page. */
 export const ERROR_CATALOGUE = [
   { status: 401, code: "unauthenticated", when: "The API key is missing, malformed, unknown, revoked, expired, or used from an address outside its allow-list. The body is the same in every case." },
   { status: 403, code: "forbidden", when: "The key is read-only and the request writes, or the key is scoped to one project and the request reaches beyond it." },
-  { status: 404, code: "not_found", when: "The resource does not exist or belongs to another organisation or project (existence is not disclosed)." },
+  { status: 404, code: "not_found", when: "The resource does not exist or belongs to another organisation or project (existence is not disclosed), or there is no such endpoint." },
+  { status: 405, code: "method_not_allowed", when: "The endpoint exists but not with this method; `Allow` lists the methods it has." },
   { status: 413, code: "payload_too_large", when: "The body exceeds the route's limit." },
+  { status: 415, code: "unsupported_media_type", when: "A body was sent without `Content-Type: application/json` (or another JSON type, in UTF-8)." },
   { status: 422, code: "invalid_input", when: "The query, path or body failed validation (see `errors`), or an Idempotency-Key was reused with a different request." },
   { status: 429, code: "rate_limited", when: "A per-key, per-organisation or per-IP limit was reached. Retry after `Retry-After` seconds." },
   { status: 503, code: "unavailable", when: "A dependency is unavailable. Nothing was changed; retry later." },
   { status: 500, code: "internal", when: "An unexpected error. Nothing was changed; the request id helps support find it." },
-] as const;
+] as const satisfies readonly { status: number; code: (typeof ERROR_CODES)[number]; when: string }[];
+
+/** Where the document itself is served (GET only). */
+export const OPENAPI_PATH = "/api/v1/openapi.json";
+
+/** Allowed methods of a documented path, as an `Allow` header lists them (HEAD with GET; OPTIONS for CORS preflight). */
+export function allowedMethods(path: string): string[] {
+  const methods = path === OPENAPI_PATH ? ["GET"] : API_ROUTES.filter((r) => r.path === path).map((r) => r.method.toUpperCase());
+  return [...methods, ...(methods.includes("GET") ? ["HEAD"] : []), "OPTIONS"].sort();
+}
+
+// ---- reusable parts: headers and error responses ---------------------------------------------------------------
+
+const integerHeader = (description: string, minimum: number, example: number) => ({ description, required: true, schema: { type: "integer", minimum }, example });
+
+const HEADERS = {
+  XRequestId: {
+    description: "The request's id: yours if you sent a valid `X-Request-ID` (8–128 characters of `A-Z a-z 0-9 . _ : -`), otherwise a new UUID. Quote it to support.",
+    required: true,
+    schema: { type: "string", minLength: 8, maxLength: 128, pattern: "^[A-Za-z0-9._:-]+$" },
+    example: "3b8f2c1e-6a4d-4f7e-9c2b-1d5e8a7f6c30",
+  },
+  RateLimitLimit: integerHeader("Requests allowed in the current window by the limit closest to being reached (per key, per organisation, or per IP for refused keys).", 1, 600),
+  RateLimitRemaining: integerHeader("Requests left in the current window of that limit.", 0, 599),
+  RateLimitReset: integerHeader("Seconds until that limit's window resets.", 0, 42),
+  RetryAfter: integerHeader("Seconds to wait before retrying.", 1, 30),
+  WWWAuthenticate: { description: "The authentication scheme the API expects.", required: true, schema: { type: "string", enum: ['Bearer realm="api"'] }, example: 'Bearer realm="api"' },
+  IdempotencyReplayed: {
+    description: "Present when this is the stored response to an earlier request with the same `Idempotency-Key`.",
+    required: false,
+    schema: { type: "string", enum: ["true"] },
+    example: "true",
+  },
+} as const;
+
+type HeaderName = "X-Request-ID" | "RateLimit-Limit" | "RateLimit-Remaining" | "RateLimit-Reset" | "Retry-After" | "WWW-Authenticate" | "Idempotency-Replayed";
+const HEADER_COMPONENT: Record<HeaderName, keyof typeof HEADERS> = {
+  "X-Request-ID": "XRequestId",
+  "RateLimit-Limit": "RateLimitLimit",
+  "RateLimit-Remaining": "RateLimitRemaining",
+  "RateLimit-Reset": "RateLimitReset",
+  "Retry-After": "RetryAfter",
+  "WWW-Authenticate": "WWWAuthenticate",
+  "Idempotency-Replayed": "IdempotencyReplayed",
+};
+const headers = (...names: HeaderName[]) => Object.fromEntries(names.map((n) => [n, { $ref: `#/components/headers/${HEADER_COMPONENT[n]}` }]));
+const RATE_LIMIT: HeaderName[] = ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"];
+
+const problemExample = (code: (typeof ERROR_CODES)[number], detail: string, extra: Record<string, unknown> = {}) => {
+  const entry = ERROR_CATALOGUE.find((e) => e.code === code)!;
+  return { type: `https://tenantguard.dev/problems/${code}`, title: TITLES[code], status: entry.status, code, detail, requestId: HEADERS.XRequestId.example, ...extra };
+};
+
+/** Error responses by status: what each says, the headers it always carries, and an example body. */
+const ERROR_RESPONSES = {
+  401: { name: "Unauthenticated", headers: ["X-Request-ID", "WWW-Authenticate"], example: problemExample("unauthenticated", "The API key is missing, invalid, expired or revoked.") },
+  403: { name: "Forbidden", headers: ["X-Request-ID", ...RATE_LIMIT], example: problemExample("forbidden", "This API key is read-only.") },
+  404: { name: "NotFound", headers: ["X-Request-ID", ...RATE_LIMIT], example: problemExample("not_found", "That project does not exist.") },
+  413: { name: "PayloadTooLarge", headers: ["X-Request-ID", ...RATE_LIMIT], example: problemExample("payload_too_large", "The request body is larger than 65536 bytes.") },
+  415: { name: "UnsupportedMediaType", headers: ["X-Request-ID", ...RATE_LIMIT], example: problemExample("unsupported_media_type", "Send the body as application/json (UTF-8).") },
+  422: {
+    name: "InvalidInput",
+    headers: ["X-Request-ID", ...RATE_LIMIT],
+    example: problemExample("invalid_input", "The request is not valid.", { errors: { "body.name": ["Enter a project name."] } }),
+  },
+  429: { name: "RateLimited", headers: ["X-Request-ID", ...RATE_LIMIT, "Retry-After"], example: problemExample("rate_limited", "Too many requests. Retry after the number of seconds in Retry-After.") },
+  500: { name: "Internal", headers: ["X-Request-ID"], example: problemExample("internal", "Something went wrong. Nothing was changed.") },
+  503: { name: "Unavailable", headers: ["X-Request-ID", "Retry-After"], example: problemExample("unavailable", "The service is temporarily unavailable. Nothing was changed; please retry.") },
+} satisfies Record<number, { name: string; headers: HeaderName[]; example: ReturnType<typeof problemExample> }>;
+
+/** The error statuses an operation can answer, derived from what the handler does (lib/api/handler.ts). */
+function errorStatuses(spec: ApiRouteSpec): (keyof typeof ERROR_RESPONSES)[] {
+  return [
+    401,
+    ...(spec.permission === "write" ? [403 as const] : []),
+    // A malformed or unknown id, or one of another organisation (TEN-4).
+    ...(spec.params ? [404 as const] : []),
+    ...(spec.body ? [413 as const, 415 as const] : []),
+    ...(spec.body || spec.query ? [422 as const] : []),
+    429,
+    500,
+    503,
+  ];
+}
+
+// ---- schemas -----------------------------------------------------------------------------------------------------
+
+/** A component schema without the keys Zod adds for standalone documents (`$schema`, and `$id`, which 2020-12 forbids with a fragment). */
+function componentSchema(schema: Record<string, unknown>) {
+  const { $schema: _schema, $id: _id, ...rest } = schema;
+  return rest;
+}
 
 const ref = (schema: z.ZodType) => {
   const id = apiComponents.get(schema)?.id;
-  return id ? { $ref: `#/components/schemas/${id}` } : strip(z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }));
+  return id ? { $ref: `#/components/schemas/${id}` } : componentSchema(z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }));
 };
-
-function strip(schema: Record<string, unknown>) {
-  const { $schema: _ignored, ...rest } = schema;
-  return rest;
-}
 
 function parameters(spec: ApiRouteSpec) {
   const out: Record<string, unknown>[] = [];
   for (const [where, object] of [["path", spec.params], ["query", spec.query]] as const) {
     if (!object) continue;
     for (const [name, field] of Object.entries(object.shape)) {
-      const schema = strip(z.toJSONSchema(field as z.ZodType, { io: "input", unrepresentable: "any" }));
-      out.push({ name, in: where, required: where === "path" || !(field as z.ZodType).safeParse(undefined).success, schema, ...(schema.description ? { description: schema.description } : {}) });
+      const { description, examples, ...schema } = componentSchema(z.toJSONSchema(field as z.ZodType, { io: "input", unrepresentable: "any" }));
+      out.push({
+        name,
+        in: where,
+        required: where === "path" || !(field as z.ZodType).safeParse(undefined).success,
+        description: description ?? (where === "path" ? "The resource's id." : name),
+        schema,
+        ...(Array.isArray(examples) ? { example: examples[0] } : {}),
+      });
     }
+  }
+  if (spec.idempotent) {
+    out.push({
+      name: "Idempotency-Key",
+      in: "header",
+      required: false,
+      description: "Replays the first response for 24 hours (with `Idempotency-Replayed: true`); reusing it with a different request gives 422.",
+      schema: { type: "string", minLength: 1, maxLength: 255 },
+      example: "order-2026-11-24-001",
+    });
   }
   return out;
 }
 
-const problemResponse = (description: string) => ({ description, content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } });
+const SUCCESS_EXAMPLES: Record<string, unknown> = {
+  Project: exampleProject,
+  Document: exampleDocument,
+  ProjectPage: { data: [exampleProject], nextCursor: "MjAyNi0xMS0yNFQwOTozMDowMC4xMjM0NTZafDNmMWMyYTllLThiN2QtNGM2ZS05ZjFhLTJiM2M0ZDVlNmY3MA" },
+  DocumentPage: { data: [exampleDocument], nextCursor: null },
+};
+
+function success(spec: ApiRouteSpec) {
+  const names: HeaderName[] = ["X-Request-ID", ...RATE_LIMIT, ...(spec.idempotent ? (["Idempotency-Replayed"] as const) : [])];
+  if (!spec.response) return { description: "Done; no content.", headers: headers(...names) };
+  const id = apiComponents.get(spec.response)?.id;
+  return {
+    description: spec.status === 201 ? "Created." : "OK.",
+    headers: headers(...names),
+    content: { "application/json": { schema: ref(spec.response), ...(id && SUCCESS_EXAMPLES[id] ? { example: SUCCESS_EXAMPLES[id] } : {}) } },
+  };
+}
 
 export function openApiDocument(serverUrl: string) {
   // Make sure every named schema is in the registry before it is rendered.
@@ -84,41 +304,59 @@ export function openApiDocument(serverUrl: string) {
   const { schemas } = z.toJSONSchema(apiComponents, { io: "output", uri: (id) => `#/components/schemas/${id}`, unrepresentable: "any" });
   const paths: Record<string, Record<string, unknown>> = {};
   for (const spec of API_ROUTES) {
-    const responses: Record<string, unknown> = {
-      [String(spec.status)]: spec.response
-        ? { description: "Success", content: { "application/json": { schema: ref(spec.response) } } }
-        : { description: "Success, no content" },
-    };
-    for (const { status, code } of ERROR_CATALOGUE) {
-      if (status === 403 && spec.permission === "read") continue;
-      if (status === 413 && !spec.body) continue;
-      responses[String(status)] = problemResponse(code);
-    }
-    const headerParams = spec.idempotent
-      ? [{ name: "Idempotency-Key", in: "header", required: false, schema: { type: "string", minLength: 1, maxLength: 255 }, description: "Replays the first response for 24 hours; reusing it with a different body gives 422." }]
-      : [];
+    const responses: Record<string, unknown> = { [String(spec.status)]: success(spec) };
+    for (const status of errorStatuses(spec)) responses[String(status)] = { $ref: `#/components/responses/${ERROR_RESPONSES[status].name}` };
     (paths[spec.path] ??= {})[spec.method] = {
       operationId: spec.operationId,
+      tags: [spec.tag],
       summary: spec.summary,
+      description: spec.description,
       security: [{ apiKey: [] }],
       "x-permission": spec.permission,
-      parameters: [...parameters(spec), ...headerParams],
-      ...(spec.body ? { requestBody: { required: true, content: { "application/json": { schema: ref(spec.body) } } } } : {}),
+      parameters: parameters(spec),
+      ...(spec.body
+        ? {
+            requestBody: {
+              required: true,
+              description: "JSON (`Content-Type: application/json`, UTF-8); other media types are refused with 415.",
+              content: { "application/json": { schema: ref(spec.body), example: { name: spec.method === "post" ? "Q1 launch" : "Q1 launch (final)" } } },
+            },
+          }
+        : {}),
       responses,
     };
   }
+  const errorResponses = Object.fromEntries(
+    Object.entries(ERROR_RESPONSES).map(([status, r]) => [
+      r.name,
+      {
+        description: ERROR_CATALOGUE.find((e) => String(e.status) === status)!.when,
+        headers: headers(...(r.headers as HeaderName[])),
+        content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" }, example: r.example } },
+      },
+    ]),
+  );
   return {
     openapi: "3.1.0",
     info: {
       title: "TenantGuard partner API",
       version: "1.0.0",
-      description: "Bearer API keys (`tg_live_…`), scoped to an organisation or one project, read or read+write. Errors are RFC 9457 problem details.",
+      description:
+        "Bearer API keys (`tg_live_…`), scoped to an organisation or one project, read or read+write. Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`; they never contain stack traces, SQL or file paths. Every response carries `X-Request-ID`; authenticated ones carry the IETF `RateLimit-*` fields. Unknown paths answer 404 and unsupported methods 405 (with `Allow`), both as problem details.",
+      contact: { name: "TenantGuard API reference", url: `${serverUrl}/docs/api` },
+      license: { name: "Proprietary", url: `${serverUrl}/docs/api` },
     },
-    servers: [{ url: serverUrl }],
+    servers: [{ url: serverUrl, description: "This deployment." }],
     security: [{ apiKey: [] }],
+    tags: [
+      { name: "Documents", description: "Document metadata, read-only through the API." },
+      { name: "Projects", description: "Projects of the key's organisation: the unit documents and grants belong to." },
+    ],
     components: {
       securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "An API key created in the dashboard: `Authorization: Bearer tg_live_…`." } },
-      schemas,
+      schemas: Object.fromEntries(Object.entries(schemas).map(([name, s]) => [name, componentSchema(s as Record<string, unknown>)])),
+      headers: HEADERS,
+      responses: errorResponses,
     },
     paths,
   };

@@ -34,3 +34,21 @@ export async function readBody(request: Request, limit: number, timeoutMs = 10_0
   }
   return Buffer.concat(chunks).toString("utf8");
 }
+
+export class UnsupportedMediaTypeError extends AppError {
+  constructor() {
+    super("unsupported_media_type", "Send the body as application/json (UTF-8).");
+  }
+}
+
+/**
+ * VAL-1: a body is JSON only when it says so: `application/json` or a `+json` type, with no charset but UTF-8
+ * (RFC 8259). A body sent as text/plain, a form or with no Content-Type is refused (415), not guessed at.
+ */
+export function isJsonMediaType(contentType: string | null): boolean {
+  if (!contentType) return false;
+  const [essence = "", ...params] = contentType.split(";").map((p) => p.trim().toLowerCase());
+  if (!/^application\/(?:[a-z0-9.!#$&^_-]+\+)?json$/.test(essence)) return false;
+  const charset = params.find((p) => p.startsWith("charset="))?.slice("charset=".length).replace(/^"|"$/g, "");
+  return charset === undefined || charset === "utf-8" || charset === "utf8";
+}

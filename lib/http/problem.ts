@@ -18,12 +18,14 @@ export function problemBody(code: ErrorCode, detail: string, init?: { requestId?
   };
 }
 
-const TITLES: Record<ErrorCode, string> = {
+export const TITLES: Record<ErrorCode, string> = {
   unauthenticated: "Authentication required",
   forbidden: "Forbidden",
   not_found: "Not found",
+  method_not_allowed: "Method not allowed",
   invalid_input: "Invalid request",
   payload_too_large: "Payload too large",
+  unsupported_media_type: "Unsupported media type",
   rate_limited: "Too many requests",
   unavailable: "Service unavailable",
   internal: "Internal error",

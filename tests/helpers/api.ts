@@ -6,6 +6,7 @@ import * as documentRoute from "@/app/api/v1/documents/[id]/route";
 import { createApiKey } from "@/lib/api-keys";
 import type { Session } from "@/lib/auth/claims";
 import { request } from "./tenants";
+import { assertMatchesContract } from "./contract";
 
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
@@ -21,7 +22,19 @@ export const ROUTES: Record<string, Partial<Record<"get" | "post" | "patch" | "d
 export async function callApi(
   method: "get" | "post" | "patch" | "delete",
   path: string,
-  init: { key?: string | null; authorization?: string; body?: unknown; rawBody?: string; query?: string; headers?: Record<string, string>; ip?: string } = {},
+  init: {
+    key?: string | null;
+    authorization?: string;
+    body?: unknown;
+    rawBody?: string;
+    query?: string;
+    headers?: Record<string, string>;
+    ip?: string;
+    /** The body's Content-Type: application/json unless given; null sends none. */
+    contentType?: string | null;
+    /** false: return the response unchecked (only for tests of the contract check itself). */
+    contract?: false;
+  } = {},
 ) {
   const template = Object.keys(ROUTES).find((t) => new RegExp(`^${t.replace(/\{id\}/g, "[^/]+")}$`).test(path));
   if (!template) throw new Error(`no route for ${path}`);
@@ -33,11 +46,13 @@ export async function callApi(
   if (init.authorization !== undefined) headers.authorization = init.authorization;
   else if (init.key) headers.authorization = `Bearer ${init.key}`;
   const body = init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
-  if (body !== undefined) headers["content-type"] = "application/json";
+  if (body !== undefined && init.contentType !== null) headers["content-type"] = init.contentType ?? "application/json";
   const res = await handler(new Request(`http://localhost:3000${path}${init.query ?? ""}`, { method: method.toUpperCase(), headers, body }), {
     params: Promise.resolve(params),
   });
   const text = await res.text();
+  // Every response the API suite receives is contract evidence: it must match the OpenAPI document.
+  if (init.contract !== false) assertMatchesContract(method, template, { status: res.status, headers: res.headers, text });
   return { status: res.status, headers: res.headers, text, json: text ? (JSON.parse(text) as Record<string, unknown>) : null };
 }
 

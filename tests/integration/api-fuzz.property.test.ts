@@ -316,7 +316,11 @@ const sometimes = <T>(arb: fc.Arbitrary<T>, percent: number): fc.Arbitrary<T | u
   fc.oneof({ arbitrary: fc.constant(undefined), weight: 100 - percent }, { arbitrary: arb, weight: percent });
 
 const headersArb = fc.record({
-  contentType: sometimes(fc.constantFrom("application/json", "text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin1", "multipart/form-data; boundary=x", ""), 40),
+  // VAL-1: only JSON media types are read; null sends no Content-Type at all.
+  contentType: sometimes(
+    fc.constantFrom<string | null>("application/json", "application/json; charset=utf-8", "application/merge-patch+json", "text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin1", "multipart/form-data; boundary=x", "", null),
+    40,
+  ),
   // VAL-2: a declared length over the limit is refused before reading; a false small one changes nothing.
   contentLength: sometimes(fc.constantFrom("99999999", "65537", "-1", "abc", "0", "1"), 15),
   idempotencyKey: sometimes(fc.oneof(fc.constantFrom("fuzz-1", "fuzz-2", " ", "a".repeat(255), "a".repeat(256), "é", "a b"), fc.string({ unit: headerChar, minLength: 1, maxLength: 40 })), 30),
@@ -329,7 +333,7 @@ interface Case {
   id: IdChoice;
   query: string;
   body: Body;
-  headers: Partial<{ contentType: string; contentLength: string; idempotencyKey: string; requestId: string; userAgent: string }>;
+  headers: Partial<{ contentType: string | null; contentLength: string; idempotencyKey: string; requestId: string; userAgent: string }>;
 }
 
 const caseArb = (spec: ApiRouteSpec): fc.Arbitrary<Case> =>
@@ -417,7 +421,7 @@ function leaksIn(body: Record<string, unknown>, echoed: string[]): string[] {
   return LEAKS.filter(([, re]) => re.test(scrubbed)).map(([what]) => what);
 }
 
-const TITLES = new Set(["Authentication required", "Forbidden", "Not found", "Invalid request", "Payload too large", "Too many requests", "Service unavailable", "Internal error"]);
+const TITLES = new Set(["Authentication required", "Forbidden", "Not found", "Method not allowed", "Invalid request", "Payload too large", "Unsupported media type", "Too many requests", "Service unavailable", "Internal error"]);
 
 const STATUS_OF_CODE = new Map<string, number>(ERROR_CATALOGUE.map((e) => [e.code, e.status]));
 const strictProblem = problemSchema.strict();
@@ -509,7 +513,8 @@ describe("partner API fuzzing: every operation answers 2xx/4xx, problem+json, no
               key: keyFor(c.readOnly),
               query: c.query,
               ...(c.body.kind === "json" ? { body: c.body.value } : c.body.kind === "raw" ? { rawBody: c.body.text } : c.body.kind === "nested" ? { rawBody: nestedText(c.body) } : {}),
-              headers: { ...headers, ...(sendsBody && c.headers.contentType !== undefined ? { "content-type": c.headers.contentType } : {}) },
+              headers,
+              ...(sendsBody && c.headers.contentType !== undefined ? { contentType: c.headers.contentType } : {}),
             });
             if (res.status === 429) rateLimited++;
             const label = `${route} ${JSON.stringify({ ...c, id: id.length > 80 ? `${id.slice(0, 80)}…` : id })}`.slice(0, 2000);
@@ -520,9 +525,11 @@ describe("partner API fuzzing: every operation answers 2xx/4xx, problem+json, no
             if (res.status !== 429) {
               if (isWrite && c.readOnly) expect(res.status, where).toBe(403);
               else if (idClass === "malformed") expect(res.status, where).toBe(404);
-              else if (idClass === "foreign" || idClass === "missing") expect([404, 413, 422], where).toContain(res.status);
+              else if (idClass === "foreign" || idClass === "missing") expect([404, 413, 415, 422], where).toContain(res.status);
             }
             if (res.status < 300) {
+              // VAL-1: a body is accepted only when it was labelled as JSON (415 otherwise).
+              if (spec.body) expect([undefined, "application/json", "application/json; charset=utf-8", "application/merge-patch+json"], where).toContain(c.headers.contentType);
               if (res.status === 204) expect(res.text, where).toBe("");
               else {
                 expect(res.headers.get("content-type"), where).toBe("application/json");

@@ -3,6 +3,7 @@ import { createProjectBody, encodeCursor, listQuerySchema } from "@/lib/api/sche
 import { cursorPosition, projectResource } from "@/lib/api/resources";
 import { insertProject, pageProjects } from "@/lib/projects/store";
 import { ForbiddenError } from "@/lib/errors";
+import { methodNotAllowed } from "@/lib/api/unsupported";
 
 export const GET = withApiKey(
   async ({ tx, query }) => {
@@ -22,3 +23,9 @@ export const POST = withApiKey(
   },
   { permission: "write", body: createProjectBody },
 );
+
+// VAL-3: the methods this path does not have answer 405 problem+json with `Allow`.
+const notAllowed = methodNotAllowed("/api/v1/projects");
+export const PUT = notAllowed;
+export const PATCH = notAllowed;
+export const DELETE = notAllowed;

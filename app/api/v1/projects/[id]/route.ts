@@ -2,6 +2,7 @@ import { withApiKey } from "@/lib/api/handler";
 import { idParamsSchema, updateProjectBody } from "@/lib/api/schemas";
 import { projectResource } from "@/lib/api/resources";
 import { getProject, removeProject, updateProjectName } from "@/lib/projects/store";
+import { methodNotAllowed } from "@/lib/api/unsupported";
 
 export const GET = withApiKey(async ({ tx, params }) => ({ status: 200, body: projectResource(await getProject(tx, params.id)) }), {
   permission: "read",
@@ -26,3 +27,8 @@ export const DELETE = withApiKey(
   },
   { permission: "write", params: idParamsSchema },
 );
+
+// VAL-3: the methods this path does not have answer 405 problem+json with `Allow`.
+const notAllowed = methodNotAllowed("/api/v1/projects/{id}");
+export const POST = notAllowed;
+export const PUT = notAllowed;

@@ -3,6 +3,7 @@ import { encodeCursor, idParamsSchema, listQuerySchema } from "@/lib/api/schemas
 import { cursorPosition, documentResource } from "@/lib/api/resources";
 import { getProject } from "@/lib/projects/store";
 import { pageDocuments } from "@/lib/documents/store";
+import { methodNotAllowed } from "@/lib/api/unsupported";
 
 export const GET = withApiKey(
   async ({ tx, params, query }) => {
@@ -12,3 +13,10 @@ export const GET = withApiKey(
   },
   { permission: "read", params: idParamsSchema, query: listQuerySchema },
 );
+
+// VAL-3: the methods this path does not have answer 405 problem+json with `Allow`.
+const notAllowed = methodNotAllowed("/api/v1/projects/{id}/documents");
+export const POST = notAllowed;
+export const PUT = notAllowed;
+export const PATCH = notAllowed;
+export const DELETE = notAllowed;
