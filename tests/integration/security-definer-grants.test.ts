@@ -20,7 +20,6 @@ const EXPECTED: Record<string, string[]> = {
   // In the request's own tenant transaction, against its verified claims.
   "idp.session_is_current(text,text,text,text)": ["authenticated"],
   "private.provision_from_claims()": ["authenticated"],
-  "private.project_exists_elsewhere(uuid)": ["authenticated"],
   "private.exists_elsewhere(text,text)": ["authenticated"],
   "private.audit_chain_head(text)": ["authenticated"],
   "private.assert_api_key_current(text)": ["authenticated"],
@@ -124,7 +123,7 @@ describe("the request roles cannot call what is not theirs (IDN-2, KEY-5)", () =
 
   it("anon cannot ask whether a session is current, nor probe another org's ids", async () => {
     await expect(withAnonymous((tx) => tx.query("select idp.session_is_current('sess_x', 'user_x', null, null)"))).rejects.toMatchObject({ code: "42501" });
-    await expect(withAnonymous((tx) => tx.query("select private.project_exists_elsewhere(gen_random_uuid())"))).rejects.toMatchObject({ code: "42501" });
+    await expect(withAnonymous((tx) => tx.query("select private.exists_elsewhere('project', gen_random_uuid()::text)"))).rejects.toMatchObject({ code: "42501" });
     await expect(withAnonymous((tx) => tx.query("select private.audit_chain_head('org_x')"))).rejects.toMatchObject({ code: "42501" });
   });
 
