@@ -63,7 +63,18 @@ export default function ApiReferencePage() {
             <code>POST</code> accepts <code>Idempotency-Key</code>: the first response is replayed for 24 hours (header <code>Idempotency-Replayed: true</code>); the
             same key with a different body answers <code>422</code>.
           </li>
-          <li>Any origin may call the API from a browser (no cookies are used or accepted). Bodies are limited to 64 KB.</li>
+          <li>
+            Any origin may call the API from a browser (no cookies are used or accepted). Bodies are JSON (<code>Content-Type: application/json</code>,
+            UTF-8; anything else is <code>415</code>) and limited to 64 KB.
+          </li>
+          <li>
+            List endpoints page newest first: pass <code>nextCursor</code> back as <code>cursor</code>. A cursor is exact, so paging never skips or repeats
+            an item, even while items are being added.
+          </li>
+          <li>
+            An unsupported method answers <code>405</code> with an <code>Allow</code> header, an unknown path under <code>/api/v1</code> answers{" "}
+            <code>404</code>; both are problem details like every other error.
+          </li>
           <li>
             Every response has an <code>X-Request-ID</code>; send your own (8–128 characters of <code>A-Z a-z 0-9 . _ : -</code>) to correlate.
           </li>
@@ -81,7 +92,7 @@ export default function ApiReferencePage() {
               {spec.path}
             </h3>
             <p className="mt-1 text-sm text-slate-700">
-              {spec.summary}. Needs a <strong>{spec.permission === "write" ? "read+write" : "read"}</strong> key. Success: <code>{spec.status}</code>.
+              {spec.description} Needs a <strong>{spec.permission === "write" ? "read+write" : "read"}</strong> key. Success: <code>{spec.status}</code>.
             </p>
             <pre className="mt-3 overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100">{curl(base, spec)}</pre>
           </article>
