@@ -27,28 +27,31 @@ export const ENC = family("ENC", [
     id: "ENC-3",
     title: "Validated configuration; unsafe production refused",
     description:
-      "Every setting is read from the environment and parsed once, with Zod, in `lib/env.ts`; nothing else reads `process.env`. A bad value stops the build and the start, and so does an unsafe production configuration (embedded components, non-https origins, wildcard credentialed CORS). Secrets are never logged.",
+      "Every setting is read from the environment and parsed once, with Zod, in `lib/env.ts`; nothing else reads `process.env`. A bad value stops the build and the start, and so does an unsafe production configuration (embedded components, rate limits in memory, a spoofable client address, non-https origins, wildcard credentialed CORS). A demo deployment says at start exactly what its flag permits. Secrets are never logged.",
     status: "implemented",
     implementation: ["lib/env.ts", "next.config.ts", "lib/observability/logger.ts"],
     evidence: [
       evidence(ENV, "accepts a safe production configuration"),
       evidence(ENV, "refuses %s in production"),
       evidence(ENV, "rejects malformed values"),
+      evidence(ENV, "a demo start says plainly what the flag permits"),
       evidence("tests/unit/observability-logger.test.ts", "secrets never reach the log output"),
       evidence("tests/integration/controls-checks.test.ts", "embedded-in-production fails for a production configuration that uses embedded components"),
     ],
-    limitations: ["`ALLOW_EMBEDDED_IN_PRODUCTION` currently lifts more production checks than the embedded components it names (#12)."],
   },
   {
     id: "ENC-4",
     title: "TLS to the database and services in production",
     description:
-      "In production TenantGuard connects to PostgreSQL only with `sslmode=require` or stricter and to Redis only over `rediss://`, and refuses to start otherwise; connections to every other external service use https.",
-    status: "partial",
-    issue: 12,
+      "In production TenantGuard connects to PostgreSQL only with `sslmode=require` or stricter, to Redis only over `rediss://`, and to Upstash, Sentry and the OTLP collector only over https, and refuses to start otherwise. Marking a deployment as a demo permits its embedded components and nothing else: a real database or Redis still needs TLS.",
+    status: "implemented",
     implementation: ["lib/env.ts"],
-    evidence: [evidence(ENV, "refuses %s in production")],
-    limitations: ["The Upstash, Sentry and OTLP endpoints are not yet required to be https, and the demo flag lifts the TLS checks too (#12)."],
+    evidence: [
+      evidence(ENV, "refuses %s in production"),
+      evidence(ENV, "the demo flag still refuses %s"),
+      evidence(ENV, "services on this machine (loopback) need no TLS"),
+    ],
+    limitations: ["Services on the loopback interface are exempt (their traffic never leaves the host); certificate verification depends on the sslmode chosen (`require` encrypts without verifying the server)."],
   },
   {
     id: "ENC-5",

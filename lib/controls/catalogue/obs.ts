@@ -51,6 +51,7 @@ export const OBS = family("OBS", [
       evidence("tests/integration/health-endpoints.test.ts", "/health/live answers without touching dependencies"),
       evidence("tests/integration/health-endpoints.test.ts", "/health/status reports version, uptime and embedded defaults, and no secrets"),
       evidence("tests/integration/health-ready.test.ts", "turns 503 when the database is unreachable, and recovers"),
+      evidence("tests/integration/database-missing.test.ts", "/health/ready answers 503 and an action its 'unavailable' result"),
       evidence("tests/unit/observability-metrics.test.ts", "without METRICS_TOKEN: open outside production, closed in production"),
     ],
     limitations: ["There is no virus scanner yet, so readiness cannot check one (#13); `/health/status` still lists file storage and a scanner that do not exist (#12)."],
