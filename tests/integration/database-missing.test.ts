@@ -12,7 +12,8 @@ process.env.DATABASE_URL = server.toString();
 delete process.env.MIGRATION_DATABASE_URL;
 
 const { closeDb, DatabaseUnavailableError, withTenant } = await import("@/lib/db");
-const { createProject } = await import("@/lib/projects");
+const { createProject, listProjects } = await import("@/lib/projects");
+const { readForPage } = await import("@/lib/pages/read");
 const { markVerified, sessionFromClaims } = await import("@/lib/auth/claims");
 const { generateApiKey } = await import("@/lib/api-keys/key-format");
 const { GET: ready } = await import("@/app/health/ready/route");
@@ -46,6 +47,9 @@ describe("DATABASE_URL names a database that does not exist (real PostgreSQL, 3D
     const health = await ready();
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ status: "unavailable", checks: { database: { status: "down" } } });
+    const page = await readForPage(session, { name: "projects", minimumRole: "member", read: ({ tx }) => listProjects(tx) }, undefined, { ip: null, userAgent: null, requestId: "req-page-0001" });
+    expect(page).toEqual({ kind: "unavailable" });
+
     const action = await createProject(session, { name: "Nowhere" }, { ip: null, userAgent: null, requestId: "req-missing-0001" });
     expect(action).toMatchObject({ ok: false, code: "unavailable", status: 503 });
   });

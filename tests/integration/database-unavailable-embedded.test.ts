@@ -25,7 +25,8 @@ delete process.env.MIGRATION_DATABASE_URL;
 process.env.PGLITE_DATA_DIR = dataDir;
 
 const { closeDb, withTenant } = await import("@/lib/db");
-const { createProject } = await import("@/lib/projects");
+const { createProject, listProjects } = await import("@/lib/projects");
+const { readForPage } = await import("@/lib/pages/read");
 const { markVerified, sessionFromClaims } = await import("@/lib/auth/claims");
 const { generateApiKey } = await import("@/lib/api-keys/key-format");
 const { GET: ready } = await import("@/app/health/ready/route");
@@ -61,6 +62,9 @@ describe("the embedded database cannot be opened", () => {
     const health = await ready();
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ status: "unavailable", checks: { database: { status: "down" } } });
+
+    const page = await readForPage(session, { name: "projects", minimumRole: "member", read: ({ tx }) => listProjects(tx) }, undefined, { ip: null, userAgent: null, requestId: "req-page-0001" });
+    expect(page).toEqual({ kind: "unavailable" });
 
     const action = await createProject(session, { name: "Embedded" }, { ip: null, userAgent: null, requestId: "req-embedded-0001" });
     expect(action).toMatchObject({ ok: false, code: "unavailable", status: 503 });

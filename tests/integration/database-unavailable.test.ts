@@ -43,7 +43,8 @@ process.env.DATABASE_URL = `postgres://app_runtime@127.0.0.1:${port}/tenantguard
 delete process.env.MIGRATION_DATABASE_URL;
 
 const { closeDb, DatabaseUnavailableError, withTenant } = await import("@/lib/db");
-const { createProject } = await import("@/lib/projects");
+const { createProject, listProjects } = await import("@/lib/projects");
+const { readForPage } = await import("@/lib/pages/read");
 const { markVerified, sessionFromClaims } = await import("@/lib/auth/claims");
 const { generateApiKey } = await import("@/lib/api-keys/key-format");
 const { GET: ready } = await import("@/app/health/ready/route");
@@ -82,6 +83,9 @@ async function expectUnavailableEverywhere(cause: (error: unknown) => void, inte
   const health = await ready();
   expect(health.status).toBe(503);
   expect(await health.json()).toMatchObject({ status: "unavailable", checks: { database: { status: "down" } } });
+
+  const page = await readForPage(session, { name: "projects", minimumRole: "member", read: ({ tx }) => listProjects(tx) }, undefined, { ip: null, userAgent: null, requestId: "req-page-0001" });
+  expect(page).toEqual({ kind: "unavailable" });
 
   const action = await createProject(session, { name: "Offline" }, { ip: null, userAgent: null, requestId: "req-offline-0001" });
   expect(action).toEqual({ ok: false, code: "unavailable", status: 503, message: "The service is temporarily unavailable. Nothing was changed; please try again." });
