@@ -4,6 +4,7 @@ import { env } from "@/lib/env";
 import { closeDefaultRateLimitStore, RATE_LIMIT_CLASSES, rateLimitBackendFor, rateLimitStatus } from "@/lib/ratelimit";
 import { orgWithMembers } from "../helpers/tenants";
 import { callApi, newKey } from "../helpers/api";
+import { awayFromWindowEdge } from "../helpers/rate-limit-window";
 
 /**
  * RL-1 / RL-3 through the partner API's real route handlers, with the app's own limit classes (600 per key and
@@ -23,15 +24,8 @@ const KEY_LIMIT = RATE_LIMIT_CLASSES.apiKey.limit;
 const ORG_LIMIT = RATE_LIMIT_CLASSES.org.limit;
 const MINUTE = 60_000;
 
-/**
- * The limits slide over fixed one-minute windows: just after a window boundary the previous minute's count is
- * weighted slightly below its full value, so an exact count is only exact inside one window. A test that could
- * straddle a boundary waits for the next window (at most 20 s).
- */
-beforeEach(async () => {
-  const left = MINUTE - (Date.now() % MINUTE);
-  if (left < 20_000) await new Promise((r) => setTimeout(r, left + 50));
-});
+// Exact counts in one-minute windows: a test that could straddle a boundary waits for the next window (at most 20 s).
+beforeEach(() => awayFromWindowEdge(MINUTE, 20_000));
 
 /** `n` authenticated requests, each counted by the limiters; returns how many were refused with 429. */
 async function spend(key: string, n: number): Promise<number> {

@@ -17,6 +17,7 @@ import {
   type RateLimitStore,
 } from "@/lib/ratelimit";
 import { createIoredisClient, IoredisRatelimitAdapter } from "@/lib/ratelimit/redis-adapter";
+import { awayFromWindowEdge } from "../helpers/rate-limit-window";
 
 /**
  * RL-2 against real Redis: this file starts its own redis-server on a free port (so it runs whether or not the
@@ -73,18 +74,10 @@ async function drain(limiter: RateLimiter, identifier: string, max: number): Pro
   return results;
 }
 
-/**
- * Every test here counts requests in one window of an hour; a test that would straddle a window boundary waits for
- * the next window first (at most 30 s, in 1 run in 120), so no count slides under a test (RL-1's sliding window
- * lets a few more through just after a boundary, by design).
- */
-async function awayFromWindowEdge(windowMs: number, marginMs = 30_000): Promise<void> {
-  const left = windowMs - (Date.now() % windowMs);
-  if (left < marginMs) await new Promise((r) => setTimeout(r, left + 50));
-}
-
+// Every test here counts requests in one window of an hour; one that could straddle a boundary waits for the next
+// window first (at most 30 s, in 1 run in 120).
 const HOUR = 3_600_000;
-beforeEach(() => awayFromWindowEdge(HOUR));
+beforeEach(() => awayFromWindowEdge(HOUR, 30_000));
 
 const LIMIT = 20;
 const COOLDOWN_MS = 300;
