@@ -7,7 +7,7 @@ export const AUD = family("AUD", [
     id: "AUD-1",
     title: "Append-only audit log",
     description:
-      "Every entry of `audit_logs` records actor, organisation, action, target, IP, user agent, request id, changes and time. Requests can only insert and read it: the runtime roles have no UPDATE or DELETE, and a trigger rejects UPDATE, DELETE and TRUNCATE from anyone, the tables' owner included.",
+      "Each audit entry says who acted (the actor), in which organisation, what they did to which target, from where (client address and user agent), under which request id, what changed, and when. Requests can only insert and read it: the runtime roles have no UPDATE or DELETE, and a trigger rejects UPDATE, DELETE and TRUNCATE from anyone, the tables' owner included.",
     status: "implemented",
     implementation: ["supabase/migrations/20261124000300_audit.sql", "lib/audit/writer.ts"],
     evidence: [
@@ -42,7 +42,7 @@ export const AUD = family("AUD", [
     id: "AUD-3",
     title: "What is audited",
     description:
-      "TenantGuard audits credential lifecycle, membership and role changes, integration and billing changes, document access and deletion, and security events such as failed authentication, cross-tenant attempts, rate-limit abuse and rejected webhooks, each through the one audit writer in the same transaction as the change it records.",
+      "TenantGuard records every change that matters to an auditor (keys and other credentials, who belongs to an organisation and with which role, integrations, the subscription, documents read or removed) and every security event (refused authentication, attempts on another tenant's data, abuse of the rate limits, webhooks that fail verification), each through the one audit writer in the same transaction as the change it records.",
     status: "partial",
     issue: 18,
     implementation: ["lib/audit/writer.ts", "lib/audit/security-events.ts", "lib/projects/index.ts", "lib/api-keys/manage.ts"],
@@ -67,7 +67,7 @@ export const AUD = family("AUD", [
     id: "AUD-5",
     title: "Signed checkpoints outside the database",
     description:
-      "At intervals, each organisation's chain head is signed with a key the database never holds, and the signed checkpoints are kept outside the database and in exports, so even someone holding the database owner's role cannot rewrite, reorder or cut the log undetected. Security events have a type and severity from one taxonomy, and high and critical ones alert.",
+      "On a schedule, TenantGuard signs the latest head of each organisation's chain with a signing key that exists only outside the database, and stores those signed checkpoints away from it and in every export. Even the database owner, who can rewrite rows, then cannot alter, drop or reorder history without the checkpoints exposing it. Security events are classified by type and severity in one place, and the serious ones raise alerts.",
     status: "planned",
     issue: 18,
     implementation: [],

@@ -15,7 +15,7 @@ export const FILE = family("FILE", [
     id: "FILE-2",
     title: "Quarantine and virus scanning",
     description:
-      "Every upload lands in quarantine, is scanned by ClamAV, and only then is promoted to storage or deleted. The scan fails closed: a timeout, a broken connection or an unknown answer is a failed scan, retried, never \"clean\", and an infected or unscanned file is never served.",
+      "Uploads are held in quarantine until ClamAV has scanned them, then moved to storage or removed. Scanning fails closed: a timeout, a broken connection or an answer the scanner should not give counts as a failed scan to retry, never as clean, and nothing is downloadable until its scan has passed.",
     status: "planned",
     issue: 13,
     implementation: [],

@@ -23,9 +23,9 @@ export const IDN = family("IDN", [
   },
   {
     id: "IDN-2",
-    title: "Embedded identity provider for development, tests and demos",
+    title: "Built-in identity provider for local work, tests and demos",
     description:
-      "Without Clerk, TenantGuard runs its own identity provider: it signs Clerk-shaped RS256 session tokens with a local key, publishes the public key as a JWKS, and those tokens go through exactly the same verifier as Clerk's. There is no bypass: no request is ever authenticated without a verified signature. Production refuses to start with the embedded provider unless the deployment is explicitly marked as a demo.",
+      "Without Clerk, TenantGuard runs its own identity provider: it signs Clerk-shaped RS256 session tokens with a local key, publishes the public key as a JWKS, and those tokens go through exactly the same verifier as Clerk's. It is not a shortcut around authentication: a request whose token signature does not verify is anonymous, whichever provider is in use. Production refuses to start with the embedded provider unless the deployment is explicitly marked as a demo.",
     status: "implemented",
     implementation: ["lib/auth/embedded/keys.ts", "lib/auth/embedded/tokens.ts", "lib/auth/embedded/sign-in.ts", "lib/auth/verify.ts", "app/.well-known/jwks.json/route.ts", "lib/env.ts"],
     evidence: [
@@ -82,7 +82,7 @@ export const IDN = family("IDN", [
     id: "IDN-5",
     title: "Per-organisation MFA and sign-in abuse protection",
     description:
-      "An organisation can require a second factor: sensitive operations then need a session whose second-factor age (the token's `fva` claim) shows a recent verification, checked by the app and by restrictive row-level security policies. Sign-in attempts are rate-limited, with a temporary lockout that a stranger cannot turn into a permanent one.",
+      "An organisation can require a second factor: sensitive operations then need a session whose second-factor age (the token's `fva` claim) shows a recent verification; the app refuses without one, and so do restrictive policies in the database. Sign-in attempts are rate-limited, with a temporary lockout that a stranger cannot turn into a permanent one.",
     status: "partial",
     issue: 16,
     implementation: ["lib/auth/embedded/throttle.ts", "lib/ratelimit/limits.ts", "lib/http/client-address.ts", "app/(auth)/actions.ts"],

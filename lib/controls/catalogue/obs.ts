@@ -18,7 +18,7 @@ export const OBS = family("OBS", [
     id: "OBS-2",
     title: "PII masking",
     description:
-      "One masking library finds emails, phone numbers, card numbers, API tokens, JWTs and URL query strings in any string or nested value and masks them; the logger and error reporting both use it, and secret-named fields are redacted whatever their value.",
+      "One masking library finds personal and secret data (email addresses, phone and card numbers, API keys and JWTs, query strings of URLs) in any string or nested value and masks it; the logger and error reporting both use it, and secret-named fields are redacted whatever their value.",
     status: "implemented",
     implementation: ["lib/observability/pii.ts", "lib/observability/pii-text.ts"],
     evidence: [

@@ -28,7 +28,7 @@ export const OPS = family("OPS", [
     id: "OPS-3",
     title: "Documentation kept true",
     description:
-      "Security documentation is generated from, or checked against, the code: the controls matrix in `docs/security/controls.md` is generated from this registry, and a test fails when it is stale, when it cites a file or test that does not exist, or when a control claims to be built without evidence. Access control, incident response, key rotation and retention documents follow.",
+      "Security documentation is generated from, or checked against, the code: the controls matrix in `docs/security/controls.md` is generated from this registry, and a test fails when it is stale, when it cites a file or test that does not exist, or when a control claims to be built without evidence. The remaining security documents (who may do what, handling incidents, rotating keys, keeping data) follow the same rule.",
     status: "partial",
     issue: 19,
     implementation: ["lib/controls/index.ts", "lib/controls/doc.ts", "scripts/generate-controls-doc.ts", "docs/security/controls.md"],

@@ -8,7 +8,7 @@ export const RL = family("RL", [
     id: "RL-1",
     title: "Sliding-window limits per key, org and IP",
     description:
-      "TenantGuard limits requests with sliding windows per API key, per organisation and per client IP, with stricter classes for expensive work (GraphQL, and uploads and imports as they arrive) and for sign-in attempts. Every class is defined in one place, and identifiers are derived values, never secrets.",
+      "TenantGuard limits requests with sliding windows per API key, per organisation and per client IP, with tighter budgets for costly work (GraphQL, and uploads and imports as they arrive) and for sign-in attempts. Every class is defined in one place, and identifiers are derived values, never secrets.",
     status: "partial",
     issue: 13,
     implementation: ["lib/ratelimit/limits.ts", "lib/ratelimit/limiter.ts", "lib/api/handler.ts", "lib/graphql/server.ts", "lib/http/client-address.ts"],

@@ -11,7 +11,7 @@ export const TEN = family("TEN", [
     id: "TEN-1",
     title: "Row-level security on every tenant table",
     description:
-      "Every tenant-scoped row carries its organisation's id, and PostgreSQL row-level security is enabled and forced on every table of the app schemas, with policies that read the verified JWT claims through `auth.jwt()` exactly as Supabase defines it. The app connects as a role that owns nothing, has no BYPASSRLS and can only switch to the request roles, so tenant isolation holds in the database even where application code forgets a filter.",
+      "Every tenant-scoped row carries its organisation's id, and every table of the app schemas has PostgreSQL row-level security switched on and forced (it binds the tables' owner too), with policies that read the verified JWT claims through `auth.jwt()` exactly as Supabase defines it. The app connects as a role that owns nothing, has no BYPASSRLS and can only switch to the request roles, so tenant isolation holds in the database even where application code forgets a filter.",
     status: "implemented",
     implementation: [
       "supabase/migrations/20261124000000_auth_shim.sql",
@@ -101,7 +101,7 @@ export const TEN = family("TEN", [
     id: "TEN-6",
     title: "Project-scoped credentials",
     description:
-      "A credential scoped to one project reads and writes that project only: the scope travels in the verified claims and the policies enforce it, so another project of the same organisation is invisible to it and any write to it touches no row.",
+      "A key limited to one project reads and writes that project and nothing else: the scope travels in the verified claims and the policies enforce it, so another project of the same organisation is invisible to it and any write to it touches no row.",
     status: "implemented",
     implementation: ["supabase/migrations/20261124000500_api_keys.sql", "supabase/migrations/20261124001000_policy_helpers_plpgsql.sql", "lib/api-keys/verify.ts"],
     evidence: [
@@ -115,7 +115,7 @@ export const TEN = family("TEN", [
     id: "TEN-7",
     title: "Per-project grants and invite links",
     description:
-      "Organisations grant people a role on a single project (viewer, editor, manager), optionally expiring, and share revocable, expiring invite links to one project. Guests see only what they were granted, and the database enforces it through row-level security, not only the app.",
+      "Organisations grant people a role on a single project (viewer, editor, manager), optionally expiring, and share revocable, expiring invite links to one project. A guest sees exactly what a grant gives them and no more, and that limit lives in the row-level security policies rather than in application code alone.",
     status: "planned",
     issue: 15,
     implementation: [],
@@ -125,7 +125,7 @@ export const TEN = family("TEN", [
     id: "TEN-8",
     title: "Consented, audited support access",
     description:
-      "Platform staff can enter an organisation only with an owner's time-boxed consent; everything they do carries their identity as the actor (Clerk's `act` claim shape) and is audited. There is no standing global-admin override.",
+      "TenantGuard staff have no standing access to any organisation. An owner can open a time-limited support window; inside it, every action carries the staff member as its actor (Clerk's `act` claim shape) and lands in the audit log, and when the window closes the access ends.",
     status: "planned",
     issue: 15,
     implementation: [],
