@@ -3,7 +3,7 @@
 import { useActionState, useState } from "react";
 import { deleteApiKeyAction, revokeApiKeyAction, rollApiKeyAction } from "@/app/(dashboard)/settings/api-keys/actions";
 import { initialFormState } from "@/lib/actions/form-state";
-import { initialApiKeySecretState } from "@/lib/api-keys/form-state";
+import { initialApiKeySecretState, type ApiKeySecretFormState } from "@/lib/api-keys/form-state";
 import { FormMessage, SubmitButton } from "@/components/ui/form";
 import { SecretReveal } from "./secret-reveal";
 
@@ -13,11 +13,14 @@ const GRACE_OPTIONS = [
   { seconds: 604_800, label: "7 days" },
 ];
 
+// KEY-1: the roll's state (holding the new secret) stays in the browser; only the form's data goes to the server.
+const submitRoll = (_previous: ApiKeySecretFormState, formData: FormData) => rollApiKeyAction(formData);
+
 /** KEY-2: revoke, roll (with a grace period for the old secret) and delete, each confirmed first. */
 export function ApiKeyActions({ apiKey }: { apiKey: { id: string; name: string; revoked: boolean; expired: boolean } }) {
   const [revokeState, revoke] = useActionState(revokeApiKeyAction, initialFormState);
   const [deleteState, remove] = useActionState(deleteApiKeyAction, initialFormState);
-  const [rollState, roll] = useActionState(rollApiKeyAction, initialApiKeySecretState);
+  const [rollState, roll] = useActionState(submitRoll, initialApiKeySecretState);
   const [dismissed, setDismissed] = useState<object | null>(null);
   const shown = rollState.ok && rollState.secret && dismissed !== rollState ? rollState.secret : undefined;
   const graceId = `grace-${apiKey.id}`;

@@ -2,7 +2,7 @@
 
 import { useActionState, useEffect, useRef, useState } from "react";
 import { createApiKeyAction } from "@/app/(dashboard)/settings/api-keys/actions";
-import { initialApiKeySecretState } from "@/lib/api-keys/form-state";
+import { initialApiKeySecretState, type ApiKeySecretFormState } from "@/lib/api-keys/form-state";
 import { Field, FormMessage, SubmitButton } from "@/components/ui/form";
 import { SecretReveal } from "./secret-reveal";
 
@@ -14,9 +14,12 @@ function Errors({ id, errors }: { id: string; errors: string[] | undefined }) {
   ) : null;
 }
 
+// KEY-1: the state (holding the new secret) stays in the browser; only the form's data goes to the server.
+const submit = (_previous: ApiKeySecretFormState, formData: FormData) => createApiKeyAction(formData);
+
 /** KEY-1 / KEY-3: name, scope, read or read+write, optional expiry and IP allow-list. */
 export function CreateApiKeyForm({ projects, minDate, maxDate }: { projects: { id: string; name: string }[]; minDate: string; maxDate: string }) {
-  const [state, action] = useActionState(createApiKeyAction, initialApiKeySecretState);
+  const [state, action] = useActionState(submit, initialApiKeySecretState);
   // The secret is shown until dismissed; dismissing remembers which result it belonged to.
   const [dismissed, setDismissed] = useState<object | null>(null);
   const shown = state.ok && state.secret && dismissed !== state ? state.secret : undefined;

@@ -11,7 +11,7 @@ let app: Awaited<ReturnType<typeof startApp>>;
 let browser: Browser;
 
 before(async () => {
-  app = await startApp();
+  app = await startApp(3106);
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 });
 
@@ -147,6 +147,63 @@ describe("dashboard", () => {
       }
       assert.ok(Date.now() < deadline, "the verification log did not appear within 15 s");
       await new Promise((r) => setTimeout(r, 500));
+    }
+    await context.close();
+  });
+
+  it("KEY-1: a new or rolled key's secret travels to the browser once and is never sent back to the server", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, "alice@acme.test");
+    // Everything the page sends from here on: URL and body of every request (server actions post their arguments).
+    const sent: { url: string; body: string; action: boolean }[] = [];
+    page.on("request", (r) => sent.push({ url: r.url(), body: r.postData() ?? "", action: r.headers()["next-action"] !== undefined }));
+    page.on("dialog", (d) => void d.accept());
+    await page.goto(`${app.baseUrl}/settings/api-keys`);
+
+    const secrets: string[] = [];
+    const stamp = Date.now();
+    const createForm = page.getByRole("form", { name: "Create API key" });
+    for (const name of [`E2E once A ${stamp}`, `E2E once B ${stamp}`]) {
+      // The second submit happens while the first secret is still on screen, in the form's state.
+      await createForm.getByLabel("Name", { exact: true }).fill(name);
+      await createForm.getByRole("button", { name: "Create API key" }).click();
+      await page.getByRole("heading", { name: `Copy the key for “${name}” now` }).waitFor();
+      secrets.push(await page.getByTestId("new-api-key").getByLabel("New API key").inputValue());
+    }
+    // A refused submit after a shown secret: the form's next request still carries no secret.
+    await createForm.getByLabel("Name", { exact: true }).fill("");
+    await createForm.getByRole("button", { name: "Create API key" }).click();
+    await page.getByText("Enter a name for the key.").waitFor();
+
+    // Roll twice: the second roll is submitted while the first roll's secret is on screen.
+    const row = page.getByTestId("api-key-row").filter({ hasText: `E2E once A ${stamp}` });
+    for (let i = 0; i < 2; i++) {
+      await row.getByRole("button", { name: "Roll" }).click();
+      const reveal = row.getByTestId("new-api-key");
+      await reveal.waitFor();
+      await page.waitForFunction(
+        ([known]) => {
+          const inputs = [...document.querySelectorAll<HTMLInputElement>('[data-testid="api-key-row"] [data-testid="new-api-key"] input')];
+          return inputs.some((input) => input.value && !known!.includes(input.value));
+        },
+        [secrets],
+      );
+      secrets.push(await reveal.getByLabel("New API key").inputValue());
+    }
+
+    assert.equal(new Set(secrets).size, 4);
+    for (const secret of secrets) assert.match(secret, /^tg_(live|test)_[0-9A-Za-z]{43}$/);
+    // The recording sees what the forms send: the typed names are in the server actions' request bodies.
+    const actions = sent.filter((r) => r.action);
+    assert.ok(actions.length >= 5, `server-action requests recorded: ${actions.length}`);
+    assert.ok(actions.some((r) => r.body.includes(`E2E once B ${stamp}`)), "the create form's fields are visible in the recorded bodies");
+    for (const request of sent) {
+      for (const secret of secrets) {
+        // The whole key, and its secret part on its own (a prefix is public; the rest never leaves the browser).
+        const secretPart = secret.slice(secret.lastIndexOf("_") + 1);
+        assert.ok(!request.body.includes(secretPart) && !request.url.includes(secretPart), `a request to ${request.url} carried a key's secret`);
+      }
     }
     await context.close();
   });

@@ -6,7 +6,7 @@ import { currentRequestContext } from "@/lib/http/request-context";
 import { createApiKey, deleteApiKey, revokeApiKey, rollApiKey } from "@/lib/api-keys";
 import type { ActionResult } from "@/lib/actions/pipeline";
 import type { FormState } from "@/lib/actions/form-state";
-import type { ApiKeySecretFormState } from "@/lib/api-keys/form-state";
+import { formDataOnly, type ApiKeySecretFormState } from "@/lib/api-keys/form-state";
 
 // Thin wrappers: the pipelines in lib/api-keys do authenticate -> Zod -> role (admin) -> withTenant -> audit;
 // these only bind them to this request and revalidate the page on success.
@@ -22,8 +22,12 @@ function toFormState(result: ActionResult<unknown>, success: string): FormState 
   return { ok: true, message: success };
 }
 
-/** KEY-1: the plaintext leaves the server once, in this response only; the page itself never renders it. */
-export async function createApiKeyAction(_prev: ApiKeySecretFormState, formData: FormData): Promise<ApiKeySecretFormState> {
+/**
+ * KEY-1: the plaintext leaves the server once, in this response only; the page itself never renders it.
+ * FormData is the only argument: a previous state (which held a secret) is refused, never read or logged.
+ */
+export async function createApiKeyAction(formData: FormData): Promise<ApiKeySecretFormState> {
+  if (!(formData instanceof FormData)) return formDataOnly;
   const result = await createApiKey(
     await getSession(),
     {
@@ -41,7 +45,9 @@ export async function createApiKeyAction(_prev: ApiKeySecretFormState, formData:
   return { ok: true, message: "API key created.", secret: { name, prefix, plaintext } };
 }
 
-export async function rollApiKeyAction(_prev: ApiKeySecretFormState, formData: FormData): Promise<ApiKeySecretFormState> {
+/** KEY-1 / KEY-2: like create, the new secret goes to the browser once and FormData is the only argument. */
+export async function rollApiKeyAction(formData: FormData): Promise<ApiKeySecretFormState> {
+  if (!(formData instanceof FormData)) return formDataOnly;
   const result = await rollApiKey(
     await getSession(),
     { id: formData.get("id"), graceSeconds: formData.get("graceSeconds") },
