@@ -1,7 +1,8 @@
 import "server-only";
 import { NextRequest } from "next/server";
 import { env } from "@/lib/env";
-import { contentSecurityPolicy, newNonce, staticSecurityHeaders } from "@/lib/security/headers";
+import { clerkFrontendOrigin } from "@/lib/auth/clerk-origin";
+import { createEdgeHandler } from "@/lib/security/edge";
 import type { CheckResult } from "../live-checks";
 
 /** HDR-1 / HDR-2: what a response must carry; each failed rule is named in the detail. */
@@ -33,21 +34,26 @@ export function evaluateSecurityHeaders(headers: Headers, production: boolean): 
   return { status: "pass", detail: `nosniff, frame denial, nonce CSP without unsafe-inline scripts, Referrer-Policy, Permissions-Policy${production ? ", HSTS" : ""}.` };
 }
 
-/** The app's own request pipeline (proxy.ts), called in-process with a request for `path`. */
+/**
+ * The app's own request pipeline, called in-process with a request for `path`: proxy.ts, or, where it cannot load
+ * (under the react-server condition the CLI runs with, Clerk's middleware cannot), the edge pipeline proxy.ts wraps,
+ * built with the same configuration.
+ */
 export async function proxyResponseHeaders(path: string): Promise<{ headers: Headers; source: string }> {
-  let proxy: (request: NextRequest, event: unknown) => Response | Promise<Response>;
+  const request = new NextRequest(new URL(path, env.APP_URL));
   try {
-    proxy = (await import("@/proxy")).default as typeof proxy;
+    const proxy = (await import("@/proxy")).default as (request: NextRequest, event: unknown) => Response | Promise<Response>;
+    // The embedded proxy takes the request only; Clerk's middleware also wants an event it can hand work to.
+    return { headers: (await proxy(request, { waitUntil() {} })).headers, source: `proxy response to ${path}` };
   } catch {
-    // Under the react-server condition (the CLI), Clerk's middleware cannot load: the same builders the proxy uses.
-    const production = env.NODE_ENV === "production";
-    const headers = new Headers(staticSecurityHeaders(production));
-    headers.set("Content-Security-Policy", contentSecurityPolicy({ nonce: newNonce(), production }));
-    return { headers, source: "headers built by lib/security/headers.ts (proxy.ts cannot load in this process; use --url for a live response)" };
+    const edge = createEdgeHandler({
+      production: env.NODE_ENV === "production",
+      appOrigin: new URL(env.APP_URL).origin,
+      corsOrigins: env.corsOrigins,
+      clerkOrigin: env.identityProvider === "clerk" ? clerkFrontendOrigin(env.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY!) : undefined,
+    });
+    return { headers: (await edge(request, false)).headers, source: `edge pipeline (lib/security/edge.ts) response to ${path}` };
   }
-  // The embedded proxy takes the request only; Clerk's middleware also wants an event it can hand work to.
-  const response = await proxy(new NextRequest(new URL(path, env.APP_URL)), { waitUntil() {} });
-  return { headers: response.headers, source: `proxy response to ${path}` };
 }
 
 /**
