@@ -399,7 +399,7 @@ export function openPostgres(connectionString: string, max: number, options: Par
         await (ended ?? client.query("rollback")).catch((endError: unknown) => {
           if (!ended || isConnectionError(endError)) broken = endError;
         });
-        throw broken ? new DatabaseUnavailableError(error) : error;
+        throw broken ? (error instanceof DatabaseUnavailableError ? error : new DatabaseUnavailableError(error)) : error;
       } finally {
         client.release(broken instanceof Error ? broken : undefined);
       }
