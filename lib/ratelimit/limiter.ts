@@ -95,15 +95,17 @@ class SlidingWindowRatelimit extends Ratelimit {
  * cool-down finds it healthy again.
  *
  * RL-2 guarantee, per app instance and identifier: the requests this instance lets through in a window never
- * exceed `limit` (as the sliding window counts them), whichever backend answered each. The in-memory limiter
- * counts every request this instance allows: those Redis allowed (`record`) and those it answered itself,
- * including calls to Redis that timed out (Redis may have counted them too; counting them twice only ever
- * refuses earlier). So when Redis is slow or down, the fallback continues from what this instance already let
- * through, never from zero. Across instances the limit is shared while Redis answers; during an outage each
- * instance enforces it on its own, so a client can get up to (limit x instances) per window. That is preferred
- * to refusing all traffic (a Redis outage would become an API outage) and to letting everything through (an
- * outage would remove abuse protection). Without any store, the memory limiter is the limit. The memory
- * limiter's bound on tracked identifiers (memory.ts) is the one way it can forget a count.
+ * exceed `limit` (as the sliding window counts them), whichever backend answered each and however Redis behaved.
+ * The in-memory limiter counts every request this instance allows and has the last word on each: those Redis
+ * allowed, and those it answered itself, including calls to Redis that timed out (Redis may have counted them
+ * too; counting twice only ever refuses earlier). So when Redis is slow or down, the fallback continues from what
+ * this instance already let through, never from zero; and when Redis is back within the window, its count (which
+ * lacks what memory answered) cannot take the instance past the limit either. Across instances the limit is
+ * shared while Redis answers; during an outage each instance enforces it on its own, so a client can get up to
+ * (limit x instances) per window. That is preferred to refusing all traffic (a Redis outage would become an API
+ * outage) and to letting everything through (an outage would remove abuse protection). Without any store, the
+ * memory limiter is the limit. The memory limiter's bound on tracked identifiers (memory.ts) is the one way it can
+ * forget a count.
  */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const { name, limit } = options;
@@ -155,9 +157,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return pending.then(
       (r) => {
         store.breaker.succeeded(ticket);
-        // RL-2: the fallback's count includes what Redis let through here.
-        if (r.success) memory.record(identifier);
-        return finish({ success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset, backend: store.kind });
+        if (!r.success) return finish({ success: false, limit: r.limit, remaining: 0, reset: r.reset, backend: store.kind });
+        // RL-2: what Redis allows is counted in memory too, and this instance's own count caps it: the fallback
+        // continues from it, and after an outage Redis (which never saw the requests answered from memory) cannot
+        // let this instance pass the limit within the window.
+        const local = memory.limit(identifier);
+        if (!local.success) return finish({ ...local, backend: "memory" });
+        return finish({ success: true, limit: r.limit, remaining: Math.min(r.remaining, local.remaining), reset: r.reset, backend: store.kind });
       },
       (error: unknown) => {
         store.breaker.failed(ticket);

@@ -31,7 +31,7 @@ interface Counter {
  * It runs the same sliding-window algorithm as @upstash/ratelimit's `slidingWindow` Lua script (a counter per
  * fixed window, with the previous window's count weighted by how much of it still overlaps the sliding window),
  * so a request is treated the same whichever backend answers. Its counts live in this process only. While Redis
- * answers, `record` counts the requests Redis allowed here, so the fallback starts from this process's real count.
+ * answers, every request Redis allows is counted here too (limiter.ts), so this is always the process's real count.
  */
 export class MemoryRateLimiter {
   private readonly counters = new Map<string, Counter>();
@@ -58,15 +58,6 @@ export class MemoryRateLimiter {
     }
     counter.current += 1;
     return { success: true, limit, remaining: Math.max(0, limit - (counter.current + previousWeighted)), reset };
-  }
-
-  /**
-   * Counts one request that another backend (Redis) allowed, without deciding anything: the count the fallback
-   * continues from if Redis stops answering.
-   */
-  record(identifier: string): void {
-    const window = Math.floor(this.now() / this.options.windowMs);
-    this.counterFor(identifier, window).current += 1;
   }
 
   /** Number of identifiers currently tracked (bounded by `maxEntries`). */

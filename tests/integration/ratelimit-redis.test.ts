@@ -265,6 +265,47 @@ describe("a slow Redis (RL-2: the fallback never exceeds the limit per instance)
     }
   });
 
+  it("Redis slow, then back within the window: what memory let through still counts, so the instance never passes the limit", async () => {
+    const cooldownMs = 300;
+    const errors: BackendErrorEvent[] = [];
+    const slowStore = createRedisStore(`redis://127.0.0.1:${proxy.port}`, { timeoutMs: TIMEOUT_MS, cooldownMs, failureThreshold: 3 });
+    stores.push(slowStore);
+    const limiter = createRateLimiter({
+      name: "recovering", limit: LIMIT, window: "1 h", prefix: `test:rl:${randomUUID()}`, store: slowStore,
+      onBackendError: (e) => void errors.push(e),
+    });
+    const id = `key_${randomUUID()}`;
+    const decisions: RateLimitDecision[] = await drain(limiter, id, 5);
+
+    proxy.delayMs = SLOW_MS;
+    try {
+      // Three timeouts open the breaker; memory answers the rest, and Redis never hears of those.
+      decisions.push(...(await drain(limiter, id, LIMIT)));
+      expect(slowStore.breaker.state).toBe("open");
+    } finally {
+      proxy.delayMs = 0;
+      await proxy.idle();
+    }
+    // Redis answers again: the probe after the cool-down closes the breaker.
+    const deadline = Date.now() + 30_000;
+    while (slowStore.breaker.state !== "closed" && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, cooldownMs));
+      decisions.push(await limiter.limit(id));
+    }
+    expect(slowStore.breaker.state).toBe("closed");
+    // Redis itself has counted fewer than the limit (it never saw what memory answered): left alone, it would allow more.
+    const redisCount = async () => {
+      const keys = await admin.keys(`*:recovering:${id}:*`);
+      return (await Promise.all(keys.map((k) => admin.get(k)))).reduce((sum, v) => sum + Number(v), 0);
+    };
+    expect(await redisCount()).toBeLessThan(LIMIT);
+    decisions.push(...(await drain(limiter, id, LIMIT)));
+    expect(await redisCount()).toBe(LIMIT);
+
+    expect(decisions.filter((d) => d.success)).toHaveLength(LIMIT);
+    expect(decisions.at(-1)).toMatchObject({ success: false, remaining: 0 });
+  });
+
   it("a single slow reply: that request is answered from memory, the breaker stays closed, and the next request sees the shared count again", async () => {
     const prefix = `test:rl:${randomUUID()}`;
     const options = { name: "blip", limit: LIMIT, window: "1 h", prefix } as const;
