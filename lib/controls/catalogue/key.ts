@@ -18,8 +18,9 @@ export const KEY = family("KEY", [
       evidence(LIFECYCLE, "a created key verifies as an API-key principal of its org; only its SHA-256 is stored"),
       evidence(LIFECYCLE, "the plaintext never appears in any table, and the hash appears only in api_keys"),
       evidence("tests/e2e/dashboard.e2e.ts", "API key: created and shown once"),
+      evidence("tests/e2e/dashboard.e2e.ts", "KEY-1: a new or rolled key's secret travels to the browser once and is never sent back to the server"),
+      evidence("tests/unit/api-key-actions-formdata.test.ts", "API-key actions that reveal a secret take FormData only"),
     ],
-    limitations: ["Under `next dev` the form's previous state, holding the new secret, travels back with the next submit and the dev server logs it (#12)."],
   },
   {
     id: "KEY-2",
@@ -81,9 +82,9 @@ export const KEY = family("KEY", [
       evidence(FORMAT, "KEY-5: strict Bearer parsing"),
       evidence("tests/unit/api-keys-offline.test.ts", "malformed keys are rejected before any database call"),
       evidence(API, "the plaintext key appears in no table and no log line"),
+      evidence("tests/integration/api-key-never-logged.test.ts", "KEY-5: API keys never reach the process's output"),
       evidence("tests/unit/observability-logger.test.ts", "authorization, cookie, set-cookie and API-key headers"),
       evidence("tests/unit/ratelimit-memory.test.ts", "a plaintext-looking API key is refused as an identifier"),
     ],
-    limitations: ["The HTTP-level \"no log line\" test captures `console.*`, while pino writes to stdout directly (#12)."],
   },
 ]);

@@ -43,17 +43,18 @@ export const OBS = family("OBS", [
     id: "OBS-4",
     title: "Health endpoints",
     description:
-      "`/health/live` answers without touching dependencies; `/health/ready` turns 503 when the database is down and reports Redis outages as degraded; `/health/status` says which embedded defaults are in use without a single secret; `/health/metrics` serves Prometheus text behind a token.",
+      "`/health/live` answers without touching dependencies; `/health/ready` turns 503 when the database is down and reports Redis outages as degraded; `/health/status` says which embedded defaults are in use, and whether the database session is a superuser, without a single secret; `/health/metrics` serves Prometheus text behind a token.",
     status: "partial",
     issue: 13,
     implementation: ["lib/health/index.ts", "app/health/live/route.ts", "app/health/ready/route.ts", "app/health/status/route.ts", "app/health/metrics/route.ts", "lib/observability/metrics.ts"],
     evidence: [
       evidence("tests/integration/health-endpoints.test.ts", "/health/live answers without touching dependencies"),
       evidence("tests/integration/health-endpoints.test.ts", "/health/status reports version, uptime and embedded defaults, and no secrets"),
+      evidence("tests/integration/health-endpoints.test.ts", "/health/status says whether the database session is a superuser"),
       evidence("tests/integration/health-ready.test.ts", "turns 503 when the database is unreachable, and recovers"),
       evidence("tests/integration/database-missing.test.ts", "/health/ready answers 503 and an action its 'unavailable' result"),
       evidence("tests/unit/observability-metrics.test.ts", "without METRICS_TOKEN: open outside production, closed in production"),
     ],
-    limitations: ["There is no virus scanner yet, so readiness cannot check one (#13); `/health/status` still lists file storage and a scanner that do not exist (#12)."],
+    limitations: ["There is no virus scanner yet, so readiness has none to check (#13)."],
   },
 ]);

@@ -27,6 +27,7 @@ export const TEN = family("TEN", [
       evidence("tests/integration/null-org-claim.test.ts", "see no row of any tenant table"),
       evidence("tests/integration/tenant-isolation.property.test.ts", "no actor sees, changes or deletes another org's projects"),
       evidence(SCOPE, "no rows of the other org, and no key-management rows even in its own org"),
+      evidence("tests/integration/health-endpoints.test.ts", "/health/status says whether the database session is a superuser"),
       evidence("tests/integration/security-definer-grants.test.ts", "every one of them, and each grantee, is exactly the expected table"),
       evidence("tests/integration/security-definer-grants.test.ts", "a function created by a later migration is executable by nobody until granted"),
       evidence("tests/integration/controls-checks.test.ts", "runtime-role fails for a role that can bypass row-level security or owns app tables"),
@@ -41,8 +42,10 @@ export const TEN = family("TEN", [
     description:
       "Each request's queries run in one transaction whose first statement sets the verified claims and a non-owner role for that transaction only (the PostgREST/Supabase mechanism), with a statement time limit. Claims and role end with the transaction, so nothing a request sets can leak into the next request on the same connection.",
     status: "implemented",
-    implementation: ["lib/db/index.ts", "lib/db/engine.ts"],
+    implementation: ["lib/db/index.ts", "lib/db/tenant-check.ts", "lib/db/engine.ts"],
     evidence: [
+      evidence("tests/integration/tenant-transaction-scope.test.ts", "TEN-2: claims and role are set for the transaction, never for the session"),
+      evidence("tests/unit/tenant-preamble.test.ts", "sets claims, role and time limit with is_local = true"),
       evidence("tests/integration/single-statement.test.ts", "answer the one statement under the caller's claims and RLS"),
       evidence("tests/integration/prepared-statements.test.ts", "reused across tenants on one connection, see only the current tenant's rows"),
       evidence("tests/integration/prepared-statements.test.ts", "a failed statement leaves the connection clean: no open transaction, no claims"),
