@@ -19,7 +19,8 @@ import type { Control, ControlId } from "./types";
 /**
  * The controls registry: every control TenantGuard promises, what it guarantees, where it lives, which tests prove it,
  * and which live checks watch it. docs/security/controls.md is generated from it (`npm run controls:doc`); a new
- * capability registers its controls and checks here in the same change.
+ * capability registers its controls and checks here in the same change. This module is pure data; the checks' code
+ * is server-only, in lib/controls/checks (`runControlChecks()`, `npm run controls:check`).
  */
 export const CONTROLS: readonly Control[] = Object.freeze([
   ...IDN,
