@@ -1,6 +1,6 @@
 // The production server (`npm start`): Next.js's own request handler behind a plain Node HTTP server, so the
 // client address comes from the socket and not from headers a client can write (lib/http/client-address.ts).
-// Plain JavaScript: it runs with production dependencies only. Options: -p/--port (or PORT), -H/--hostname (or HOSTNAME).
+// Plain JavaScript: it runs with production dependencies only. Options: -p/--port (or PORT), -H/--hostname.
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
 import next from "next";
@@ -12,7 +12,8 @@ const { values } = parseArgs({
   allowPositionals: false,
 });
 const port = Number(values.port ?? process.env.PORT ?? 3000);
-const hostname = values.hostname ?? process.env.HOSTNAME ?? "0.0.0.0";
+// Unset: every interface, IPv4 and IPv6 (peer addresses like ::ffff:127.0.0.1 are normalised by the app).
+const hostname = values.hostname;
 process.env.NODE_ENV ??= "production";
 
 // The same default as lib/env.ts in production. Behind our own proxies (or on Vercel) their forwarding headers are
@@ -23,7 +24,7 @@ const trustProxyHeaders = source !== "socket";
 // Before the app's code loads: lib/http/client-address.ts trusts the socket address header only with this marker.
 globalThis[SERVER_ENTRY_MARKER] = true;
 
-const app = next({ dev: false, hostname, port });
+const app = next({ dev: false, hostname: hostname ?? "localhost", port });
 const handle = app.getRequestHandler();
 await app.prepare();
 
@@ -44,9 +45,9 @@ const server = createServer((req, res) => {
   });
 });
 
-server.listen(port, hostname, () => {
-  console.log(`> TenantGuard ready on http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port} (client address: ${source})`);
-});
+const ready = () => console.log(`> TenantGuard ready on http://${hostname ?? "localhost"}:${port} (client address: ${source})`);
+if (hostname) server.listen(port, hostname, ready);
+else server.listen(port, ready);
 
 let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"]) {
