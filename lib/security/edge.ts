@@ -18,7 +18,8 @@ export interface EdgeConfig {
   clerkOrigin?: string;
 }
 
-export type EdgeHandler = (request: NextRequest, signedIn: boolean) => NextResponse;
+/** Synchronous, except for a form posted to a page, whose body is checked first (formBodyProblem). */
+export type EdgeHandler = (request: NextRequest, signedIn: boolean) => NextResponse | Promise<NextResponse>;
 
 const PROTECTED_PAGES = ["/projects", "/account", "/settings"];
 // Reached without a session: provider webhooks (signature-verified), CSP reports (browsers send no cookie).
@@ -28,6 +29,31 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 function isProtectedPage(pathname: string) {
   return PROTECTED_PAGES.some((p) => pathname === p || pathname.startsWith(`${p}/`));
+}
+
+const FORM_TYPES = ["multipart/form-data", "application/x-www-form-urlencoded"];
+
+/**
+ * A form posted to a page is a server action submitted without JavaScript, and Next.js parses its body itself:
+ * a body that does not parse makes it throw and answer 500. The same parser here turns that into a 400. Only such
+ * posts pay for it (server actions sent by the browser's JavaScript carry `Next-Action` and are parsed by Next.js
+ * with a parser that answers 4xx); browsers always declare a form's length, so an undeclared one is refused rather
+ * than read without a bound.
+ */
+async function formBodyProblem(request: NextRequest): Promise<[number, string, string, string] | null> {
+  if (request.headers.get("content-length") === null) return [411, "length_required", "Length required", "A form must declare its Content-Length."];
+  try {
+    await request.clone().formData();
+    return null;
+  } catch {
+    return [400, "malformed_request", "Malformed request", "The form body does not parse."];
+  }
+}
+
+function isFormPostToPage(method: string, isApi: boolean, request: NextRequest): boolean {
+  if (method !== "POST" || isApi || request.headers.has("next-action")) return false;
+  const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  return FORM_TYPES.includes(type);
 }
 
 function problem(status: number, code: string, title: string, detail: string, requestId: string, headers: Record<string, string> = {}): NextResponse {
@@ -55,7 +81,7 @@ export function createEdgeHandler(config: EdgeConfig): EdgeHandler {
   const staticHeaders = Object.entries(staticSecurityHeaders(production));
   const reporting = reportingEndpoints();
 
-  function route(request: NextRequest, signedIn: boolean, requestId: string, nonce: string, csp: string): NextResponse {
+  function route(request: NextRequest, signedIn: boolean, requestId: string, nonce: string, csp: string): NextResponse | Promise<NextResponse> {
     const { pathname, search } = request.nextUrl;
     const method = request.method.toUpperCase();
 
@@ -101,26 +127,35 @@ export function createEdgeHandler(config: EdgeConfig): EdgeHandler {
       return NextResponse.redirect(url);
     }
 
-    const headers = new Headers(request.headers);
-    headers.set(REQUEST_ID_HEADER, requestId);
-    headers.set("x-nonce", nonce);
-    // Next.js reads the nonce from the request's CSP header and puts it on the scripts it renders.
-    headers.set("content-security-policy", csp);
-    const response = NextResponse.next({ request: { headers } });
-    const cors = partner ? partnerCorsHeaders() : isApi ? cookieRouteCorsHeaders(request.headers.get("origin"), corsOrigins, false) : null;
-    for (const [name, value] of Object.entries(cors ?? {})) response.headers.set(name, value);
-    return response;
+    const passOn = () => {
+      const headers = new Headers(request.headers);
+      headers.set(REQUEST_ID_HEADER, requestId);
+      headers.set("x-nonce", nonce);
+      // Next.js reads the nonce from the request's CSP header and puts it on the scripts it renders.
+      headers.set("content-security-policy", csp);
+      const response = NextResponse.next({ request: { headers } });
+      const cors = partner ? partnerCorsHeaders() : isApi ? cookieRouteCorsHeaders(request.headers.get("origin"), corsOrigins, false) : null;
+      for (const [name, value] of Object.entries(cors ?? {})) response.headers.set(name, value);
+      return response;
+    };
+    if (isFormPostToPage(method, isApi, request)) {
+      return formBodyProblem(request).then((refused) => (refused ? problem(...refused, requestId) : passOn()));
+    }
+    return passOn();
   }
 
   return (request, signedIn) => {
     const requestId = acceptRequestId(request.headers.get(REQUEST_ID_HEADER));
     const nonce = newNonce();
     const csp = contentSecurityPolicy({ nonce, production, clerkOrigin });
+    const decorate = (response: NextResponse) => {
+      response.headers.set(REQUEST_ID_HEADER, requestId);
+      response.headers.set("Content-Security-Policy", csp);
+      response.headers.set("Reporting-Endpoints", reporting);
+      for (const [name, value] of staticHeaders) response.headers.set(name, value);
+      return response;
+    };
     const response = route(request, signedIn, requestId, nonce, csp);
-    response.headers.set(REQUEST_ID_HEADER, requestId);
-    response.headers.set("Content-Security-Policy", csp);
-    response.headers.set("Reporting-Endpoints", reporting);
-    for (const [name, value] of staticHeaders) response.headers.set(name, value);
-    return response;
+    return response instanceof Promise ? response.then(decorate) : decorate(response);
   };
 }

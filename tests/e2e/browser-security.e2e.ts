@@ -283,6 +283,13 @@ describe("anonymous requests never produce a 500", () => {
       assert.equal(problemOf(res, path).code, "csrf_origin_mismatch");
     }
 
+    // A form posted to a page (a server action without JavaScript) whose body does not parse: Next.js would throw.
+    for (const path of ["/sign-in", "/", "/docs/api"]) {
+      const res = await rawRequest("POST", path, { origin: app.baseUrl, "content-type": "multipart/form-data; boundary=zz" }, "garbage");
+      assert.equal(res.status, 400, `malformed form posted to ${path}`);
+      assert.equal(problemOf(res, path).code, "malformed_request");
+    }
+
     const marker = `nul-${Math.random().toString(36).replace(/[^a-z]/g, "")}`;
     const report = await rawRequest(
       "POST",
@@ -301,5 +308,21 @@ describe("anonymous requests never produce a 500", () => {
     assert.ok(log.includes('"msg":"csp violation"'), "the sanitised report was logged as a violation");
     const unexpected = log.split("\n").filter((line) => /"level":"(error|fatal)"|⨯|Error:|22P05|\bat /.test(line));
     assert.deepEqual(unexpected, [], `nothing unexpected in the server log:\n${log.slice(-3000)}`);
+  });
+});
+
+describe("forms without JavaScript", () => {
+  it("sign-in still works as a plain form post: the proxy's body check hands the body on to Next.js", async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${app.baseUrl}/sign-in`);
+    await page.getByLabel("Email", { exact: true }).fill("alice@acme.test");
+    await page.getByLabel("Password", { exact: true }).fill("demo-password-2026");
+    const posted = page.waitForResponse((r) => r.request().method() === "POST");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const response = await posted;
+    assert.ok(response.status() < 400, `the form post was served (status ${response.status()})`);
+    await page.waitForURL(`${app.baseUrl}/projects`);
+    await context.close();
   });
 });
