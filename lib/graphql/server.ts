@@ -8,7 +8,7 @@ import { appendAudit } from "@/lib/audit/writer";
 import { recordCrossTenantProbe } from "@/lib/audit/security-events";
 import { authenticateApiRequest, refuseInvalidKey } from "@/lib/api/handler";
 import { apiLog } from "@/lib/api/log";
-import { DatabaseUnavailableError } from "@/lib/db";
+import { DatabaseUnavailableError, isPermissionDenied, type Queryable } from "@/lib/db";
 import { schema, type GraphQLContext } from "./schema";
 
 /** GQL-1 limits: depth, cost, aliases, directives and tokens are bounded before anything executes. */
@@ -61,8 +61,20 @@ export async function handleGraphQL(request: Request, server = yoga): Promise<Re
   let response: Response;
   try {
     response = await withApiKeyTenant(key, async (tx) => {
+      // A failed statement aborts the transaction even when GraphQL turns it into a field error and carries on:
+      // the operation must then fail as a whole, never be reported as done (PostgreSQL would answer the COMMIT
+      // with a silent ROLLBACK, PGlite with an error).
+      let aborted: { error: unknown } | null = null;
+      const watch = (error: unknown): never => {
+        aborted ??= { error };
+        throw error;
+      };
+      const watched: Queryable = {
+        query: <T extends object>(sql: string, params?: unknown[]) => tx.query<T>(sql, params).catch(watch),
+        exec: (sql: string) => tx.exec(sql).catch(watch),
+      };
       const result = await server.fetch(request, {
-        tx,
+        tx: watched,
         key,
         notFound,
         audit: async (entry) => {
@@ -70,7 +82,9 @@ export async function handleGraphQL(request: Request, server = yoga): Promise<Re
         },
       });
       // The body is read inside the transaction: resolvers must finish before it commits.
-      return new Response(await result.text(), { status: result.status, headers: result.headers });
+      const text = await result.text();
+      if (aborted) throw (aborted as { error: unknown }).error;
+      return new Response(text, { status: result.status, headers: result.headers });
     });
   } catch (error) {
     // Revoked, expired or deleted since it was cached: the database said so in this transaction (KEY-2).
@@ -88,6 +102,11 @@ export async function handleGraphQL(request: Request, server = yoga): Promise<Re
 }
 
 function transactionFailed(error: unknown, requestId: string, limitHeaders: Record<string, string>): Response {
+  // RLS refused a statement the resolvers did not foresee (e.g. outside a key's project): deny, as REST does.
+  if (isPermissionDenied(error)) {
+    const body = { data: null, errors: [{ message: "This API key may not do that.", extensions: { code: "FORBIDDEN", requestId } }] };
+    return Response.json(body, { status: 403, headers: { ...limitHeaders, "x-request-id": requestId } });
+  }
   const unavailable = error instanceof DatabaseUnavailableError;
   if (!unavailable) apiLog("error", "unhandled GraphQL error", { requestId, error: error instanceof Error ? error.name : "unknown" });
   const message = unavailable ? "The service is temporarily unavailable. Nothing was changed; please retry." : "Unexpected error.";
