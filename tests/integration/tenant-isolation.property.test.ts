@@ -4,11 +4,14 @@ import { closeDb, ownerDb, withTenant } from "@/lib/db";
 import type { Session } from "@/lib/auth/claims";
 import { verifyAuditChains } from "@/lib/audit/verify";
 import { createProject, deleteProject, listProjects, renameProject, viewProject } from "@/lib/projects";
+import ProjectsPage from "@/app/(dashboard)/projects/page";
+import ProjectPage from "@/app/(dashboard)/projects/[id]/page";
 import { orgWithMembers, request } from "../helpers/tenants";
 
 /**
  * TEN-1..TEN-4 as a property: 3 orgs x (owner, admin, member) = 9 actors run random sequences of project
- * commands, through the server-action layer and as raw SQL under the runtime role with their own claims.
+ * commands, through the server-action layer, the dashboard pages' read pipeline, and as raw SQL under the runtime
+ * role with their own claims.
  * A model records which org owns which project (and its name); after every step the database, read as the
  * owner, must match the model exactly, so any foreign row changed, deleted or forged fails the property.
  */
@@ -53,6 +56,8 @@ type Command =
   | { kind: "delete"; actor: number; target: Target }
   | { kind: "get"; actor: number; target: Target }
   | { kind: "list"; actor: number }
+  | { kind: "pageGet"; actor: number; target: Target }
+  | { kind: "pageList"; actor: number }
   | { kind: "sqlSelectAll"; actor: number }
   | { kind: "sqlUpdateAll"; actor: number; name: string }
   | { kind: "sqlDeleteAll"; actor: number }
@@ -80,6 +85,8 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant("delete" as const), actor: actorArb, target: targetArb }), weight: 3 },
   { arbitrary: fc.record({ kind: fc.constant("get" as const), actor: actorArb, target: targetArb }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant("list" as const), actor: actorArb }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant("pageGet" as const), actor: actorArb, target: targetArb }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant("pageList" as const), actor: actorArb }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant("sqlSelectAll" as const), actor: actorArb }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant("sqlUpdateAll" as const), actor: actorArb, name: nameArb }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant("sqlDeleteAll" as const), actor: actorArb }), weight: 1 },
@@ -238,6 +245,24 @@ async function runCommand(cmd: Command, model: Model): Promise<void> {
     case "list": {
       const rows = await withTenant(claims, listProjects);
       expectOwnRowsOnly(actor, rows, model);
+      return;
+    }
+    case "pageGet": {
+      const id = model.resolve(actor, cmd.target);
+      const expected = model.live.get(id);
+      const outcome = await ProjectPage.readFor(actor.session, { id }, request());
+      if (expected && expected.orgId === actor.orgId) {
+        expect(outcome).toMatchObject({ kind: "ok", data: { id, org_id: actor.orgId, name: expected.name } });
+      } else {
+        expect(outcome).toEqual({ kind: "not_found" });
+        if (model.isForeignLive(actor, id)) model.expectSecurityEvent(actor);
+      }
+      return;
+    }
+    case "pageList": {
+      const outcome = await ProjectsPage.readFor(actor.session, undefined, request());
+      expect(outcome.kind).toBe("ok");
+      if (outcome.kind === "ok") expectOwnRowsOnly(actor, outcome.data, model);
       return;
     }
     case "sqlSelectAll": {
