@@ -4,7 +4,7 @@
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
 import next from "next";
-import { SERVER_ENTRY_MARKER, sanitizeForwardingHeaders } from "../lib/http/forwarding-headers.mjs";
+import { productionClientIpSource, SERVER_ENTRY_MARKER, sanitizeForwardingHeaders } from "../lib/http/forwarding-headers.mjs";
 import { ALLOW_HEADER, problemJson, REFUSAL_HEADERS, unrepresentableRequestProblem } from "../lib/security/request-line.mjs";
 
 const { values } = parseArgs({
@@ -16,9 +16,9 @@ const port = Number(values.port ?? process.env.PORT ?? 3000);
 const hostname = values.hostname;
 process.env.NODE_ENV ??= "production";
 
-// The same default as lib/env.ts in production. Behind our own proxies (or on Vercel) their forwarding headers are
-// what the app reads; exposed directly, every forwarding header is the client's and is dropped.
-const source = process.env.CLIENT_IP_SOURCE || (process.env.VERCEL === "1" ? "vercel" : "socket");
+// Behind our own proxies (or on Vercel) their forwarding headers are what the app reads; exposed directly, every
+// forwarding header is the client's and is dropped.
+const source = productionClientIpSource(process.env);
 const trustProxyHeaders = source !== "socket";
 
 // Before the app's code loads: lib/http/client-address.ts trusts the socket address header only with this marker.

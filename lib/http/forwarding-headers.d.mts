@@ -5,3 +5,4 @@ export declare function sanitizeForwardingHeaders(
   socketAddress: string | undefined,
   options: { trustProxyHeaders: boolean },
 ): Record<string, string | string[] | undefined>;
+export declare function productionClientIpSource(environment: Record<string, string | undefined>): string;

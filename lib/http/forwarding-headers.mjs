@@ -32,6 +32,17 @@ const FORWARDING_HEADERS = new Set([
   "x-vercel-forwarded-for",
 ]);
 
+/**
+ * The client-address source of a production process, as lib/env.ts decides it (a test keeps the two in step), for
+ * the server entry, which runs before any TypeScript: CLIENT_IP_SOURCE, else `vercel` on Vercel, else `socket`.
+ *
+ * @param {Record<string, string | undefined>} environment
+ * @returns {string}
+ */
+export function productionClientIpSource(environment) {
+  return environment.CLIENT_IP_SOURCE || (environment.VERCEL === "1" ? "vercel" : "socket");
+}
+
 function isForwardingHeader(name) {
   return FORWARDING_HEADERS.has(name) || name.startsWith("x-vercel-ip-");
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { clientAddressFrom, normalisedAddress, type ClientAddressConfig } from "@/lib/http/client-address";
-import { CLIENT_ADDRESS_HEADER, sanitizeForwardingHeaders } from "@/lib/http/forwarding-headers.mjs";
+import { parseEnv } from "@/lib/env";
+import { CLIENT_ADDRESS_HEADER, productionClientIpSource, sanitizeForwardingHeaders } from "@/lib/http/forwarding-headers.mjs";
 
 // RL-1 / AUD-1 / KEY-2: the one function that decides the client address, for every deployment it supports.
 const socket: ClientAddressConfig = { source: "socket", trustedProxyHops: 1, serverEntry: true };
@@ -99,4 +100,15 @@ describe("server entry header sanitising", () => {
   it("without a socket address: no address header at all", () => {
     expect(sanitizeForwardingHeaders(sent, undefined, { trustProxyHeaders: false })).not.toHaveProperty(CLIENT_ADDRESS_HEADER);
   });
+});
+
+describe("server entry and configuration agree on the source", () => {
+  const production = { NODE_ENV: "production", APP_URL: "http://localhost:3100", ALLOW_EMBEDDED_IN_PRODUCTION: "true" };
+  it.each([{}, { VERCEL: "1" }, { CLIENT_IP_SOURCE: "socket", VERCEL: "1" }, { CLIENT_IP_SOURCE: "forwarded", TRUSTED_PROXY_HOPS: "2" }, { CLIENT_IP_SOURCE: "vercel", VERCEL: "1" }])(
+    "%j",
+    (settings) => {
+      const environment = { ...production, ...settings };
+      expect(productionClientIpSource(environment)).toBe(parseEnv(environment).clientIpSource);
+    },
+  );
 });
