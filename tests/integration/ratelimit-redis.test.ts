@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import net from "node:net";
+import fc from "fast-check";
 import { Redis as IORedis } from "ioredis";
 import { Ratelimit } from "@upstash/ratelimit";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -193,12 +194,23 @@ class SlowRedisProxy {
     return this.pending === 0 ? Promise.resolve() : new Promise((resolve) => this.drained.push(resolve));
   }
 
+  /** Redis unreachable: open connections are cut, new ones closed at once (what a crashed Redis host looks like). */
+  set down(value: boolean) {
+    this.refusing = value;
+    if (value) for (const socket of this.sockets) socket.destroy();
+  }
+  private refusing = false;
+
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await new Promise((resolve) => this.server.close(resolve));
   }
 
   private relay(client: net.Socket, targetPort: number): void {
+    if (this.refusing) {
+      client.destroy();
+      return;
+    }
     const upstream = net.connect(targetPort, "127.0.0.1");
     this.sockets.add(client).add(upstream);
     let releaseAt = 0;
@@ -216,6 +228,8 @@ class SlowRedisProxy {
     const end = () => {
       client.destroy();
       upstream.destroy();
+      this.sockets.delete(client);
+      this.sockets.delete(upstream);
     };
     client.on("close", end).on("error", end);
     upstream.on("close", end).on("error", end);
@@ -304,6 +318,37 @@ describe("a slow Redis (RL-2: the fallback never exceeds the limit per instance)
 
     expect(decisions.filter((d) => d.success)).toHaveLength(LIMIT);
     expect(decisions.at(-1)).toMatchObject({ success: false, remaining: 0 });
+  });
+
+  it("whatever Redis does in a window (answers, slows down, goes away, comes back, in any order), one instance never lets more than the limit through", async () => {
+    const limit = 10;
+    const store = createRedisStore(`redis://127.0.0.1:${proxy.port}`, { timeoutMs: 150, cooldownMs: 200, failureThreshold: 3 });
+    stores.push(store);
+    const limiter = createRateLimiter({ name: "any-weather", limit, window: "1 h", prefix: `test:rl:${randomUUID()}`, store });
+    const phase = fc.record({ redis: fc.constantFrom("up", "slow", "down", "blip"), requests: fc.integer({ min: 1, max: 8 }), pauseMs: fc.constantFrom(0, 250) });
+    await fc.assert(
+      fc.asyncProperty(fc.array(phase, { minLength: 2, maxLength: 5 }), async (phases) => {
+        const id = `key_${randomUUID()}`;
+        let allowed = 0;
+        try {
+          for (const p of phases) {
+            proxy.down = p.redis === "down";
+            proxy.delayMs = p.redis === "slow" ? 400 : 0;
+            if (p.redis === "blip") proxy.slowNextReply(400);
+            for (let i = 0; i < p.requests; i++) if ((await limiter.limit(id)).success) allowed += 1;
+            if (p.pauseMs) await new Promise((r) => setTimeout(r, p.pauseMs));
+          }
+        } finally {
+          proxy.down = false;
+          proxy.delayMs = 0;
+          await proxy.idle();
+        }
+        // Fill the rest of the window with Redis answering: the instance's total is still at most the limit.
+        for (let i = 0; i < limit + 2; i++) if ((await limiter.limit(id)).success) allowed += 1;
+        expect(allowed).toBeLessThanOrEqual(limit);
+      }),
+      { numRuns: 10 },
+    );
   });
 
   it("a single slow reply: that request is answered from memory, the breaker stays closed, and the next request sees the shared count again", async () => {
