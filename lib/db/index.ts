@@ -220,6 +220,8 @@ export interface RuntimeSession {
   /** Who statements run as between transactions, and the claims then in force (none: TEN-2). */
   currentUser: string;
   claims: string | null;
+  /** VAL-2's limit is the transaction's: between transactions the server's own setting applies. */
+  statementTimeout: string;
   backendPid: number;
 }
 
@@ -230,14 +232,22 @@ export interface RuntimeSession {
  */
 export async function runtimeSession(): Promise<RuntimeSession> {
   const { runtime } = await handles();
-  const [row] = await runtime.query<{ session_user: string; superuser: boolean; current_user: string; claims: string | null; pid: number }>(
+  const [row] = await runtime.query<{ session_user: string; superuser: boolean; current_user: string; claims: string | null; statement_timeout: string; pid: number }>(
     `select session_user::text as session_user,
             coalesce((select r.rolsuper from pg_catalog.pg_roles r where r.rolname = session_user), false) as superuser,
             current_user::text as current_user,
             nullif(current_setting('request.jwt.claims', true), '') as claims,
+            current_setting('statement_timeout') as statement_timeout,
             pg_catalog.pg_backend_pid() as pid`,
   );
-  return { sessionUser: row!.session_user, sessionUserIsSuperuser: row!.superuser, currentUser: row!.current_user, claims: row!.claims, backendPid: row!.pid };
+  return {
+    sessionUser: row!.session_user,
+    sessionUserIsSuperuser: row!.superuser,
+    currentUser: row!.current_user,
+    claims: row!.claims,
+    statementTimeout: row!.statement_timeout,
+    backendPid: row!.pid,
+  };
 }
 
 export async function closeDb(): Promise<void> {

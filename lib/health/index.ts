@@ -59,7 +59,9 @@ export async function databaseIsolation(): Promise<{ sessionUserIsSuperuser: boo
         (env.databaseEngine === "pglite" ? " (always so on PGlite)" : "") +
         ": row-level security holds only while no request runs SQL that leaves its role (RESET ROLE, SET SESSION AUTHORIZATION). For real tenants use PostgreSQL with a non-superuser DATABASE_URL role."
       : null;
-  return { sessionUserIsSuperuser: superuser, limitation };
+  // VAL-2: PGlite (single-threaded WebAssembly) cannot interrupt a running statement, so statement_timeout is inert.
+  const timeLimit = env.databaseEngine === "pglite" ? " Statement time limits are not enforced either: PGlite cannot interrupt a running statement." : "";
+  return { sessionUserIsSuperuser: superuser, limitation: limitation && limitation + timeLimit };
 }
 
 /** What runs where, without a single secret: which embedded defaults are in use, and what they cannot enforce. */
