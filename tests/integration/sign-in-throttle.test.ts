@@ -6,8 +6,11 @@ import { nextRequest, startRequest } from "../helpers/next-request";
 vi.mock("next/headers", () => import("../helpers/next-request"));
 
 // IDN-5 / RL-1: the limits are windows of Date.now() on every backend (memory and @upstash/ratelimit's script), so
-// the test moves that clock instead of waiting. Installed before the app's modules load, so they all read it.
-vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+// the test moves that clock instead of waiting. Installed before the app's modules load, so they all read it. It
+// stands still unless moved, and starts just after a 15-minute boundary (a boundary of every sign-in window): a
+// sliding window weighs the previous window by how far into the current one we are, so the start is pinned.
+const QUARTER_HOUR = 15 * 60_000;
+vi.useFakeTimers({ toFake: ["Date"], now: Math.floor(Date.now() / QUARTER_HOUR) * QUARTER_HOUR + 1_000 });
 
 const { signInAction } = await import("@/app/(auth)/actions");
 const { sessionCookieOptions } = await import("@/lib/auth/current");
