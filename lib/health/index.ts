@@ -2,6 +2,7 @@ import "server-only";
 import { env } from "@/lib/env";
 import { pingDatabase, runtimeSession } from "@/lib/db";
 import { rateLimitStatus } from "@/lib/ratelimit";
+import { logger } from "@/lib/observability/logger";
 
 /** OBS-4: dependency checks for /health/ready and the embedded-defaults report for /health/status. Only what exists. */
 export type CheckStatus = "ok" | "down" | "degraded" | "off";
@@ -22,7 +23,11 @@ export async function databaseCheck(): Promise<Check> {
   try {
     await withTimeout(pingDatabase(), 5_000);
     return { status: "ok", required: true, detail: env.databaseEngine === "postgres" ? "PostgreSQL" : "PGlite (embedded)" };
-  } catch {
+  } catch (error) {
+    // Requests only ever say "unavailable"; the probe, which load balancers call steadily, is where an operator
+    // learns why (refused, 3D000 missing database, 28P01 login refused, ...). The client still sees none of it.
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    logger.warn({ code: (cause as { code?: unknown } | null)?.code, reason: cause instanceof Error ? cause.message : String(cause) }, "readiness: the database did not answer");
     return { status: "down", required: true, detail: "The database did not answer." };
   }
 }

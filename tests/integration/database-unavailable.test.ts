@@ -49,6 +49,7 @@ const { markVerified, sessionFromClaims } = await import("@/lib/auth/claims");
 const { generateApiKey } = await import("@/lib/api-keys/key-format");
 const { GET: ready } = await import("@/app/health/ready/route");
 const { callApi } = await import("../helpers/api");
+const { tapLogOutput } = await import("@/lib/observability/logger");
 
 afterAll(async () => {
   await closeDb();
@@ -80,9 +81,18 @@ async function expectUnavailableEverywhere(cause: (error: unknown) => void, inte
   expect(api.json).toMatchObject({ code: "unavailable", status: 503 });
   for (const internal of [...internals, "ECONN", "Connection terminated", "127.0.0.1", String(port), "app_runtime", "stack"]) expect(api.text).not.toContain(internal);
 
+  // The readiness probe is where an operator learns why: the cause is in the log, never in a response.
+  const lines: string[] = [];
+  const untap = tapLogOutput((line) => void lines.push(line));
   const health = await ready();
+  untap();
   expect(health.status).toBe(503);
-  expect(await health.json()).toMatchObject({ status: "unavailable", checks: { database: { status: "down" } } });
+  const body = await health.text();
+  expect(JSON.parse(body)).toMatchObject({ status: "unavailable", checks: { database: { status: "down" } } });
+  for (const internal of internals) expect(body).not.toContain(internal);
+  const logged = lines.map((line) => JSON.parse(line) as { msg?: string; code?: string; reason?: string }).find((l) => l.msg === "readiness: the database did not answer");
+  expect(logged).toBeDefined();
+  for (const internal of internals) expect(`${logged!.code} ${logged!.reason}`).toContain(internal);
 
   const page = await readForPage(session, { name: "projects", minimumRole: "member", read: ({ tx }) => listProjects(tx) }, undefined, { ip: null, userAgent: null, requestId: "req-page-0001" });
   expect(page).toEqual({ kind: "unavailable" });
