@@ -18,7 +18,7 @@ export interface EdgeConfig {
   clerkOrigin?: string;
 }
 
-/** Synchronous, except for a form posted to a page, whose body is checked first (formBodyProblem). */
+/** Synchronous, except for a POST to a page, whose body is checked first (pageBodyProblem). */
 export type EdgeHandler = (request: NextRequest, signedIn: boolean) => NextResponse | Promise<NextResponse>;
 
 const PROTECTED_PAGES = ["/projects", "/account", "/settings"];
@@ -31,29 +31,38 @@ function isProtectedPage(pathname: string) {
   return PROTECTED_PAGES.some((p) => pathname === p || pathname.startsWith(`${p}/`));
 }
 
+type Refusal = [status: number, code: string, title: string, detail: string];
+
 const FORM_TYPES = ["multipart/form-data", "application/x-www-form-urlencoded"];
+// What Next.js's client sends a server action as: the encoded arguments as text, or as a form when they hold one.
+const ACTION_TYPES = ["text/plain", "multipart/form-data"];
 
 /**
- * A form posted to a page is a server action submitted without JavaScript, and Next.js parses its body itself:
- * a body that does not parse makes it throw and answer 500. The same parser here turns that into a 400. Only such
- * posts pay for it (server actions sent by the browser's JavaScript carry `Next-Action` and are parsed by Next.js
- * with a parser that answers 4xx); browsers always declare a form's length, so an undeclared one is refused rather
- * than read without a bound.
+ * VAL-3: a POST to a page is a server action, and Next.js decodes its body before any of our code runs: a body that
+ * does not parse makes it throw and answer 500, from anyone who knows an action id (they are in the pages' scripts).
+ * So such a body is parsed here first, with the same parsers: a form (`Next-Action` or not: without JavaScript,
+ * a form post is the action) must parse as a form; an action's text must be JSON. Browsers always declare these
+ * bodies' length, so an undeclared one is refused rather than read without a bound (the 1 MiB cap applies too).
+ * Null: nothing to check (not a POST to a page), or the body is fine.
  */
-async function formBodyProblem(request: NextRequest): Promise<[number, string, string, string] | null> {
-  if (request.headers.get("content-length") === null) return [411, "length_required", "Length required", "A form must declare its Content-Length."];
+async function pageBodyProblem(request: NextRequest, type: string): Promise<Refusal | null> {
+  if (request.headers.get("content-length") === null) return [411, "length_required", "Length required", "Declare the body's Content-Length."];
   try {
-    await request.clone().formData();
+    if (type === "text/plain") JSON.parse(await request.clone().text());
+    else await request.clone().formData();
     return null;
   } catch {
-    return [400, "malformed_request", "Malformed request", "The form body does not parse."];
+    return [400, "malformed_request", "Malformed request", "The body does not parse."];
   }
 }
 
-function isFormPostToPage(method: string, isApi: boolean, request: NextRequest): boolean {
-  if (method !== "POST" || isApi || request.headers.has("next-action")) return false;
+/** Which body pageBodyProblem checks for this request: its media type, a refusal, or null for none. */
+function pageBodyCheck(method: string, isApi: boolean, request: NextRequest): string | Refusal | null {
+  if (method !== "POST" || isApi) return null;
   const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  return FORM_TYPES.includes(type);
+  if (!request.headers.has("next-action")) return FORM_TYPES.includes(type) ? type : null;
+  if (ACTION_TYPES.includes(type)) return type;
+  return [415, "unsupported_media_type", "Unsupported media type", "A server action is sent as text/plain or multipart/form-data."];
 }
 
 function problem(status: number, code: string, title: string, detail: string, requestId: string, headers: Record<string, string> = {}): NextResponse {
@@ -73,6 +82,7 @@ function problem(status: number, code: string, title: string, detail: string, re
  *  - HDR-4 CSRF: state-changing requests that carry our cookie must come from our origin; a state-changing request
  *    to a page (a server action, `Next-Action`) must come from our own origin, with or without a cookie;
  *  - session presence: anonymous visitors go to sign-in (pages) or get 401 (cookie API routes);
+ *  - VAL-3 a POST to a page (a server action) whose body Next.js could not decode: 400, 411 or 415;
  *  - HDR-1 / HDR-2 security headers and a per-request nonce CSP on every response, refusals included.
  * Real authentication happens server-side on every request (lib/auth), never here alone.
  */
@@ -138,9 +148,9 @@ export function createEdgeHandler(config: EdgeConfig): EdgeHandler {
       for (const [name, value] of Object.entries(cors ?? {})) response.headers.set(name, value);
       return response;
     };
-    if (isFormPostToPage(method, isApi, request)) {
-      return formBodyProblem(request).then((refused) => (refused ? problem(...refused, requestId) : passOn()));
-    }
+    const bodyCheck = pageBodyCheck(method, isApi, request);
+    if (Array.isArray(bodyCheck)) return problem(...bodyCheck, requestId);
+    if (bodyCheck) return pageBodyProblem(request, bodyCheck).then((refused) => (refused ? problem(...refused, requestId) : passOn()));
     return passOn();
   }
 

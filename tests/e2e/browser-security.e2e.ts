@@ -311,6 +311,41 @@ describe("anonymous requests never produce a 500", () => {
   });
 });
 
+describe("server actions with bodies Next.js cannot decode", () => {
+  it("the sign-in action's real id with a malformed body gets a 4xx problem, and nothing is logged as an error", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${app.baseUrl}/sign-in`);
+    // The action id is public (it is in the page's scripts): capture a genuine, anonymous sign-in call.
+    const captured = page.waitForRequest((r) => r.method() === "POST" && Boolean(r.headers()["next-action"]));
+    await page.getByLabel("Email", { exact: true }).fill("nobody@example.test");
+    await page.getByLabel("Password", { exact: true }).fill("wrong-password-2026");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const request = await captured;
+    await context.close();
+    const headers = Object.fromEntries(Object.entries(request.headers()).filter(([k]) => !["content-type", "content-length", "cookie"].includes(k)));
+    const path = new URL(request.url()).pathname;
+
+    const logStart = app.logs().length;
+    const cases: [string, string, number][] = [
+      ["text/plain;charset=UTF-8", "{{{", 400],
+      ["text/plain;charset=UTF-8", "[".repeat(5000), 400],
+      ["multipart/form-data; boundary=zz", "garbage", 400],
+      ["multipart/form-data", "garbage", 400],
+      ["application/json", "[", 415],
+    ];
+    for (const [type, body, status] of cases) {
+      const res = await rawRequest("POST", path, { ...headers, "content-type": type, "content-length": String(Buffer.byteLength(body)) }, body);
+      assert.equal(res.status, status, `${type} ${body.slice(0, 10)}`);
+      assert.equal(res.headers["content-type"], "application/problem+json");
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    const log = app.logs().slice(logStart);
+    const unexpected = log.split("\n").filter((line) => /"level":"(error|fatal)"|⨯|Error:|\bat /.test(line));
+    assert.deepEqual(unexpected, [], `nothing unexpected in the server log:\n${log.slice(-3000)}`);
+  });
+});
+
 describe("forms without JavaScript", () => {
   it("sign-in still works as a plain form post: the proxy's body check hands the body on to Next.js", async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });

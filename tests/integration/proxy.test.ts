@@ -26,10 +26,10 @@ beforeAll(async () => {
 function request(path: string, init: { method?: string; headers?: Record<string, string>; base?: string } = {}) {
   return new NextRequest(`${init.base ?? APP}${path}`, { method: init.method ?? "GET", headers: init.headers });
 }
-// The proxy answers synchronously, except for a form posted to a page (its body is parsed first: sendForm).
+// The proxy answers synchronously, except for a POST to a page (its body is parsed first: sendWithBody).
 const send = (path: string, init?: Parameters<typeof request>[1]) => proxy(request(path, init)) as NextResponse;
 const sendProduction = (path: string, init?: Parameters<typeof request>[1], signedIn = false) => productionEdge(request(path, init), signedIn) as NextResponse;
-const sendForm = async (path: string, body: string, headers: Record<string, string>) =>
+const sendWithBody = async (path: string, body: string, headers: Record<string, string>) =>
   proxy(new NextRequest(`${APP}${path}`, { method: "POST", headers: { origin: APP, ...headers }, body }));
 
 /** Passed on to the route (NextResponse.next), rather than answered by the proxy. */
@@ -232,13 +232,13 @@ describe("CSRF (HDR-4)", () => {
     }
   });
 
-  it("a server action from our own origin passes, signed in or not", () => {
-    const action = { "next-action": "7f".padEnd(42, "0"), origin: APP };
-    expect(passedOn(send("/sign-in", { method: "POST", headers: action }))).toBe(true);
-    expect(passedOn(send("/projects", { method: "POST", headers: { ...action, cookie: SESSION } }))).toBe(true);
+  it("a server action from our own origin passes, signed in or not", async () => {
+    const action = { "next-action": "7f".padEnd(42, "0"), "content-type": "text/plain;charset=UTF-8", "content-length": "2" };
+    expect(passedOn(await sendWithBody("/sign-in", "[]", action))).toBe(true);
+    expect(passedOn(await sendWithBody("/projects", "[]", { ...action, cookie: SESSION }))).toBe(true);
     // Behind a proxy that ends TLS, the browser's origin is APP_URL's while Next.js sees the inner URL.
-    const behindTls = productionEdge(request("/projects", { base: "http://10.0.0.7:3000", method: "POST", headers: { "next-action": "7f", origin: "https://app.example", cookie: SESSION } }), true);
-    expect(passedOn(behindTls as NextResponse)).toBe(true);
+    const behindTls = new NextRequest("http://10.0.0.7:3000/projects", { method: "POST", headers: { ...action, origin: "https://app.example", cookie: SESSION }, body: "[]" });
+    expect(passedOn(await productionEdge(behindTls, true))).toBe(true);
   });
 });
 
@@ -281,26 +281,42 @@ describe("request lines Next.js cannot serve get a 4xx problem, never a 500", ()
     expect(passedOn(send("/sign-in?next=%zz%ff"))).toBe(true); // queries are decoded leniently everywhere
   });
 
-  it("a form posted to a page whose body does not parse -> 400 problem (Next.js would answer 500); a well-formed one passes", async () => {
+  it("a POST to a page (a server action, with or without JavaScript) whose body does not parse -> 4xx problem (Next.js would answer 500); a well-formed one passes", async () => {
     const multipart = "multipart/form-data; boundary=zz";
     const good = '--zz\r\ncontent-disposition: form-data; name="email"\r\n\r\na@b.test\r\n--zz--\r\n';
     for (const path of ["/sign-in", "/", "/docs/api"]) {
-      const bad = await sendForm(path, "garbage", { "content-type": multipart, "content-length": "7" });
+      const bad = await sendWithBody(path, "garbage", { "content-type": multipart, "content-length": "7" });
       expect(bad.status, path).toBe(400);
       expect((await problemOf(bad)).code).toBe("malformed_request");
       expectSecurityHeaders(bad, path, false);
-      const noBoundary = await sendForm(path, good, { "content-type": "multipart/form-data", "content-length": String(good.length) });
+      const noBoundary = await sendWithBody(path, good, { "content-type": "multipart/form-data", "content-length": String(good.length) });
       expect(noBoundary.status, path).toBe(400);
-      const fine = await sendForm(path, good, { "content-type": multipart, "content-length": String(good.length) });
+      const fine = await sendWithBody(path, good, { "content-type": multipart, "content-length": String(good.length) });
       expect(passedOn(fine), path).toBe(true);
       expectSecurityHeaders(fine, path, false);
-      expect(passedOn(await sendForm(path, "email=a%40b.test", { "content-type": "application/x-www-form-urlencoded", "content-length": "16" }))).toBe(true);
+      expect(passedOn(await sendWithBody(path, "email=a%40b.test", { "content-type": "application/x-www-form-urlencoded", "content-length": "16" }))).toBe(true);
     }
-    const undeclared = await sendForm("/sign-in", good, { "content-type": multipart });
+    const undeclared = await sendWithBody("/sign-in", good, { "content-type": multipart });
     expect(undeclared.status).toBe(411);
     expect((await problemOf(undeclared)).code).toBe("length_required");
+    // Next.js's client sends an action's arguments as text (JSON) or, when they hold a form, as multipart.
+    const action = { "next-action": "7f".padEnd(42, "0") };
+    const text = { ...action, "content-type": "text/plain;charset=UTF-8" };
+    for (const body of ["{{{", "[", '["unterminated']) {
+      const res = await sendWithBody("/sign-in", body, { ...text, "content-length": String(body.length) });
+      expect(res.status, body).toBe(400);
+      expect((await problemOf(res)).code).toBe("malformed_request");
+    }
+    expect((await sendWithBody("/", "garbage", { ...action, "content-type": multipart, "content-length": "7" })).status).toBe(400);
+    expect((await sendWithBody("/sign-in", "[]", text)).status).toBe(411);
+    const json = await sendWithBody("/sign-in", "[]", { ...action, "content-type": "application/json", "content-length": "2" });
+    expect(json.status).toBe(415);
+    expect((await problemOf(json)).code).toBe("unsupported_media_type");
+    expectSecurityHeaders(json, "415", false);
+    expect(passedOn(await sendWithBody("/sign-in", '[{"email":"a@b.test"}]', { ...text, "content-length": "22" }))).toBe(true);
+    expect(passedOn(await sendWithBody("/sign-in", good, { ...action, "content-type": multipart, "content-length": String(good.length) }))).toBe(true);
     // Not a form post to a page: left to the route (API handlers read bodies with their own limits and checks).
-    expect(passedOn(await sendForm("/api/csp-report", "garbage", { "content-type": multipart, "content-length": "7" }))).toBe(true);
+    expect(passedOn(await sendWithBody("/api/csp-report", "garbage", { "content-type": multipart, "content-length": "7" }))).toBe(true);
   });
 
   it.each(["PROPFIND", "MKCOL", "LOCK", "PURGE", "SEARCH", "QUERY"])("%s -> 405 problem with Allow", async (method) => {
