@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import pg from "pg";
 import { ANONYMOUS_PREAMBLE, bindTenantCheck, tenantPreamble, type TenantClaims } from "@/lib/db";
 
@@ -51,5 +53,20 @@ describe("bindTenantCheck", () => {
     const c = bindTenantCheck(claims(), "select 1");
     expect(bindTenantCheck(c, "select 1")).toBe(c);
     expect(() => bindTenantCheck(c, "select 2")).toThrow(/another check/);
+  });
+});
+
+describe("lib/db knows no identity", () => {
+  it("imports nothing from lib/auth or lib/api-keys: callers bind what their claims need checked", () => {
+    const dir = path.join(process.cwd(), "lib", "db");
+    const offending = readdirSync(dir)
+      .filter((file) => file.endsWith(".ts"))
+      .flatMap((file) =>
+        [...readFileSync(path.join(dir, file), "utf8").matchAll(/(?:from|import\()\s*["']([^"']+)["']/g)]
+          .map((m) => m[1]!)
+          .filter((target) => /^@\/lib\/(auth|api-keys)(\/|$)|^\.\.\/(auth|api-keys)(\/|$)/.test(target))
+          .map((target) => `${file}: ${target}`),
+      );
+    expect(offending).toEqual([]);
   });
 });
