@@ -43,7 +43,7 @@ const ACTION_TYPES = ["text/plain", "multipart/form-data"];
  * So such a body is parsed here first, with the same parsers: a form (`Next-Action` or not: without JavaScript,
  * a form post is the action) must parse as a form; an action's text must be JSON. Browsers always declare these
  * bodies' length, so an undeclared one is refused rather than read without a bound (the 1 MiB cap applies too).
- * Null: nothing to check (not a POST to a page), or the body is fine.
+ * Null when the body is fine.
  */
 async function pageBodyProblem(request: NextRequest, type: string): Promise<Refusal | null> {
   if (request.headers.get("content-length") === null) return [411, "length_required", "Length required", "Declare the body's Content-Length."];
