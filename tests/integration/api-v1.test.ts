@@ -8,6 +8,7 @@ import { documentPage, documentSchema, projectPage, projectSchema } from "@/lib/
 import { orgWithMembers, request } from "../helpers/tenants";
 import { callApi, newKey } from "../helpers/api";
 import { awayFromWindowEdge } from "../helpers/rate-limit-window";
+import { tapLogOutput } from "@/lib/observability/logger";
 
 afterAll(closeDb);
 
@@ -63,10 +64,13 @@ describe("partner API: key lifecycle through HTTP (KEY-1, KEY-2, KEY-5)", () => 
     const logged: string[] = [];
     const original = { log: console.log, error: console.error, warn: console.warn };
     console.log = console.error = console.warn = (...args: unknown[]) => void logged.push(args.map(String).join(" "));
+    // The app's logger writes to file descriptor 1 itself, past console: read its own stream too.
+    const untap = tapLogOutput((line) => void logged.push(line));
     try {
       await callApi("post", "/api/v1/projects", { key: key.plaintext, body: { name: "Via API" } });
       await callApi("get", "/api/v1/projects/not-a-uuid", { key: key.plaintext });
     } finally {
+      untap();
       Object.assign(console, original);
     }
     expect(logged.join("\n")).not.toContain(key.plaintext);
