@@ -23,6 +23,8 @@ const signInSchema = z.object({
 const UNAVAILABLE: FormState = { ok: false, message: "Sign-in is temporarily unavailable. Please try again." };
 
 export async function signInAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  // VAL-1: action ids are public, so anyone can post arbitrary arguments; only a form is a sign-in attempt.
+  if (!(formData instanceof FormData)) return { ok: false, message: "Please correct the highlighted fields." };
   const parsed = signInSchema.safeParse(Object.fromEntries(formData));
   if (!parsed.success) {
     return { ok: false, message: "Please correct the highlighted fields.", fieldErrors: z.flattenError(parsed.error).fieldErrors };
@@ -68,20 +70,8 @@ export async function signOutAction(): Promise<void> {
 export async function switchOrganizationAction(formData: FormData): Promise<void> {
   const session = await getSession();
   if (!session) redirect("/sign-in");
-  const orgId = z.string().regex(/^org_[A-Za-z0-9]{1,64}$/).safeParse(formData.get("orgId"));
+  const orgId = z.string().regex(/^org_[A-Za-z0-9]{1,64}$/).safeParse(formData instanceof FormData ? formData.get("orgId") : null);
   const issued = orgId.success ? await switchOrganization(session, orgId.data) : null;
   if (issued) await setSessionCookie(issued.token, issued.expiresAt);
   redirect("/projects");
-}
-
-export async function revokeSessionAction(formData: FormData): Promise<void> {
-  const session = await getSession();
-  if (!session) redirect("/sign-in");
-  const id = z.string().regex(/^sess_[A-Za-z0-9]{1,64}$/).safeParse(formData.get("sessionId"));
-  if (id.success) await revokeSession(session, id.data);
-  if (id.success && id.data === session.sessionId) {
-    await clearSessionCookie();
-    redirect("/sign-in");
-  }
-  redirect("/account/sessions");
 }
