@@ -51,6 +51,19 @@ export class SingleStatementError extends Error {
   }
 }
 
+/**
+ * A transaction whose function resolved although one of its statements had failed (the caller caught the error and
+ * went on): nothing it wrote was committed. PGlite raises this itself (SQLSTATE 25P02); PostgreSQL answers such a
+ * COMMIT with ROLLBACK and no error, so the engine raises it there, and the caller is never told its writes landed.
+ */
+export class TransactionRolledBackError extends Error {
+  readonly code = "25P02";
+  constructor() {
+    super("Transaction was rolled back instead of committed");
+    this.name = "TransactionRolledBackError";
+  }
+}
+
 /** The database could not be reached: requests answer 503 and nothing is half-written. */
 export class DatabaseUnavailableError extends Error {
   constructor(cause?: unknown) {
@@ -389,7 +402,8 @@ export function openPostgres(connectionString: string, max: number, options: Par
           exec: (sql) => send(sql, undefined, true).then(() => undefined),
         }, started);
         await started;
-        await (ended ?? client.query("commit"));
+        const end = (await (ended ?? client.query("commit"))) as pg.QueryResult | undefined;
+        if (end?.command === "ROLLBACK") throw new TransactionRolledBackError();
         return result;
       } catch (thrown) {
         // A failed preamble is the cause of whatever fn saw (e.g. 25P02 on a statement pipelined behind it).

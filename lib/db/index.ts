@@ -6,7 +6,7 @@ import { DatabaseUnavailableError, openPglite, openPostgres, type Engine, type Q
 import { tenantCheckOf, type TenantClaims } from "./tenant-check";
 import { migrate } from "./migrate";
 
-export { DatabaseUnavailableError, isConnectionError, isPermissionDenied, SingleStatementError, type Engine, type Queryable, type TransactionOptions } from "./engine";
+export { TransactionRolledBackError, DatabaseUnavailableError, isConnectionError, isPermissionDenied, SingleStatementError, type Engine, type Queryable, type TransactionOptions } from "./engine";
 export { bindTenantCheck, type TenantClaims } from "./tenant-check";
 
 /**
