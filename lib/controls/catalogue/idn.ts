@@ -29,6 +29,7 @@ export const IDN = family("IDN", [
     status: "implemented",
     implementation: ["lib/auth/embedded/keys.ts", "lib/auth/embedded/tokens.ts", "lib/auth/embedded/sign-in.ts", "lib/auth/verify.ts", "app/.well-known/jwks.json/route.ts", "lib/env.ts"],
     evidence: [
+      evidence("tests/integration/forged-session-token.test.ts", "a live session's exact claims without our signature are refused on the request path"),
       evidence(VERIFY, "the payload-tampering row is only rejected because of the signature"),
       evidence(VERIFY, "a token issued by the embedded provider becomes the Session it describes"),
       evidence(SIGN_IN, "signs in with the right password into the first organisation, and not otherwise"),

@@ -27,7 +27,7 @@ export const RL = family("RL", [
     id: "RL-2",
     title: "Redis-backed limits with an explicit in-memory fallback",
     description:
-      "Limits are shared by every app instance through Redis, using `@upstash/ratelimit`'s algorithms: Upstash over REST in production on Vercel, or a local Redis via `REDIS_URL`. When Redis is absent or failing, a circuit breaker answers from per-instance memory, so requests are still limited and never wait on a dead backend; the fallback's behaviour is tested.",
+      "Limits are shared by every app instance through Redis, using `@upstash/ratelimit`'s algorithms: Upstash over REST in production on Vercel, or a local Redis via `REDIS_URL`. Each instance also counts in memory every request it lets through, and has the last word: whether Redis answers, is slow, is down or has just come back, one instance never admits more than the limit for an identifier in a window. One slow reply does not open the circuit breaker (three failures in a row do); while it is open, requests are answered from that memory and never wait on a dead backend.",
     status: "implemented",
     implementation: ["lib/ratelimit/store.ts", "lib/ratelimit/breaker.ts", "lib/ratelimit/memory.ts", "lib/ratelimit/redis-adapter.ts", "lib/ratelimit/limiter.ts"],
     evidence: [

@@ -44,6 +44,7 @@ export const TEN = family("TEN", [
     status: "implemented",
     implementation: ["lib/db/index.ts", "lib/db/tenant-check.ts", "lib/db/engine.ts"],
     evidence: [
+      evidence("tests/integration/swallowed-statement-error.test.ts", "rejects with 25P02 and leaves nothing written, on every engine"),
       evidence("tests/integration/tenant-transaction-scope.test.ts", "TEN-2: claims and role are set for the transaction, never for the session"),
       evidence("tests/unit/tenant-preamble.test.ts", "sets claims, role and time limit with is_local = true"),
       evidence("tests/integration/single-statement.test.ts", "answer the one statement under the caller's claims and RLS"),

@@ -19,6 +19,7 @@ export const VAL = family("VAL", [
       evidence("tests/unit/api-keys-format.test.ts", "VAL-1: action schemas"),
       evidence("tests/unit/display-name.property.test.ts", "U+202E cannot make gnp.exe read as exe.png"),
       evidence("tests/integration/display-names.test.ts", "names with text-direction or invisible characters are refused"),
+      evidence("tests/integration/auth-action-arguments.test.ts", "the sign-in action answers %s with its invalid-input state and signs nobody in"),
     ],
     limitations: ["Webhook receivers do not exist yet (#14)."],
   },
