@@ -140,8 +140,9 @@ export function buildNextCopy(root: string): string {
 }
 
 /**
- * `next start` in the copy, against the benchmark's PostgreSQL and Redis. Local PostgreSQL and Redis have no TLS,
- * so ALLOW_EMBEDDED_IN_PRODUCTION lifts the production TLS checks; nothing else differs from production.
+ * The production server entry (`npm start`: scripts/server.mjs, client address from the socket) in the copy, against
+ * the benchmark's PostgreSQL and Redis on loopback (which needs no TLS). ALLOW_EMBEDDED_IN_PRODUCTION permits the
+ * embedded identity provider that signs the benchmark's sessions; nothing else differs from production.
  */
 export async function startNext(dir: string, port: number, onLine: (line: string) => void): Promise<{ pid: number; stop: () => Promise<void> }> {
   const env: NodeJS.ProcessEnv = {
@@ -154,7 +155,7 @@ export async function startNext(dir: string, port: number, onLine: (line: string
   };
   // BENCH_PROFILE=<folder>: the server writes a V8 CPU profile (.cpuprofile, for Chrome DevTools) there on exit.
   const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, path.join(dir, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
+  const child: ChildProcess = spawn(process.execPath, [...profile, path.join(dir, "scripts", "server.mjs"), "-p", String(port), "-H", "127.0.0.1"], {
     cwd: dir,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -170,13 +171,13 @@ export async function startNext(dir: string, port: number, onLine: (line: string
   }
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
     const ok = await fetch(`http://127.0.0.1:${port}/health/live`).then(
       (r) => r.ok,
       () => false,
     );
     if (ok) break;
-    if (Date.now() > deadline) throw new Error("next start did not answer /health/live within 60 s");
+    if (Date.now() > deadline) throw new Error("the server did not answer /health/live within 60 s");
     await new Promise((r) => setTimeout(r, 250));
   }
   return {
