@@ -20,25 +20,12 @@ import {
 } from "@/lib/controls/checks";
 import { proxyResponseHeaders } from "@/lib/controls/checks/headers";
 import { orgWithMembers, request, uid } from "../helpers/tenants";
+import { inRolledBackOwnerTransaction } from "../helpers/owner-scratch";
 
 afterAll(closeDb);
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
 
-class Rollback extends Error {}
-
-/** fn in an owner transaction that is always rolled back: nothing it creates or replaces outlives the test. */
-async function inRolledBackOwnerTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  let result: T | undefined;
-  const rollback = new Rollback();
-  await expect(
-    (await ownerDb()).transaction(async (tx) => {
-      result = await fn(tx);
-      throw rollback;
-    }),
-  ).rejects.toBe(rollback);
-  return result as T;
-}
 
 /** As the owner with the append-only trigger off for this one transaction: what an attacker with owner access could do. */
 async function tamper(sql: string, params: unknown[]) {

@@ -3,6 +3,7 @@ import { closeDb, ownerDb, runtimeSession, withAnonymous, withTenant } from "@/l
 import type { Queryable } from "@/lib/db";
 import { formatRlsCoverageReport, readRlsCoverageSql, type RlsCoverageGap } from "@/scripts/verify-rls-coverage";
 import { orgWithMembers, uid } from "../helpers/tenants";
+import { inRolledBackOwnerTransaction } from "../helpers/owner-scratch";
 
 afterAll(closeDb);
 
@@ -10,20 +11,6 @@ const onPostgres = Boolean(process.env.DATABASE_URL);
 const coverageSql = readRlsCoverageSql();
 const coverage = (db: Queryable) => db.query<RlsCoverageGap>(coverageSql);
 
-class Rollback extends Error {}
-
-/** Runs fn in an owner transaction that is always rolled back, so nothing it creates outlives the test. */
-async function inRolledBackOwnerTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  let result: T | undefined;
-  const rollback = new Rollback();
-  await expect(
-    (await ownerDb()).transaction(async (tx) => {
-      result = await fn(tx);
-      throw rollback;
-    }),
-  ).rejects.toBe(rollback);
-  return result as T;
-}
 
 const ALL_THREE = "row level security not enabled, row level security not forced, no policy";
 
@@ -248,7 +235,7 @@ describe("TEN-1: the runtime role is safe", () => {
     await withTenant(b.member.claims, (tx) => tx.query("insert into public.projects (org_id, name, created_by) values ($1, 'B', $2)", [b.org.id, b.member.userId]));
 
     // Rolled back: a committed RESET ROLE would also change the session's role between transactions.
-    const rollback = new Rollback();
+    const rollback = new Error("rolled back on purpose");
     const rolledBack = async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
       let result: T | undefined;
       await expect(withTenant(a.member.claims, async (tx) => {

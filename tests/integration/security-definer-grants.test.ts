@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { closeDb, ownerDb, withAnonymous, withEmbeddedIdp, withKeyLogWriter, withKeyVerifier, withTenant, type Queryable } from "@/lib/db";
+import { closeDb, ownerDb, withAnonymous, withEmbeddedIdp, withKeyLogWriter, withKeyVerifier, withTenant } from "@/lib/db";
 import { hashApiKey } from "@/lib/api-keys";
 import { newKey } from "../helpers/api";
 import { orgWithMembers, uid } from "../helpers/tenants";
+import { inRolledBackOwnerTransaction } from "../helpers/owner-scratch";
 
 afterAll(closeDb);
 
@@ -54,19 +55,6 @@ const DEFINERS = `
 
 const normalise = (fn: string) => fn.replace(/,\s+/g, ",");
 
-class Rollback extends Error {}
-
-async function inRolledBackOwnerTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  let result: T | undefined;
-  const rollback = new Rollback();
-  await expect(
-    (await ownerDb()).transaction(async (tx) => {
-      result = await fn(tx);
-      throw rollback;
-    }),
-  ).rejects.toBe(rollback);
-  return result as T;
-}
 
 describe("SECURITY DEFINER functions: who may execute them", () => {
   it("every one of them, and each grantee, is exactly the expected table (no PUBLIC, no stray role)", async () => {
