@@ -123,7 +123,7 @@ async function serve() {
   const { apiKeyPrefix, generateApiKey, hashApiKey } = await import("@/lib/api-keys/key-format");
   const { closeDefaultRateLimitStore, rateLimitStatus } = await import("@/lib/ratelimit");
   const { projectResource } = await import("@/lib/api/resources");
-  const { encodeCursor } = await import("@/lib/api/schemas");
+  const { encodeCursor, KEYSET_AT, keysetPage } = await import("@/lib/pagination/keyset");
   const { GET } = await import("@/app/api/v1/projects/route");
   const { flushKeyUses, resolveApiKey, withApiKeyTenant } = await import("@/lib/api-keys");
   const { authenticateApiRequest } = await import("@/lib/api/handler");
@@ -172,15 +172,13 @@ async function serve() {
   // ---- /bare: the same page query and JSON, as the owner, no security. On PostgreSQL its own pool, the size of
   // the runtime pool (ownerDb's pool has 2 connections, which would make /bare look slower than it is). ----
   const barePool = env.databaseEngine === "postgres" ? openPostgres(env.MIGRATION_DATABASE_URL!, env.DB_POOL_MAX) : owner;
-  const PAGE = `select id, org_id, name, created_by, created_at, updated_at from public.projects
+  const PAGE = `select id, org_id, name, created_by, created_at, updated_at, ${KEYSET_AT} from public.projects
                  where org_id = $1 order by created_at desc, id desc limit 21`;
-  type Row = Parameters<typeof projectResource>[0];
+  type Row = Parameters<typeof projectResource>[0] & { keyset_at: string };
   const bare = async (request: Request): Promise<Response> => {
     const rows = await barePool.query<Row>(PAGE, [request.headers.get("x-bench-org") ?? orgs[0]]);
-    const items = rows.slice(0, 20);
-    const last = items.at(-1);
-    const next = rows.length > 20 && last ? { createdAt: new Date(last.created_at).toISOString(), id: last.id } : null;
-    return Response.json({ data: items.map(projectResource), nextCursor: encodeCursor(next) });
+    const page = keysetPage(rows, 20);
+    return Response.json({ data: page.items.map(projectResource), nextCursor: encodeCursor(page.next) });
   };
 
   // Diagnostic paths (BENCH_BREAKDOWN=1): the pieces of /secure, each alone.
@@ -228,7 +226,7 @@ async function serve() {
       keys,
       projectsPerOrg,
       breakdown,
-      server: "Next.js production server (next start)",
+      server: "Next.js production server (npm start: scripts/server.mjs)",
       paths: NEXT_PATHS,
       serverPid: nextServer.pid,
     } satisfies Ready);

@@ -14,19 +14,17 @@ const SKIP = new Set([".bench", ".git", ".next", ".data", "node_modules", "test-
 const BARE_ROUTE = `// Benchmark only, written by scripts/lib/bench-next.ts into a throw-away copy: never part of the product.
 import { openPostgres } from "@/lib/db/engine";
 import { projectResource } from "@/lib/api/resources";
-import { encodeCursor } from "@/lib/api/schemas";
+import { encodeCursor, KEYSET_AT, keysetPage } from "@/lib/pagination/keyset";
 
 const pool = openPostgres(process.env.MIGRATION_DATABASE_URL!, Number(process.env.DB_POOL_MAX ?? 10));
-const PAGE = \`select id, org_id, name, created_by, created_at, updated_at from public.projects
+const PAGE = \`select id, org_id, name, created_by, created_at, updated_at, \${KEYSET_AT} from public.projects
                where org_id = $1 order by created_at desc, id desc limit 21\`;
-type Row = Parameters<typeof projectResource>[0];
+type Row = Parameters<typeof projectResource>[0] & { keyset_at: string };
 
 export async function GET(request: Request): Promise<Response> {
   const rows = await pool.query<Row>(PAGE, [request.headers.get("x-bench-org") ?? ""]);
-  const items = rows.slice(0, 20);
-  const last = items.at(-1);
-  const next = rows.length > 20 && last ? { createdAt: new Date(last.created_at).toISOString(), id: last.id } : null;
-  return Response.json({ data: items.map(projectResource), nextCursor: encodeCursor(next) });
+  const page = keysetPage(rows, 20);
+  return Response.json({ data: page.items.map(projectResource), nextCursor: encodeCursor(page.next) });
 }
 `;
 
@@ -37,7 +35,7 @@ const FLOOR_ROUTE = `// Benchmark only, written by scripts/lib/bench-next.ts int
 import { withTenant } from "@/lib/db";
 import { markVerified } from "@/lib/auth/claims";
 import { projectResource } from "@/lib/api/resources";
-import { encodeCursor } from "@/lib/api/schemas";
+import { encodeCursor } from "@/lib/pagination/keyset";
 import { pageProjects } from "@/lib/projects/store";
 
 export async function GET(request: Request): Promise<Response> {
@@ -56,7 +54,7 @@ import { withTenant } from "@/lib/db";
 import { markVerified } from "@/lib/auth/claims";
 import { createAppRateLimiters } from "@/lib/ratelimit";
 import { projectResource } from "@/lib/api/resources";
-import { encodeCursor } from "@/lib/api/schemas";
+import { encodeCursor } from "@/lib/pagination/keyset";
 import { pageProjects } from "@/lib/projects/store";
 
 const limiters = createAppRateLimiters();
