@@ -54,6 +54,19 @@ const schema = z.object({
   // Browser security (HDR-3): origins allowed to call cookie-authenticated routes cross-origin.
   CORS_ORIGINS: optionalString,
 
+  // URL import (SSRF-1): ports a user-supplied URL may name, and (tests only, refused in production) exact loopback
+  // "127.0.0.1:port" / "[::1]:port" pairs that may be fetched although they are not public.
+  URL_IMPORT_ALLOWED_PORTS: z
+    .string()
+    .optional()
+    .transform((v) => (v && v.trim() !== "" ? v : "80,443").split(",").map((p) => p.trim()))
+    .pipe(z.array(z.coerce.number<string>().int().min(1).max(65_535)).min(1)),
+  URL_IMPORT_ALLOW_HOSTS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? "").split(",").map((h) => h.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^(127\.0\.0\.1|\[::1\]):\d{1,5}$/, "only loopback pairs like 127.0.0.1:8080 or [::1]:8080"))),
+
   // Observability (OBS-1..4).
   SENTRY_DSN: optionalString.pipe(z.url().optional()),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -163,6 +176,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     } else if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
       problems.push(`CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com.`);
     }
+  }
+  if (production && e.URL_IMPORT_ALLOW_HOSTS.length > 0) {
+    problems.push("SSRF-1: URL_IMPORT_ALLOW_HOSTS lets URL import reach this machine; it is for tests only and refused in production.");
   }
   if (production && e.METRICS_TOKEN !== undefined && e.METRICS_TOKEN.length < 16) {
     problems.push("METRICS_TOKEN must be at least 16 characters.");
