@@ -85,6 +85,35 @@ const schema = z.object({
   CLERK_SECRET_KEY: optionalString,
   CLERK_JWT_KEY: optionalString,
   CLERK_AUTHORIZED_PARTIES: optionalString,
+
+  // Files (FILE-2, FILE-3): local storage under STORAGE_ROOT unless S3_BUCKET names an S3-compatible bucket.
+  STORAGE_ROOT: z.string().default(".data/storage"),
+  S3_ENDPOINT: optionalString.pipe(z.url().optional()),
+  S3_REGION: z.string().default("us-east-1"),
+  S3_BUCKET: optionalString,
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  /** Path-style addressing (bucket in the path): what Supabase Storage, MinIO and most S3-compatible services need. */
+  S3_FORCE_PATH_STYLE: z
+    .enum(["true", "false", "1", "0", ""])
+    .optional()
+    .transform((v) => v === undefined || v === "" || v === "true" || v === "1"),
+  /** FILE-3: HMAC key of signed download URLs (at least 32 bytes); generated and kept in FILE_URL_KEY_FILE outside production. */
+  FILE_URL_SECRET: optionalString,
+  FILE_URL_KEY_FILE: z.string().default(".data/file-url-secret.json"),
+  /** FILE-2: on unless set to false; with no scanner configured, uploads stay pending (never served). */
+  ENABLE_VIRUS_SCAN: z
+    .enum(["true", "false", "1", "0", ""])
+    .optional()
+    .transform((v) => v === undefined || v === "" || v === "true" || v === "1"),
+  CLAMAV_HOST: optionalString,
+  CLAMAV_PORT: z.coerce.number().int().min(1).max(65_535).default(3310),
+  CLAMAV_SOCKET: optionalString,
+  CLAMSCAN_PATH: optionalString,
+  /** FILE-2: a scan with no progress for this long fails (and is retried), never passes. */
+  CLAMAV_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(60_000),
+  /** FILE-2: the scanner's stream limit (clamd StreamMaxLength); a larger file is a failed scan, never clean. */
+  CLAMAV_MAX_BYTES: z.coerce.number().int().min(1).default(100 * 1024 * 1024),
 });
 
 export type ClientIpSource = "socket" | "forwarded" | "vercel";
@@ -183,6 +212,20 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (production && e.METRICS_TOKEN !== undefined && e.METRICS_TOKEN.length < 16) {
     problems.push("METRICS_TOKEN must be at least 16 characters.");
   }
+  // FILE-3: S3-compatible storage needs every setting; its endpoint is https in production (ENC-4).
+  const s3Settings = [e.S3_BUCKET, e.S3_ACCESS_KEY_ID, e.S3_SECRET_ACCESS_KEY];
+  if (s3Settings.some(Boolean) && !s3Settings.every(Boolean)) {
+    problems.push("FILE-3: S3 storage is partly configured: set S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY together (S3_ENDPOINT and S3_REGION as the service needs).");
+  }
+  if (production && e.S3_ENDPOINT && !isLoopback(e.S3_ENDPOINT) && new URL(e.S3_ENDPOINT).protocol !== "https:") {
+    problems.push("ENC-4: S3_ENDPOINT must be https in production.");
+  }
+  if (e.FILE_URL_SECRET !== undefined && Buffer.byteLength(e.FILE_URL_SECRET, "utf8") < 32) {
+    problems.push("FILE-3: FILE_URL_SECRET must be at least 32 bytes (e.g. `openssl rand -base64 48`).");
+  }
+  if (e.CLAMAV_HOST && e.CLAMAV_SOCKET) {
+    problems.push("FILE-2: set CLAMAV_HOST (with CLAMAV_PORT) or CLAMAV_SOCKET, not both.");
+  }
   if ((e.UPSTASH_REDIS_REST_URL === undefined) !== (e.UPSTASH_REDIS_REST_TOKEN === undefined)) {
     problems.push("Set UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN together.");
   }
@@ -212,6 +255,7 @@ export function startupWarnings(e: Env): string[] {
     e.databaseEngine === "pglite" ? "the embedded PGlite database (one process, no replication)" : null,
     e.rateLimitsInMemory ? "in-memory rate limits (counted per instance, not shared)" : null,
     e.servedOverHttps ? null : "plain http on this machine (the session cookie is not Secure)",
+    e.FILE_URL_SECRET ? null : "a download-URL key generated on this machine (FILE_URL_KEY_FILE)",
   ].filter(Boolean);
   const warnings = [
     `ALLOW_EMBEDDED_IN_PRODUCTION=true: a demo deployment, never for real tenants. It permits ${permitted.length > 0 ? permitted.join("; ") : "nothing beyond production's rules in this configuration"}.`,
