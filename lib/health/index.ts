@@ -3,6 +3,7 @@ import { env } from "@/lib/env";
 import { pingDatabase, runtimeSession } from "@/lib/db";
 import { rateLimitStatus } from "@/lib/ratelimit";
 import { logger } from "@/lib/observability/logger";
+import { configuredScanner, scannerCheck as fileScannerCheck } from "@/lib/files/scanner";
 
 /** OBS-4: dependency checks for /health/ready and the embedded-defaults report for /health/status. Only what exists. */
 export type CheckStatus = "ok" | "down" | "degraded" | "off";
@@ -40,11 +41,25 @@ export function rateLimitCheck(): Check {
   return { status: "ok", required: false, detail: backend === "upstash" ? "Upstash Redis" : "Redis" };
 }
 
+/**
+ * FILE-2: the virus scanner (clamd VERSION, or clamscan --version). Listed only when one is configured, and then
+ * required: with it down, no upload can leave quarantine.
+ */
+export async function scannerCheck(): Promise<Check | null> {
+  const scanner = configuredScanner();
+  if (!scanner) return null;
+  const result = await withTimeout(fileScannerCheck(scanner), 10_000).catch(() => ({ status: "down" as const, detail: `${scanner.name} did not answer.` }));
+  if (result.status !== "ok") logger.warn({ detail: result.detail }, "readiness: the virus scanner did not answer");
+  return { status: result.status === "ok" ? "ok" : "down", required: true, detail: result.status === "ok" ? result.detail : "The virus scanner did not answer." };
+}
+
 export async function readiness() {
   const checks: Record<string, Check> = {
     database: await databaseCheck(),
     rateLimiting: rateLimitCheck(),
   };
+  const scanner = await scannerCheck();
+  if (scanner) checks.virusScanner = scanner;
   const ready = Object.values(checks).every((c) => !c.required || c.status !== "down");
   return { status: ready ? ("ready" as const) : ("unavailable" as const), checks };
 }
