@@ -130,11 +130,19 @@ describe("streamToSink", () => {
         yield chunk;
       }
     }
-    const result = await streamToSink(
-      reused(),
-      discard(),
-      { maxBytes: 60 * MB },
-    );
+    const sample = () => (peak = Math.max(peak, process.memoryUsage().rss));
+    const sink = (body: Readable) =>
+      pipeline(
+        body,
+        new Writable({
+          write(_chunk: Buffer, _e, done) {
+            sample();
+            done();
+          },
+        }),
+      );
+    const result = await streamToSink(reused(), sink, { maxBytes: 60 * MB });
+    sample();
     expect(result.bytes).toBe(50 * MB);
     // Generous bound: buffering the file would add at least 50 MB.
     expect(peak - before).toBeLessThan(30 * MB);

@@ -1,44 +1,92 @@
-import { family } from "../types";
+import { evidence, family } from "../types";
+
+const TYPES = "tests/unit/files-type-check.test.ts";
+const NAMES = "tests/unit/files-names.test.ts";
+const STREAM = "tests/unit/files-stream.test.ts";
+const STORAGE = "tests/integration/files-storage.test.ts";
+const URLS = "tests/unit/files-signed-url.test.ts";
+const CLAMD = "tests/integration/files-scanner-clamd.test.ts";
+const CLAMSCAN = "tests/integration/files-scanner-clamscan.test.ts";
 
 export const FILE = family("FILE", [
   {
     id: "FILE-1",
     title: "Size limits and sniffed types",
     description:
-      "Uploads are limited per file and per organisation, and allowed only for listed types: the declared MIME type, the extension and the type sniffed from the bytes must agree, and a mismatch is refused with a message naming what was found. Client-provided types and names are never trusted.",
-    status: "planned",
+      "Uploads are limited per file and per organisation, and allowed only for listed types (PDF, PNG, JPEG, WebP, plain text, CSV, DOCX, XLSX): the declared MIME type, the extension and the type sniffed from the bytes must agree, and a mismatch is refused with a message naming what was found. Text has no magic bytes, so it must be valid UTF-8 without control characters and must not begin as markup; SVG is refused outright, and a file of any kind whose first 64 KB hold page markup (a PDF/HTML polyglot) is refused. The size limit is enforced while the file streams in. File names are display names only, refused when they hold path, control, bidi or device-name parts. Client-provided types and names are never trusted.",
+    status: "partial",
     issue: 13,
-    implementation: [],
-    evidence: [],
+    implementation: ["lib/files/type-check.ts", "lib/files/names.ts", "lib/files/stream.ts"],
+    evidence: [
+      evidence(TYPES, "a PNG named .pdf (declared application/pdf)"),
+      evidence(TYPES, "HTML declared as image/png"),
+      evidence(TYPES, "a PDF/HTML polyglot"),
+      evidence(TYPES, "SVG, by type, by name or by content"),
+      evidence(TYPES, "a ZIP renamed .docx that is not OOXML"),
+      evidence(TYPES, "an empty file"),
+      evidence(NAMES, "refuses path traversal and path separators"),
+      evidence(STREAM, "the size cap holds while streaming"),
+      evidence(STREAM, "a refusal from the head check aborts before the sink sees a byte"),
+    ],
+    limitations: [
+      "The building blocks exist and are tested; the upload route and dashboard that apply them to every upload, the per-organisation quota and the 413/415 answers are issue 13's next step.",
+    ],
   },
   {
     id: "FILE-2",
     title: "Quarantine and virus scanning",
     description:
-      "Uploads are held in quarantine until ClamAV has scanned them, then moved to storage or removed. Scanning fails closed: a timeout, a broken connection or an answer the scanner should not give counts as a failed scan to retry, never as clean, and nothing is downloadable until its scan has passed.",
-    status: "planned",
+      "Uploads are held in quarantine until ClamAV has scanned them, then moved to storage or removed. Scanning fails closed: a timeout, a broken connection, an answer the scanner should not give, an answer before the whole file was sent, or a file larger than the scanner's stream limit counts as a failed scan to retry, never as clean, and nothing is downloadable until its scan has passed. With scanning off or no scanner configured, documents stay pending.",
+    status: "partial",
     issue: 13,
-    implementation: [],
-    evidence: [],
+    implementation: ["lib/files/scanner/clamd.ts", "lib/files/scanner/clamscan.ts", "lib/files/scanner/index.ts", "lib/health/index.ts"],
+    evidence: [
+      evidence(CLAMD, "EICAR is infected, with the signature's name"),
+      evidence(CLAMD, "a clean file is clean, sent in many small frames"),
+      evidence(CLAMD, "a file over the server's StreamMaxLength is scan_failed"),
+      evidence(CLAMD, "a server answering garbage"),
+      evidence(CLAMD, "a server that never answers (timeout)"),
+      evidence(CLAMD, "clamd stopped mid-scan"),
+      evidence(CLAMSCAN, "EICAR is infected (exit 1), with the signature's name"),
+      evidence(CLAMSCAN, "a missing binary is scan_failed"),
+      evidence("tests/integration/files-scanner-health.test.ts", "a configured clamd that answers is ok and required"),
+    ],
+    limitations: [
+      "The scanner client, its verdicts and its readiness check exist; the scan job that moves a document from quarantine to storage (or deletes it), records the verdict and retries failed scans is issue 13's next step.",
+      "A remote clamd's own MaxFileSize/MaxScanSize must be at least its StreamMaxLength (with AlertExceedsMax), or it passes the part beyond them unscanned; the README says so, the client cannot check it.",
+    ],
   },
   {
     id: "FILE-3",
     title: "Contained storage and signed downloads",
     description:
-      "Files are stored in object storage (Supabase Storage or another S3-compatible service) or a local directory with a containment check on every path. Downloads go only through short-lived signed URLs, as attachments with `nosniff`.",
-    status: "planned",
+      "Files are stored in object storage (Supabase Storage or another S3-compatible service) or a local directory under generated keys, with a containment check on every path (no `..`, absolute paths or NUL; directories resolved through symlinks must stay inside the root; files opened without following links). Downloads go only through short-lived signed URLs (HMAC-SHA256 over document, organisation and expiry, five minutes by default, verified in constant time), as attachments with `nosniff`, the stored type, a CSP of `default-src 'none'` and no caching.",
+    status: "partial",
     issue: 13,
-    implementation: [],
-    evidence: [],
+    implementation: ["lib/files/storage/local.ts", "lib/files/storage/s3.ts", "lib/files/storage/types.ts", "lib/files/signed-url.ts"],
+    evidence: [
+      evidence(STORAGE, "refuses keys that are not generated storage keys"),
+      evidence(STORAGE, "a symlinked directory inside the root cannot carry a write or a read outside it"),
+      evidence(STORAGE, "promotes a quarantined object to files"),
+      evidence(URLS, "expired tokens are refused, at and after their expiry"),
+      evidence(URLS, "a stretched expiry, another document or another organisation in the token breaks its MAC"),
+      evidence(URLS, "a token for another organisation or document than the caller's is refused"),
+      evidence(URLS, "every flipped MAC bit, a truncated or padded MAC"),
+      evidence(URLS, "always an attachment with nosniff"),
+    ],
+    limitations: [
+      "Issuing URLs only to callers RLS lets read the document, and only for clean files, and the download route that serves them, are issue 13's next step.",
+    ],
   },
   {
     id: "FILE-4",
     title: "Duplicate detection by content hash",
     description:
       "Each document's SHA-256 content hash is computed while it streams in; the same content uploaded twice within an organisation is reported as a duplicate of the existing document, and nothing about other organisations' documents is revealed.",
-    status: "planned",
+    status: "partial",
     issue: 13,
-    implementation: [],
-    evidence: [],
+    implementation: ["lib/files/stream.ts"],
+    evidence: [evidence(STREAM, "computes the SHA-256, the size and the head of what it passes on")],
+    limitations: ["The hash is computed while streaming; storing it per document and reporting duplicates within an organisation is issue 13's next step."],
   },
 ]);
