@@ -46,6 +46,11 @@ export const LIVE_CHECKS = {
     summary: "In production, no embedded component (PGlite, the embedded identity provider) is in use unless the deployment is marked as a demo.",
     controls: ["IDN-2", "ENC-3"],
   },
+  "url-import-policy": {
+    title: "URL import policy",
+    summary: "With the deployment's settings, URL import refuses loopback, private, IPv4-mapped, NAT64 and cloud-metadata forms, other schemes and credentials (checked without network), and no loopback allow-list is set in production.",
+    controls: ["SSRF-1"],
+  },
 } as const satisfies Record<string, { title: string; summary: string; controls: readonly ControlId[] }>;
 
 export type LiveCheckId = keyof typeof LIVE_CHECKS;

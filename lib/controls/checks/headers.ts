@@ -1,6 +1,7 @@
 import "server-only";
 import { NextRequest } from "next/server";
 import { env } from "@/lib/env";
+import { outboundFetch } from "@/lib/http/outbound";
 import { clerkFrontendOrigin } from "@/lib/auth/clerk-origin";
 import { createEdgeHandler } from "@/lib/security/edge";
 import type { CheckResult } from "../live-checks";
@@ -56,6 +57,13 @@ export async function proxyResponseHeaders(path: string): Promise<{ headers: Hea
   }
 }
 
+/** SSRF-2: the operator-given URL is fetched through the outbound client; only the headers are read. */
+async function liveHeaders(url: string): Promise<Headers> {
+  const response = await outboundFetch(url, { redirect: "manual", timeouts: { totalMs: 10_000 } });
+  await response.body?.cancel();
+  return new Headers([...response.headers]);
+}
+
 /**
  * HDR-1 / HDR-2 on a real response: by default the proxy's answer to a page request, in-process; with `url`, a live
  * response fetched from the running app (e.g. its public origin). `production` decides whether HSTS is required.
@@ -66,7 +74,7 @@ export async function checkSecurityHeaders(
   const production = options.production ?? (options.url ? new URL(options.url).protocol === "https:" : env.NODE_ENV === "production");
   const { headers, source } = options.url
     ? {
-        headers: (await fetch(options.url, { redirect: "manual", signal: AbortSignal.timeout(10_000) })).headers,
+        headers: await liveHeaders(options.url),
         source: `GET ${new URL(options.url).origin}${new URL(options.url).pathname}`,
       }
     : await (options.respond ?? proxyResponseHeaders)(options.path ?? "/");

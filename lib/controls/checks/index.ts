@@ -4,6 +4,8 @@ import { checkAuditChain } from "./audit";
 import { checkEmbeddedInProduction, checkRateLimitBackend } from "./configuration";
 import { checkDatabaseSession, checkExpiredKeys, checkRlsCoverage, checkRuntimeRole } from "./database";
 import { checkSecurityHeaders } from "./headers";
+import { env } from "@/lib/env";
+import { checkUrlImportPolicy } from "@/lib/http/outbound";
 
 export { checkAuditChain, checkDatabaseSession, checkEmbeddedInProduction, checkExpiredKeys, checkRateLimitBackend, checkRlsCoverage, checkRuntimeRole, checkSecurityHeaders };
 export { evaluateSecurityHeaders } from "./headers";
@@ -31,6 +33,8 @@ const IMPLEMENTATIONS: Record<LiveCheckId, (options: RunOptions) => CheckResult 
   "expired-keys": () => checkExpiredKeys(),
   "rate-limit-backend": () => checkRateLimitBackend(),
   "embedded-in-production": () => checkEmbeddedInProduction(),
+  "url-import-policy": () =>
+    checkUrlImportPolicy({ allowedPorts: env.URL_IMPORT_ALLOWED_PORTS, allowHosts: env.URL_IMPORT_ALLOW_HOSTS, production: env.NODE_ENV === "production" }),
 };
 
 /** A check that cannot run has not passed: it fails, naming only the error's kind (messages can carry hosts or SQL). */

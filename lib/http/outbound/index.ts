@@ -10,3 +10,4 @@ export { checkTarget, checkUrlShape, type CheckedTarget } from "./url-policy";
 export { systemResolver, dnsServerResolver, type HostResolver, type ResolvedAddress } from "./resolver";
 export { systemClock, type Clock, type RetryPolicy } from "./retry";
 export { urlImportSettings } from "./settings";
+export { checkUrlImportPolicy } from "./live-check";
