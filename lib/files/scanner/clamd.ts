@@ -104,8 +104,9 @@ function exchange(
               await write(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
             }
           }
-          await write(Buffer.alloc(4));
+          // Set before the terminator is queued: an answer handled after this point came after the whole file.
           complete = true;
+          await write(Buffer.alloc(4));
         } catch (error) {
           // A write failed (the scanner hung up) or the source failed: whatever the scanner said, it is not clean.
           if (!settled && received.length === 0 && !(error instanceof Error && error.message === "closed")) {

@@ -44,7 +44,9 @@ export async function scannerCheck(scanner: Scanner | null = configuredScanner()
   if (!scanner) return { status: "off", detail: offReason() };
   try {
     const version = await scanner.version();
-    return { status: "ok", detail: `${scanner.name}: ClamAV ${version.engine}${version.signatureVersion ? `, signatures ${version.signatureVersion}` : ""}`, signatureVersion: version.signatureVersion };
+    // No address or path in the detail: readiness is public.
+    const kind = scanner.name.startsWith("clamscan") ? "clamscan" : "clamd";
+    return { status: "ok", detail: `ClamAV ${version.engine} (${kind})${version.signatureVersion ? `, signatures ${version.signatureVersion}` : ""}`, signatureVersion: version.signatureVersion };
   } catch (error) {
     return { status: "down", detail: `${scanner.name} did not answer: ${(error as Error).message}` };
   }
