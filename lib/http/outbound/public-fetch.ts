@@ -191,6 +191,16 @@ function streamOut(
     return { ...meta, body: new ReadableStream({ start: (c) => c.close() }), bytesReceived: () => 0 };
   }
   const reader = source.getReader();
+  // A body nobody reads to the end still releases its connection when the deadline passes.
+  deadline.signal.addEventListener(
+    "abort",
+    () => {
+      if (finished) return;
+      finish();
+      void agent.destroy().catch(() => undefined);
+    },
+    { once: true },
+  );
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
