@@ -3,7 +3,8 @@
  */
 import "server-only";
 
-export { checkFileType, createTextValidator, extensionOf, FILE_KINDS, SNIFF_BYTES, UnsupportedFileTypeError, type FileKind, type TypeCheckInput, type TypeCheckResult, type TypeRefusalReason } from "./type-check";
+export { checkFileType, createTextValidator, extensionOf, FILE_KINDS, SNIFF_BYTES, UnsupportedFileTypeError, type FileKind, type TypeCheckInput, type TypeCheckResult, type TypeRefusalReason, type TextValidator } from "./type-check";
+export { receiveUpload, type ReceivedFile } from "./receive";
 export { sanitizeFileName, FileNameError, MAX_FILE_NAME_LENGTH } from "./names";
 export { streamToSink, TooLargeError, formatBytes, type ByteSource, type StreamOptions, type StreamResult } from "./stream";
 export { objectStorage, LocalStorage, S3Storage, containedPath, assertStorageKey, storageKey, StorageKeyError, StorageNotFoundError, type ObjectStorage, type StorageArea } from "./storage";

@@ -241,7 +241,12 @@ function checkTextHead(head: Uint8Array, complete: boolean, refuse: (reason: Typ
  * but tab, CR and LF (no NUL). Feed every chunk of the upload through `update` (it keeps multi-byte sequences split
  * between chunks) and call `end` after the last one; either throws UnsupportedFileTypeError.
  */
-export function createTextValidator(): { update(chunk: Uint8Array): void; end(): void } {
+export interface TextValidator {
+  update(chunk: Uint8Array): void;
+  end(): void;
+}
+
+export function createTextValidator(): TextValidator {
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
   // C0 controls except \t \n \r, DEL, C1 controls; U+FFFE/U+FFFF noncharacters.
   const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]/;

@@ -1,4 +1,4 @@
-import { constants, createWriteStream } from "node:fs";
+import { constants } from "node:fs";
 import { lstat, mkdir, open, realpath, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
@@ -62,11 +62,14 @@ export class LocalStorage implements ObjectStorage {
     const target = await this.resolve(key, true);
     // Written aside, then renamed: a reader never sees a partial file, and a failed write leaves nothing behind.
     const temporary = `${target}.${randomBytes(8).toString("hex")}.part`;
+    // Opened before streaming starts, so the removal below cannot race a lazy open and leave the file behind.
+    const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
       const input = body instanceof Readable ? body : Readable.from(body);
-      await pipeline(input, createWriteStream(temporary, { flags: "wx", mode: 0o600 }));
+      await pipeline(input, handle.createWriteStream());
       await rename(temporary, target);
     } catch (error) {
+      await handle.close().catch(() => undefined);
       await rm(temporary, { force: true });
       throw error;
     }
