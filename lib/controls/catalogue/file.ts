@@ -7,6 +7,7 @@ const STORAGE = "tests/integration/files-storage.test.ts";
 const URLS = "tests/unit/files-signed-url.test.ts";
 const CLAMD = "tests/integration/files-scanner-clamd.test.ts";
 const CLAMSCAN = "tests/integration/files-scanner-clamscan.test.ts";
+const RECEIVE = "tests/integration/files-receive.test.ts";
 
 export const FILE = family("FILE", [
   {
@@ -16,7 +17,7 @@ export const FILE = family("FILE", [
       "Uploads are limited per file and per organisation, and allowed only for listed types (PDF, PNG, JPEG, WebP, plain text, CSV, DOCX, XLSX): the declared MIME type, the extension and the type sniffed from the bytes must agree, and a mismatch is refused with a message naming what was found. Text has no magic bytes, so it must be valid UTF-8 without control characters and must not begin as markup; SVG is refused outright, and a file of any kind whose first 64 KB hold page markup (a PDF/HTML polyglot) is refused. The size limit is enforced while the file streams in. File names are display names only, refused when they hold path, control, bidi or device-name parts. Client-provided types and names are never trusted.",
     status: "partial",
     issue: 13,
-    implementation: ["lib/files/type-check.ts", "lib/files/names.ts", "lib/files/stream.ts"],
+    implementation: ["lib/files/type-check.ts", "lib/files/names.ts", "lib/files/stream.ts", "lib/files/receive.ts"],
     evidence: [
       evidence(TYPES, "a PNG named .pdf (declared application/pdf)"),
       evidence(TYPES, "HTML declared as image/png"),
@@ -27,6 +28,7 @@ export const FILE = family("FILE", [
       evidence(NAMES, "refuses path traversal and path separators"),
       evidence(STREAM, "the size cap holds while streaming"),
       evidence(STREAM, "a refusal from the head check aborts before the sink sees a byte"),
+      evidence(RECEIVE, "is refused and nothing stays in quarantine"),
     ],
     limitations: [
       "The building blocks exist and are tested; the upload route and dashboard that apply them to every upload, the per-organisation quota and the 413/415 answers are issue 13's next step.",
@@ -49,6 +51,7 @@ export const FILE = family("FILE", [
       evidence(CLAMD, "clamd stopped mid-scan"),
       evidence(CLAMSCAN, "EICAR is infected (exit 1), with the signature's name"),
       evidence(CLAMSCAN, "a missing binary is scan_failed"),
+      evidence(RECEIVE, "EICAR passes the type checks as text, but its scan says infected"),
       evidence("tests/integration/files-scanner-health.test.ts", "a configured clamd that answers is ok and required"),
     ],
     limitations: [
