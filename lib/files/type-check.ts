@@ -1,5 +1,5 @@
 import { fileTypeFromBuffer, fileTypeFromStream } from "file-type";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { AppError } from "@/lib/errors";
 
 /**
@@ -163,12 +163,14 @@ export async function checkFileType(input: TypeCheckInput): Promise<TypeCheckRes
   let sniffed = await fileTypeFromBuffer(input.head);
   if (sniffed?.ext === "zip" && (kind === "docx" || kind === "xlsx") && !input.complete && input.reopen) {
     // OOXML is recognised from the ZIP's entries; in a large file they may lie past the head.
-    const stream = await input.reopen();
+    const opened = await input.reopen();
+    // As a web stream: file-type's Node entry and its core entry (which a bundler may pick) both take one.
+    const stream = opened instanceof Readable ? (Readable.toWeb(opened) as ReadableStream<Uint8Array>) : opened;
     try {
       sniffed = await fileTypeFromStream(stream as Parameters<typeof fileTypeFromStream>[0]);
     } finally {
-      if ("destroy" in stream) stream.destroy();
-      else await stream.cancel().catch(() => undefined);
+      await stream.cancel().catch(() => undefined);
+      if (opened instanceof Readable) opened.destroy();
     }
   }
   found.sniffed = sniffed?.mime ?? null;
