@@ -30,6 +30,8 @@ export async function freePort(): Promise<number> {
 export interface Clamd {
   host: string;
   port: number;
+  /** The same clamd's Unix socket. */
+  socket: string;
   /** The configured StreamMaxLength, in bytes. */
   streamMaxBytes: number;
   stop(): Promise<void>;
@@ -65,6 +67,7 @@ export async function startClamd(options: { streamMaxBytes?: number } = {}): Pro
       "Foreground yes",
       `TCPSocket ${port}`,
       "TCPAddr 127.0.0.1",
+      `LocalSocket ${path.join(dir, "clamd.sock")}`,
       `DatabaseDirectory ${db}`,
       `LogFile ${path.join(dir, "clamd.log")}`,
       `PidFile ${path.join(dir, "clamd.pid")}`,
@@ -95,6 +98,7 @@ export async function startClamd(options: { streamMaxBytes?: number } = {}): Pro
   return {
     host: "127.0.0.1",
     port,
+    socket: path.join(dir, "clamd.sock"),
     streamMaxBytes,
     running: () => !exited,
     async stop() {

@@ -42,6 +42,13 @@ describe("clamd INSTREAM", () => {
     expect(verdict.verdict === "infected" && verdict.scanner).toContain(`127.0.0.1:${clamd.port}`);
   });
 
+  it("over the Unix socket: EICAR infected, a clean file clean", async () => {
+    const scanner = clamdScanner({ socket: clamd.socket }, options);
+    expect(await scanner.scan([EICAR])).toMatchObject({ verdict: "infected", signature: "TenantGuard.Test.EICAR.UNOFFICIAL" });
+    expect(await scanner.scan([Buffer.from("hello\n")])).toMatchObject({ verdict: "clean" });
+    expect(await clamdScanner({ socket: `${clamd.socket}.missing` }, options).scan([Buffer.from("hello")])).toMatchObject({ verdict: "scan_failed" });
+  });
+
   it("a clean file is clean, sent in many small frames", async () => {
     const scanner = clamdScanner({ host: clamd.host, port: clamd.port }, { ...options, chunkBytes: 1000 });
     expect(await scanner.scan([Buffer.from("quarterly report\n".repeat(2000))])).toMatchObject({ verdict: "clean" });
