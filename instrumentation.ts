@@ -15,6 +15,12 @@ export async function register() {
     const { logger } = await import("@/lib/observability/logger");
     for (const warning of warnings) logger.warn({ scope: "config" }, warning);
   }
+  // lib/jobs: the job worker in this process (JOBS_IN_PROCESS; always with the embedded database, which no other
+  // process can reach), never during `next build`.
+  if (env.jobsInProcess && env.NEXT_PHASE !== "phase-production-build") {
+    const { startInProcessWorker } = await import("@/lib/jobs/in-process");
+    startInProcessWorker();
+  }
   const sentry = env.SENTRY_DSN !== undefined;
   const otel = env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined;
 

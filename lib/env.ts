@@ -31,6 +31,13 @@ const schema = z.object({
   /** KEY-2: how often each instance writes its buffered API-key verification log (milliseconds). */
   API_KEY_LOG_FLUSH_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
   PGLITE_DATA_DIR: z.string().default(".data/pglite"),
+  /** lib/jobs: run the job worker inside the app's process. Unset: on with PGlite (one database per process) and in development. */
+  JOBS_IN_PROCESS: z
+    .enum(["true", "false", "1", "0", ""])
+    .optional()
+    .transform((v) => (v === undefined || v === "" ? undefined : v === "true" || v === "1")),
+  JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  JOBS_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
   NEXT_PHASE: optionalString,
 
   // Rate limiting (RL-2): Upstash in production, a local Redis through REDIS_URL, in-memory otherwise.
@@ -121,6 +128,8 @@ export type ClientIpSource = "socket" | "forwarded" | "vercel";
 export type Env = z.infer<typeof schema> & {
   identityProvider: "clerk" | "embedded";
   databaseEngine: "postgres" | "pglite";
+  /** lib/jobs: this process runs the job worker itself (JOBS_IN_PROCESS, or its default). */
+  jobsInProcess: boolean;
   clientIpSource: ClientIpSource;
   /** In-process rate limits only (no Redis, no Upstash): each instance counts on its own. */
   rateLimitsInMemory: boolean;
@@ -229,6 +238,11 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if ((e.UPSTASH_REDIS_REST_URL === undefined) !== (e.UPSTASH_REDIS_REST_TOKEN === undefined)) {
     problems.push("Set UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN together.");
   }
+  // lib/jobs: on PGlite no other process can reach the database, so only the app's own process can run its jobs.
+  const jobsInProcess = e.JOBS_IN_PROCESS ?? (databaseEngine === "pglite" || !production);
+  if (databaseEngine === "pglite" && e.JOBS_IN_PROCESS === false) {
+    problems.push("JOBS_IN_PROCESS=false with the embedded database: no other process can reach PGlite, so no job would ever run.");
+  }
   if (problems.length > 0) throw new ConfigurationError(problems);
 
   const appOrigin = new URL(e.APP_URL).origin;
@@ -236,7 +250,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     ? e.CLERK_AUTHORIZED_PARTIES.split(",").map((p) => p.trim()).filter(Boolean)
     : [appOrigin];
 
-  return { ...e, identityProvider, databaseEngine, clientIpSource, rateLimitsInMemory, servedOverHttps, authorizedParties, corsOrigins };
+  return { ...e, identityProvider, databaseEngine, jobsInProcess, clientIpSource, rateLimitsInMemory, servedOverHttps, authorizedParties, corsOrigins };
 }
 
 function isLoopback(url: string): boolean {

@@ -81,7 +81,7 @@ const { escapeLiteral } = pg;
 
 type RequestRole = "authenticated" | "anon" | ServiceRole;
 /** NOLOGIN roles with one narrow job each: EXECUTE on the SECURITY DEFINER functions of that job, nothing else. */
-type ServiceRole = "key_log_writer" | "embedded_idp" | "key_verifier";
+type ServiceRole = "key_log_writer" | "embedded_idp" | "key_verifier" | "job_runner" | "job_service";
 
 // TEN-2: claims, role and (VAL-2) a statement time limit, all three with is_local = true: they end with the
 // transaction, commit or rollback, so a pooled connection never carries one request's identity into the next.
@@ -99,6 +99,8 @@ const SERVICE_PREAMBLES: Record<ServiceRole, readonly string[]> = {
   key_log_writer: claimsPreamble("", "key_log_writer"),
   embedded_idp: claimsPreamble("", "embedded_idp"),
   key_verifier: claimsPreamble("", "key_verifier"),
+  job_runner: claimsPreamble("", "job_runner"),
+  job_service: claimsPreamble("", "job_service"),
 };
 // Claims with a bound check are frozen (bindTenantCheck): their preamble is built once per claims object, e.g. once
 // per cached API key (lib/api-keys/verify.ts), not once per request.
@@ -200,6 +202,38 @@ export function withEmbeddedIdp<T>(fn: (tx: Queryable) => Promise<T>): Promise<T
 /** KEY-5: the lookup of a presented API key by its hash (private.verify_api_key): role `key_verifier`, no claims. */
 export function withKeyVerifier<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
   return withRuntime((runtime) => runtime.transaction(fn, SERVICE_PREAMBLES.key_verifier));
+}
+
+/**
+ * The job queue's mechanics (lib/jobs): role `job_runner`, no claims, whose one privilege is executing the queue's
+ * functions (claim, heartbeat, complete, fail, release, statistics). It reads no table.
+ */
+export function withJobRunner<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  return withRuntime((runtime) => runtime.transaction(fn, SERVICE_PREAMBLES.job_runner));
+}
+
+/** A claimed job, as its handler's principal is built from it (lib/jobs). */
+export interface JobLease {
+  jobId: string;
+  kind: string;
+  orgId: string;
+  leaseToken: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * TEN-1 / TEN-2 for jobs: a job's handler runs as role `job_service` with the service claims of the job's org,
+ * `{ sub: "service:jobs", o: { id, rol: "service" }, job: { id, kind } }`, never as the owner and never as
+ * `authenticated` (so no request policy, admin or member, applies to it). In the same round trip the database checks
+ * that a live lease on that very job of that org and kind backs the claims (private.assert_job_lease); a lease that
+ * expired or was taken over fails the transaction before any of fn's statements runs.
+ */
+export function withJobPrincipal<T>(lease: JobLease, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  if (!UUID.test(lease.jobId) || !UUID.test(lease.leaseToken)) return Promise.reject(new Error("withJobPrincipal: malformed job lease"));
+  const claims = JSON.stringify({ sub: "service:jobs", o: { id: lease.orgId, rol: "service" }, job: { id: lease.jobId, kind: lease.kind } });
+  const preamble = [...claimsPreamble(claims, "job_service"), `select private.assert_job_lease('${lease.jobId}', '${lease.leaseToken}') as lease`];
+  return withRuntime((runtime) => runtime.transaction(fn, preamble));
 }
 
 /** The tables' owner: migrations, seeding and verification scripts only. Never used by a request. */

@@ -4,6 +4,8 @@ import { pingDatabase, runtimeSession } from "@/lib/db";
 import { rateLimitStatus } from "@/lib/ratelimit";
 import { logger } from "@/lib/observability/logger";
 import { configuredScanner, scannerCheck as fileScannerCheck } from "@/lib/files/scanner";
+import { queueStats, type QueueStats } from "@/lib/jobs";
+import { inProcessWorkerRunning } from "@/lib/jobs/in-process";
 
 /** OBS-4: dependency checks for /health/ready and the embedded-defaults report for /health/status. Only what exists. */
 export type CheckStatus = "ok" | "down" | "degraded" | "off";
@@ -84,6 +86,15 @@ export async function databaseIsolation(): Promise<{ sessionUserIsSuperuser: boo
   return { sessionUserIsSuperuser: superuser, limitation: limitation && limitation + timeLimit };
 }
 
+/**
+ * lib/jobs: the queue's depth (due now, scheduled for later, running), dead letters and the oldest due job's wait,
+ * as counts across orgs; whether this process runs a worker itself. queue is null when the database did not answer.
+ */
+export async function jobsReport(): Promise<{ inProcessWorker: boolean; queue: QueueStats | null }> {
+  const queue = await withTimeout(queueStats(), 5_000).catch(() => null);
+  return { inProcessWorker: inProcessWorkerRunning(), queue };
+}
+
 /** What runs where, without a single secret: which embedded defaults are in use, and what they cannot enforce. */
 export async function status() {
   return {
@@ -105,5 +116,6 @@ export async function status() {
       tracing: env.OTEL_EXPORTER_OTLP_ENDPOINT ? "otlp" : "off",
     },
     databaseIsolation: await databaseIsolation(),
+    jobs: await jobsReport(),
   };
 }

@@ -31,6 +31,15 @@ const EXPECTED: Record<string, string[]> = {
   "private.advance_audit_head()": [],
   // The CSP report sink: writes a bounded sample, returns nothing; its endpoint takes reports from anyone.
   "private.record_csp_report(jsonb)": ["anon"],
+  // The job queue's mechanics (lib/jobs/queue.ts): the worker's role only, never a request role.
+  "private.claim_jobs(text,text[],integer,integer)": ["job_runner"],
+  "private.extend_job_lease(uuid,uuid,integer)": ["job_runner"],
+  "private.complete_job(uuid,uuid)": ["job_runner"],
+  "private.fail_job(uuid,uuid,text,double precision,boolean)": ["job_runner"],
+  "private.release_job(uuid,uuid)": ["job_runner"],
+  "private.job_queue_stats()": ["job_runner"],
+  // A job handler's transaction checks its own claims against the live lease (lib/db withJobPrincipal).
+  "private.assert_job_lease(uuid,uuid)": ["job_service"],
 };
 
 interface DefinerRow {
