@@ -19,7 +19,9 @@ export const TEN = family("TEN", [
       "supabase/migrations/20261124000200_core_schema.sql",
       "supabase/migrations/20261124001000_policy_helpers_plpgsql.sql",
       "supabase/migrations/20261201000000_security_definer_grants.sql",
+      "supabase/migrations/20261201200000_jobs.sql",
       "lib/db/index.ts",
+      "lib/jobs/worker.ts",
     ],
     evidence: [
       evidence(RLS, "requests run as authenticated/anon; neither they nor app_runtime can bypass RLS or own app objects"),
@@ -33,6 +35,10 @@ export const TEN = family("TEN", [
       evidence("tests/integration/controls-checks.test.ts", "runtime-role fails for a role that can bypass row-level security or owns app tables"),
       evidence("tests/integration/controls-checks.test.ts", "database-session warns on the embedded engine and fails for a superuser session"),
       evidence("tests/integration/controls-checks.test.ts", "database-session on PostgreSQL: passes for a plain login role, fails for a superuser or a BYPASSRLS one"),
+      // Jobs: enqueued for the caller's own org only; run as job_service, which sees no other org's row anywhere.
+      evidence("tests/integration/jobs.test.ts", "org A cannot enqueue a job for org B, nor see B's jobs"),
+      evidence("tests/integration/jobs.test.ts", "an enqueue cannot set the state, attempts or lease (column grants), nor another principal's name"),
+      evidence("tests/integration/jobs.test.ts", "sees no other org's row in any table"),
     ],
     limitations: [PGLITE_SUPERUSER],
   },
@@ -52,6 +58,9 @@ export const TEN = family("TEN", [
       evidence("tests/integration/prepared-statements.test.ts", "a failed statement leaves the connection clean: no open transaction, no claims"),
       evidence("tests/integration/statement-timeout.test.ts", "sets statement_timeout for the transaction only"),
       evidence("tests/integration/controls-checks.test.ts", "database-session warns on the embedded engine and fails for a superuser session"),
+      // Jobs: a job's transaction is its org's service principal only while a live lease on that job backs it.
+      evidence("tests/integration/jobs.test.ts", "service claims for an org are refused without a live lease on a job of that org and kind"),
+      evidence("tests/integration/jobs.test.ts", "a job enqueued in a transaction that rolls back does not exist"),
     ],
     limitations: [PGLITE_SUPERUSER],
   },

@@ -10,7 +10,7 @@ export const VAL = family("VAL", [
     description:
       "Every server action, route handler and GraphQL resolver validates its input with a Zod schema (lengths, patterns, enums) before any work; invalid input gets per-field errors and writes nothing. Every user-visible name goes through one schema that normalises it and refuses text-direction overrides and invisible characters. Provider webhook payloads will go through the same kind of schema once they are received.",
     status: "implemented",
-    implementation: ["lib/api/schemas.ts", "lib/projects/schemas.ts", "lib/api-keys/schemas.ts", "lib/validation/text.ts", "lib/actions/pipeline.ts", "lib/api/handler.ts", "lib/graphql/schema.ts"],
+    implementation: ["lib/api/schemas.ts", "lib/projects/schemas.ts", "lib/api-keys/schemas.ts", "lib/validation/text.ts", "lib/actions/pipeline.ts", "lib/api/handler.ts", "lib/graphql/schema.ts", "lib/jobs/worker.ts"],
     evidence: [
       evidence(FUZZ, "every operation answers 2xx/4xx, problem+json, no internals, no write on rejection"),
       evidence(API, "validation errors are 422 problem+json with per-field errors and no internals"),
@@ -20,6 +20,7 @@ export const VAL = family("VAL", [
       evidence("tests/unit/display-name.property.test.ts", "U+202E cannot make gnp.exe read as exe.png"),
       evidence("tests/integration/display-names.test.ts", "names with text-direction or invisible characters are refused"),
       evidence("tests/integration/auth-action-arguments.test.ts", "the sign-in action answers %s with its invalid-input state and signs nobody in"),
+      evidence("tests/integration/jobs.test.ts", "an invalid payload is dead at once, never retried, and the handler never runs (VAL-1)"),
     ],
     limitations: ["Webhook receivers do not exist yet (#14)."],
   },
