@@ -284,6 +284,30 @@ describe("leases", () => {
     expect((await jobsOfKind(kind))[0]).toMatchObject({ attempts: 2 });
   });
 
+  it("a handler that outlives its lease keeps it (heartbeat): a second worker never takes the job meanwhile", async () => {
+    const a = await orgWithMembers("JobsHeartbeat");
+    let runs = 0;
+    const job = defineJob({
+      kind: testKind("long"),
+      payload: z.object({}),
+      run: async () => {
+        runs++;
+        await new Promise((r) => setTimeout(r, 2_500));
+      },
+    });
+    await withTenant(a.member.claims, (tx) => enqueue(tx, job, { orgId: a.org.id, payload: {} }));
+    const first = startWorker({ handlers: [job], ...quiet, leaseSeconds: 1 });
+    await waitFor(async () => runs === 1);
+    const second = startWorker({ handlers: [job], ...quiet, leaseSeconds: 1 });
+    try {
+      await waitFor(async () => (await jobsOfKind(job.kind))[0]?.state === "succeeded");
+    } finally {
+      await Promise.all([first(), second()]);
+    }
+    expect(runs).toBe(1);
+    expect((await jobsOfKind(job.kind))[0]).toMatchObject({ attempts: 1 });
+  });
+
   it("a job whose lease expired on its last attempt is dead, not run again", async () => {
     const a = await orgWithMembers("JobsLeaseLast");
     const kind = testKind("poison");
@@ -355,5 +379,21 @@ describe("queue statistics (OBS-4)", () => {
     expect(report.inProcessWorker).toBe(false);
     expect(report.queue).toMatchObject({ due: expect.any(Number), dead: expect.any(Number), oldestDueSeconds: expect.any(Number) });
     expect(JSON.stringify(report)).not.toContain(a.org.id);
+  });
+
+  it("each finished attempt is counted in jobs_total by kind and outcome (/health/metrics)", async () => {
+    const { metricsText } = await import("@/lib/observability/metrics");
+    const a = await orgWithMembers("JobsMetric");
+    const job = defineJob({ kind: testKind("metric"), payload: z.object({}), run: async () => {} });
+    await withTenant(a.member.claims, (tx) => enqueue(tx, job, { orgId: a.org.id, payload: {} }));
+    const stop = startWorker({ handlers: [job], ...quiet });
+    try {
+      await waitFor(async () => (await jobsOfKind(job.kind))[0]?.state === "succeeded");
+    } finally {
+      await stop();
+    }
+    const { body } = await metricsText();
+    expect(body).toContain(`jobs_total{kind="${job.kind}",outcome="succeeded"} 1`);
+    expect(body).not.toContain(a.org.id);
   });
 });
