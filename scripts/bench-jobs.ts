@@ -89,6 +89,24 @@ async function main() {
       results[`complete_${parallel}`] = JOBS / (Number(process.hrtime.bigint() - started) / 1e9);
       await Promise.all(stops.map((stop) => stop()));
     }
+    // One worker at its default concurrency (4): claims in batches of up to 4.
+    {
+      const kind = `bench${suffix}.default`;
+      await owner.query(
+        `insert into public.jobs (org_id, kind, payload, created_by) select $1, $2, jsonb_build_object('n', g), $3 from generate_series(1, $4) g`,
+        [orgId, kind, userId, JOBS],
+      );
+      const job = defineJob({ kind, payload: z.object({ n: z.number() }), run: async () => {} });
+      const started = process.hrtime.bigint();
+      const stop = startWorker({ handlers: [job], pollIntervalMs: 20 });
+      for (;;) {
+        const [row] = await owner.query<{ n: number }>("select count(*)::int as n from public.jobs where kind = $1 and state = 'succeeded'", [kind]);
+        if (row!.n >= JOBS) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      results.complete_default = JOBS / (Number(process.hrtime.bigint() - started) / 1e9);
+      await stop();
+    }
   } finally {
     await owner.exec(`drop schema ${scratch} cascade`);
     await owner.query("delete from public.organizations where id = $1", [orgId]);
@@ -105,6 +123,7 @@ async function main() {
     const base = results[`baseline_${p}`]!;
     console.log(`| ${p} | ${f(base)} | ${f(results[`enqueue_${p}`]!)} | ${f(results[`complete_${p}`]!)} | ${r(results[`enqueue_${p}`]!, base)} | ${r(results[`complete_${p}`]!, base)} |`);
   }
+  console.log(`\nOne worker at its default concurrency (4 jobs at once): ${f(results.complete_default!)} completed jobs/s (${r(results.complete_default!, results.baseline_4!)} of the 4-connection baseline).`);
   console.log(`\n${JSON.stringify({ bench: "jobs", jobs: JOBS, results })}`);
 }
 
