@@ -12,7 +12,7 @@ import "server-only";
  */
 export { enqueue, enqueueJob, type EnqueueInput, type EnqueuedJob } from "./enqueue";
 export { listJobs, requeueDeadJob, type JobRow } from "./admin";
-export { startWorker, type StopWorker, type WorkerOptions } from "./worker";
+export { drainJobs, startWorker, type StopWorker, type WorkerOptions } from "./worker";
 export { queueStats, type QueueStats } from "./queue";
 export { retryDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff";
 export { PermanentJobError, type JobContext, type JobDefinition, type JobInfo, type JobState } from "./types";

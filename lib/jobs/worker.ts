@@ -24,6 +24,8 @@ export interface WorkerOptions {
   random?: () => number;
   workerId?: string;
   logger?: Logger;
+  /** Called whenever a claim found nothing due and no job of this worker is running (drainJobs). */
+  onIdle?: () => void;
 }
 
 /** Stops claiming, lets running handlers finish within the grace period, releases the leases of the rest. */
@@ -160,6 +162,7 @@ export function startWorker(options: WorkerOptions): StopWorker {
         try {
           claimed = await claimJobs(workerId, kinds, free, leaseSeconds);
           idleMs = pollIntervalMs;
+          if (claimed.length === 0 && running.size === 0) options.onIdle?.();
         } catch (error) {
           // The database is away: keep polling, more slowly, without crashing the process.
           log.warn({ error: describeFailure(error) }, "jobs could not be claimed");
@@ -204,4 +207,23 @@ export function startWorker(options: WorkerOptions): StopWorker {
         log.warn({ job: r.job.id, kind: r.job.kind, org: r.job.orgId, attempt: r.job.attempt }, "job released while its handler was still running");
       }
     })());
+}
+
+/**
+ * Runs the due jobs of the given kinds until none is due and none is running, then stops: for tests and one-off
+ * scripts (a retry waiting for its backoff is not due, so it is left for later).
+ */
+export function drainJobs(options: Omit<WorkerOptions, "pollIntervalMs" | "onIdle">): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let draining = false;
+    const stop: StopWorker = startWorker({
+      ...options,
+      pollIntervalMs: 10,
+      onIdle: () => {
+        if (draining) return;
+        draining = true;
+        queueMicrotask(() => void stop().then(resolve, reject));
+      },
+    });
+  });
 }

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { closeDb, ownerDb, withJobPrincipal, withTenant } from "@/lib/db";
-import { defineJob, enqueue, enqueueJob, listJobs, requeueDeadJob, startWorker, type JobContext } from "@/lib/jobs";
+import { defineJob, drainJobs, enqueue, enqueueJob, listJobs, requeueDeadJob, startWorker, type JobContext } from "@/lib/jobs";
 import { claimJobs } from "@/lib/jobs/queue";
 import { orgWithMembers } from "../helpers/tenants";
 import { expireLeases, insertDocument, jobsOfKind, makeDueNow, testKind, waitFor } from "./jobs-helpers";
@@ -361,6 +361,28 @@ describe("leases", () => {
     await waitFor(async () => started);
     await stop();
     expect((await jobsOfKind(job.kind))[0]).toMatchObject({ state: "pending", attempts: 0 });
+  });
+});
+
+describe("drainJobs (tests and one-off scripts)", () => {
+  it("runs every due job of its kinds, then stops; a retry waiting for its backoff is left for later", async () => {
+    const a = await orgWithMembers("JobsDrain");
+    const ran: number[] = [];
+    const job = defineJob({
+      kind: testKind("drain"),
+      payload: z.object({ n: z.number() }),
+      run: async ({ n }) => {
+        ran.push(n);
+        if (n === 0) throw new Error("later");
+      },
+    });
+    await withTenant(a.member.claims, async (tx) => {
+      for (let n = 0; n < 5; n++) await enqueue(tx, job, { orgId: a.org.id, payload: { n } });
+    });
+    await drainJobs({ handlers: [job], concurrency: 2 });
+    expect([...ran].sort()).toEqual([0, 1, 2, 3, 4]);
+    const states = (await jobsOfKind(job.kind)).map((j) => j.state).sort();
+    expect(states).toEqual(["pending", "succeeded", "succeeded", "succeeded", "succeeded"]);
   });
 });
 
