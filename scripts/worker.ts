@@ -3,7 +3,8 @@
 // no new job is claimed, running jobs finish within the grace period or are released for another worker.
 import { env } from "@/lib/env";
 import { closeDb } from "@/lib/db";
-import { JOB_DEFINITIONS, startWorker } from "@/lib/jobs";
+import { startWorker } from "@/lib/jobs";
+import { JOB_DEFINITIONS } from "@/lib/jobs/registry";
 import { logger } from "@/lib/observability/logger";
 
 function main() {

@@ -15,13 +15,4 @@ export { listJobs, requeueDeadJob, type JobRow } from "./admin";
 export { drainJobs, startWorker, type StopWorker, type WorkerOptions } from "./worker";
 export { queueStats, type QueueStats } from "./queue";
 export { retryDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff";
-export { PermanentJobError, type JobContext, type JobDefinition, type JobInfo, type JobState } from "./types";
-export { JOB_DEFINITIONS } from "./registry";
-
-import type { z } from "zod";
-import type { JobDefinition } from "./types";
-
-/** A job kind, typed by its payload schema. */
-export function defineJob<S extends z.ZodType>(definition: JobDefinition<S>): JobDefinition<S> {
-  return definition;
-}
+export { defineJob, PermanentJobError, type JobContext, type JobDefinition, type JobInfo, type JobState } from "./types";
