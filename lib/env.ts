@@ -95,6 +95,10 @@ const schema = z.object({
 
   // Files (FILE-2, FILE-3): local storage under STORAGE_ROOT unless S3_BUCKET names an S3-compatible bucket.
   STORAGE_ROOT: z.string().default(".data/storage"),
+  /** FILE-1: largest accepted upload or import, in bytes (413 above it). */
+  MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).max(5 * 1024 ** 3).default(25 * 1024 * 1024),
+  /** FILE-3: bytes an organisation may store (pending, clean and failed-scan documents); 413 above it. */
+  ORG_STORAGE_QUOTA_BYTES: z.coerce.number().int().min(0).max(2 ** 50).default(1024 ** 3),
   S3_ENDPOINT: optionalString.pipe(z.url().optional()),
   S3_REGION: z.string().default("us-east-1"),
   S3_BUCKET: optionalString,

@@ -7,6 +7,7 @@ export type ErrorCode =
   | "invalid_input"
   | "payload_too_large"
   | "unsupported_media_type"
+  | "conflict"
   | "rate_limited"
   | "unavailable"
   | "internal";
@@ -60,6 +61,7 @@ export const STATUS: Record<ErrorCode, number> = {
   invalid_input: 422,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  conflict: 409,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,

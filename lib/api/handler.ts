@@ -31,7 +31,7 @@ export interface ApiResult {
   body: unknown;
 }
 
-export interface ApiContext<P, Q, B> {
+export interface ApiContext<P, Q, B, R = undefined> {
   tx: Queryable;
   key: VerifiedApiKey;
   params: P;
@@ -39,10 +39,30 @@ export interface ApiContext<P, Q, B> {
   body: B;
   request: RequestContext & { requestId: string };
   audit(entry: Pick<AuditEntry, "action" | "targetType" | "targetId" | "changes">): Promise<void>;
+  /** What `stream.prepare` returned (streamed-body routes only). */
+  prepared: R;
+  /** Runs once the transaction committed (e.g. removing a deleted document's stored object); failures are logged. */
+  afterCommit(fn: () => Promise<void>): void;
 }
 
-export interface ApiOptions<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+/**
+ * A route whose body is not JSON but a file, read as a stream (never buffered) BEFORE the transaction, so no
+ * transaction stays open while bytes arrive. Such a route declares no `body`: the JSON rule (415 for a body that is
+ * not application/json) does not apply to it, by this explicit option and for it alone. `settle` runs after the
+ * transaction, committed or not (and when an Idempotency-Key replay skipped the handler), to undo what `prepare` did
+ * unless the committed work kept it.
+ */
+export interface StreamedBody<P, B, R> {
+  prepare(input: { request: Request; key: VerifiedApiKey; params: P; body: B }): Promise<R>;
+  settle(prepared: R, committed: boolean): Promise<void>;
+}
+
+export interface ApiOptions<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R = undefined> {
   permission: "read" | "write";
+  /** Streamed uploads and URL imports (see StreamedBody). */
+  stream?: StreamedBody<z.output<P>, z.output<B>, R>;
+  /** A rate-limit class on top of the per-key and per-org limits, per key and per org (RL-1). */
+  limitClass?: "upload" | "import";
   params?: P;
   query?: Q;
   body?: B;
@@ -98,7 +118,7 @@ function parse<S extends z.ZodType>(schema: S | undefined, value: unknown, prefi
  */
 export function authenticateApiRequest(
   request: Request,
-  options: { expensive?: boolean } = {},
+  options: { expensive?: boolean; limitClass?: "upload" | "import" } = {},
 ): Promise<{ key: VerifiedApiKey; limitHeaders: Record<string, string>; meta: RequestContext & { requestId: string } } | Response> {
   const context = requestContextFrom(request.headers);
   const requestId = acceptRequestId(context.requestId);
@@ -112,6 +132,7 @@ export function authenticateApiRequest(
       limiters.apiKey.limit(key.keyId),
       limiters.org.limit(key.orgId),
       ...(options.expensive ? [limiters.expensive.limit(key.keyId)] : []),
+      ...(options.limitClass ? [limiters[options.limitClass].limit(`key:${key.keyId}`), limiters[options.limitClass].limit(`org:${key.orgId}`)] : []),
     ]).then((decisions: RateLimitDecision[]) => {
       const blocking = decisions.find((d) => !d.success);
       const limitHeaders = rateLimitHeaders(blocking ?? decisions.reduce((a, b) => (b.remaining < a.remaining ? b : a)));
@@ -151,13 +172,14 @@ export async function refuseInvalidKey(meta: RequestContext & { requestId: strin
 
 const RATE_LIMITED = "Too many requests. Retry after the number of seconds in Retry-After.";
 
-export function withApiKey<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined>(
-  handler: (ctx: ApiContext<z.output<P>, z.output<Q>, z.output<B>>) => Promise<ApiResult>,
-  options: ApiOptions<P, Q, B>,
+export function withApiKey<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined, R = undefined>(
+  handler: (ctx: ApiContext<z.output<P>, z.output<Q>, z.output<B>, R>) => Promise<ApiResult>,
+  options: ApiOptions<P, Q, B, R>,
 ) {
   if (options.singleStatement && options.permission !== "read") throw new Error("singleStatement is for read routes only.");
+  if (options.stream && options.permission !== "write") throw new Error("A streamed body is for write routes only.");
   return measured(async (request: Request, route: { params: Promise<Record<string, string | string[]>> }): Promise<Response> => {
-    const auth = await authenticateApiRequest(request, { expensive: options.expensive });
+    const auth = await authenticateApiRequest(request, { expensive: options.expensive, limitClass: options.limitClass });
     if (auth instanceof Response) return auth;
     const { key, limitHeaders, meta } = auth;
     const requestId = meta.requestId;
@@ -165,6 +187,9 @@ export function withApiKey<P extends z.ZodType = z.ZodUndefined, Q extends z.Zod
     const fail = (error: AppError, headers: Record<string, string> = {}) =>
       json(error instanceof AppError ? statusOf(error) : 500, problemBody(error.code, error.message, { requestId, errors: error instanceof ValidationError ? error.errors : undefined }), { ...base, ...headers });
 
+    let prepared: { value: R } | undefined;
+    let committed = false;
+    const afterCommit: (() => Promise<void>)[] = [];
     try {
       // Authorise: a read-only key never writes (RLS refuses it too).
       if (options.permission === "write" && !key.permissions.includes("write")) throw new ForbiddenError("This API key is read-only.");
@@ -196,6 +221,7 @@ export function withApiKey<P extends z.ZodType = z.ZodUndefined, Q extends z.Zod
         if (!wellFormed(rawBody)) throw new ValidationError({ body: ["The body contains invalid Unicode."] });
       }
       const body = parse(options.body, rawBody, "body");
+      if (options.stream) prepared = { value: await options.stream.prepare({ request, key, params, body }) };
 
       // Work, in one tenant transaction; POST honours Idempotency-Key (VAL-4).
       const idempotencyKey = request.method === "POST" ? request.headers.get(IDEMPOTENCY_HEADER) : null;
@@ -208,6 +234,8 @@ export function withApiKey<P extends z.ZodType = z.ZodUndefined, Q extends z.Zod
           body,
           request: meta,
           audit: (entry) => appendAudit(tx, { ...entry, orgId: key.orgId, actorType: "api_key", actorId: key.keyId, ...meta }).then(() => undefined),
+          prepared: prepared?.value as R,
+          afterCommit: (fn) => void afterCommit.push(fn),
         });
       // Read routes parse, then query: their first statement may travel with the key's confirmation (pipelined).
       const result: ApiResult & { replayed?: boolean } = await withApiKeyTenant(
@@ -222,6 +250,8 @@ export function withApiKey<P extends z.ZodType = z.ZodUndefined, Q extends z.Zod
               ),
         { pipelined: options.permission === "read", singleStatement: options.singleStatement },
       );
+      committed = !result.replayed;
+      for (const fn of afterCommit) await fn().catch((error: unknown) => apiLog("error", "after-commit step failed", { requestId, error: error instanceof Error ? error.name : "unknown" }));
       return json(result.status, result.body, limitHeaders, result.replayed ? { ...base, "idempotency-replayed": "true" } : base);
     } catch (error) {
       if (error instanceof InvalidApiKeyError) return refuseInvalidKey(meta);
@@ -239,6 +269,11 @@ export function withApiKey<P extends z.ZodType = z.ZodUndefined, Q extends z.Zod
       // RLS refused a write the app did not foresee (e.g. outside a key's project): deny, never 500.
       if (isPermissionDenied(error)) return fail(new ForbiddenError("This API key may not do that."), limitHeaders);
       return unexpected(error, requestId);
+    } finally {
+      if (prepared && options.stream) {
+        const settled = prepared.value;
+        await options.stream.settle(settled, committed).catch((error: unknown) => apiLog("error", "streamed body could not be settled", { requestId, error: error instanceof Error ? error.name : "unknown" }));
+      }
     }
   });
 }

@@ -6,6 +6,7 @@ import {
   documentPage,
   documentParamsSchema,
   documentSchema,
+  downloadUrlSchema,
   ERROR_CODES,
   exampleDocument,
   exampleProject,
@@ -15,6 +16,9 @@ import {
   projectPage,
   projectSchema,
   updateProjectBody,
+  importBody,
+  UPLOAD_MEDIA_TYPES,
+  uploadedDocumentSchema,
 } from "./schemas";
 
 /**
@@ -35,7 +39,13 @@ export interface ApiRouteSpec {
   body?: z.ZodType;
   response?: z.ZodType;
   status: number;
+  /** Another success status (an upload of content the organisation already stores answers 200, not 201). */
+  alsoStatus?: number;
   idempotent?: boolean;
+  /** The body is a file, sent raw with its own Content-Type and streamed (FILE-1), not JSON. */
+  fileBody?: boolean;
+  /** Error statuses the route's work can answer beyond those the wrapper derives (see errorStatuses). */
+  errors?: (409 | 413 | 415 | 422)[];
 }
 
 const PAGING = "Newest first. Pass `nextCursor` back as `cursor` for the next page; it is null on the last page. Paging never skips or repeats an item, also while items are added.";
@@ -139,6 +149,66 @@ export const API_ROUTES: ApiRouteSpec[] = [
     response: documentSchema,
     status: 200,
   },
+  {
+    method: "post",
+    path: "/api/v1/projects/{id}/documents",
+    operationId: "uploadDocument",
+    tag: "Documents",
+    summary: "Upload a document",
+    description:
+      "The request body is the file itself (not JSON, not multipart), streamed: `Content-Type` is the file's type and `X-File-Name` its name, percent-encoded UTF-8. Allowed: PDF, PNG, JPEG, WebP, plain text, CSV, DOCX, XLSX; the declared type, the name's extension and the type sniffed from the bytes must agree (415 names what was found). The document starts `pending_scan` and becomes `clean` (downloadable) or `infected` once its virus scan ran. Content the organisation already stores answers 200 with the existing document and `duplicate: true`. Over the per-file limit or the organisation's storage quota: 413 with the limit. Rate limited in the `upload` class per key and per organisation. Needs a read+write key.",
+    permission: "write",
+    params: idParamsSchema,
+    response: uploadedDocumentSchema,
+    status: 201,
+    alsoStatus: 200,
+    fileBody: true,
+    errors: [409, 413, 415, 422],
+    idempotent: true,
+  },
+  {
+    method: "post",
+    path: "/api/v1/projects/{id}/documents/imports",
+    operationId: "importDocument",
+    tag: "Documents",
+    summary: "Import a document from a URL",
+    description:
+      "The server fetches `url` (http or https, ports 80/443, no credentials; every redirect, at most 3, and every resolved address checked: private, loopback, link-local and metadata addresses are refused with 422), then treats the body as an upload. Rate limited in the `import` class per key and per organisation. Needs a read+write key.",
+    permission: "write",
+    params: idParamsSchema,
+    body: importBody,
+    response: uploadedDocumentSchema,
+    status: 201,
+    alsoStatus: 200,
+    errors: [409],
+    idempotent: true,
+  },
+  {
+    method: "post",
+    path: "/api/v1/documents/{id}/download-urls",
+    operationId: "createDownloadUrl",
+    tag: "Documents",
+    summary: "Get a download URL",
+    description:
+      "A signed URL valid for five minutes that serves the file as an attachment. Only for a `clean` document: one that is pending its scan, infected or failed its scan answers 409. Another organisation's document, or one outside the key's scope, is 404.",
+    permission: "read",
+    params: documentParamsSchema,
+    response: downloadUrlSchema,
+    status: 201,
+    errors: [409, 422],
+    idempotent: true,
+  },
+  {
+    method: "delete",
+    path: "/api/v1/documents/{id}",
+    operationId: "deleteDocument",
+    tag: "Documents",
+    summary: "Delete a document",
+    description: "Deletes the document and its stored file. Needs a read+write key.",
+    permission: "write",
+    params: documentParamsSchema,
+    status: 204,
+  },
 ];
 
 /** The error catalogue: every problem `code` the API returns, with its status. Shown on the reference page. */
@@ -147,8 +217,9 @@ export const ERROR_CATALOGUE = [
   { status: 403, code: "forbidden", when: "The key is read-only and the request writes, or the key is scoped to one project and the request reaches beyond it." },
   { status: 404, code: "not_found", when: "The resource does not exist or belongs to another organisation or project (existence is not disclosed), or there is no such endpoint." },
   { status: 405, code: "method_not_allowed", when: "The endpoint exists but not with this method; `Allow` lists the methods it has." },
-  { status: 413, code: "payload_too_large", when: "The body exceeds the route's limit." },
-  { status: 415, code: "unsupported_media_type", when: "A body was sent without `Content-Type: application/json` (or another JSON type, in UTF-8)." },
+  { status: 409, code: "conflict", when: "The resource is not in a state that allows this (a document not yet scanned clean), or the organisation already stores the same content where the key cannot see it." },
+  { status: 413, code: "payload_too_large", when: "The body exceeds the route's limit, or an upload exceeds the per-file limit or the organisation's storage quota." },
+  { status: 415, code: "unsupported_media_type", when: "A body was sent without `Content-Type: application/json` (or another JSON type, in UTF-8), or an uploaded file's declared type, extension and content disagree or are not allowed." },
   { status: 422, code: "invalid_input", when: "The query, path or body failed validation (see `errors`), or an Idempotency-Key was reused with a different request." },
   { status: 429, code: "rate_limited", when: "A per-key, per-organisation or per-IP limit was reached. Retry after `Retry-After` seconds." },
   { status: 503, code: "unavailable", when: "A dependency is unavailable. Nothing was changed; retry later." },
@@ -210,6 +281,7 @@ const problemExample = (code: (typeof ERROR_CODES)[number], detail: string, extr
 const ERROR_RESPONSES = {
   401: { name: "Unauthenticated", headers: ["X-Request-ID", "WWW-Authenticate"], example: problemExample("unauthenticated", "The API key is missing, invalid, expired or revoked.") },
   403: { name: "Forbidden", headers: ["X-Request-ID", ...RATE_LIMIT], example: problemExample("forbidden", "This API key is read-only.") },
+  409: { name: "Conflict", headers: ["X-Request-ID", ...RATE_LIMIT], example: problemExample("conflict", "This document is not available for download: pending scan.") },
   404: { name: "NotFound", headers: ["X-Request-ID", ...RATE_LIMIT], example: problemExample("not_found", "That project does not exist.") },
   413: { name: "PayloadTooLarge", headers: ["X-Request-ID", ...RATE_LIMIT], example: problemExample("payload_too_large", "The request body is larger than 65536 bytes.") },
   415: { name: "UnsupportedMediaType", headers: ["X-Request-ID", ...RATE_LIMIT], example: problemExample("unsupported_media_type", "Send the body as application/json (UTF-8).") },
@@ -225,17 +297,19 @@ const ERROR_RESPONSES = {
 
 /** The error statuses an operation can answer, derived from what the handler does (lib/api/handler.ts). */
 function errorStatuses(spec: ApiRouteSpec): (keyof typeof ERROR_RESPONSES)[] {
-  return [
+  const statuses: (keyof typeof ERROR_RESPONSES)[] = [
     401,
     ...(spec.permission === "write" ? [403 as const] : []),
     // A malformed or unknown id, or one of another organisation (TEN-4).
     ...(spec.params ? [404 as const] : []),
     ...(spec.body ? [413 as const, 415 as const] : []),
     ...(spec.body || spec.query ? [422 as const] : []),
+    ...(spec.errors ?? []),
     429,
     500,
     503,
   ];
+  return [...new Set(statuses)].sort((a, b) => a - b);
 }
 
 // ---- schemas -----------------------------------------------------------------------------------------------------
@@ -267,6 +341,16 @@ function parameters(spec: ApiRouteSpec) {
       });
     }
   }
+  if (spec.fileBody) {
+    out.push({
+      name: "X-File-Name",
+      in: "header",
+      required: true,
+      description: "The file's name, percent-encoded UTF-8 (`encodeURIComponent`). For display only: it never becomes a storage path; names with control, bidi or path characters are refused (422).",
+      schema: { type: "string", minLength: 1, maxLength: 1024 },
+      example: "Q3%20report.pdf",
+    });
+  }
   if (spec.idempotent) {
     out.push({
       name: "Idempotency-Key",
@@ -281,6 +365,8 @@ function parameters(spec: ApiRouteSpec) {
 }
 
 const SUCCESS_EXAMPLES: Record<string, unknown> = {
+  UploadedDocument: { ...exampleDocument, status: "pending_scan", duplicate: false },
+  DownloadUrl: { url: "https://app.example.com/api/documents/download?token=v1.9a7c5b2d-1e0f-4a94-8d0f-6c2e4b1a4e3f.org_2pQm.1795000000.c2lnbmF0dXJl", expiresAt: "2026-11-24T10:07:17.000Z" },
   Project: exampleProject,
   Document: exampleDocument,
   ProjectPage: { data: [exampleProject], nextCursor: "MjAyNi0xMS0yNFQwOTozMDowMC4xMjM0NTZafDNmMWMyYTllLThiN2QtNGM2ZS05ZjFhLTJiM2M0ZDVlNmY3MA" },
@@ -305,6 +391,7 @@ export function openApiDocument(serverUrl: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const spec of API_ROUTES) {
     const responses: Record<string, unknown> = { [String(spec.status)]: success(spec) };
+    if (spec.alsoStatus) responses[String(spec.alsoStatus)] = { ...success(spec), description: "Already stored: the existing document, with `duplicate: true`." };
     for (const status of errorStatuses(spec)) responses[String(status)] = { $ref: `#/components/responses/${ERROR_RESPONSES[status].name}` };
     (paths[spec.path] ??= {})[spec.method] = {
       operationId: spec.operationId,
@@ -314,12 +401,21 @@ export function openApiDocument(serverUrl: string) {
       security: [{ apiKey: [] }],
       "x-permission": spec.permission,
       parameters: parameters(spec),
+      ...(spec.fileBody
+        ? {
+            requestBody: {
+              required: true,
+              description: "The file's bytes, streamed. `Content-Type` is the file's type; `Content-Length` is optional (a larger one than the limit is refused before reading).",
+              content: Object.fromEntries(UPLOAD_MEDIA_TYPES.map((t) => [t, { schema: { type: "string", contentMediaType: t, maxLength: 26_214_400 } }])),
+            },
+          }
+        : {}),
       ...(spec.body
         ? {
             requestBody: {
               required: true,
               description: "JSON (`Content-Type: application/json`, UTF-8); other media types are refused with 415.",
-              content: { "application/json": { schema: ref(spec.body), example: { name: spec.method === "post" ? "Q1 launch" : "Q1 launch (final)" } } },
+              content: { "application/json": { schema: ref(spec.body), example: spec.body === importBody ? { url: "https://example.com/q3.pdf" } : { name: spec.method === "post" ? "Q1 launch" : "Q1 launch (final)" } } },
             },
           }
         : {}),
@@ -349,7 +445,7 @@ export function openApiDocument(serverUrl: string) {
     servers: [{ url: serverUrl, description: "This deployment." }],
     security: [{ apiKey: [] }],
     tags: [
-      { name: "Documents", description: "Document metadata, read-only through the API." },
+      { name: "Documents", description: "Documents: streamed uploads and URL imports, virus-scanned in quarantine before they can be downloaded through short-lived signed URLs." },
       { name: "Projects", description: "Projects of the key's organisation: the unit documents and grants belong to." },
     ],
     components: {

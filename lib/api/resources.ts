@@ -19,6 +19,8 @@ export function documentResource(d: DocumentRow): z.infer<typeof documentSchema>
     name: d.name,
     mimeType: d.mime_type,
     sizeBytes: Number(d.size_bytes),
+    status: d.status,
+    source: d.source,
     createdBy: d.created_by,
     createdAt: iso(d.created_at),
   };

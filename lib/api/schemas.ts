@@ -37,6 +37,8 @@ export const exampleDocument = {
   name: "spec.pdf",
   mimeType: "application/pdf",
   sizeBytes: 48213,
+  status: "clean" as const,
+  source: "upload" as const,
   createdBy: "user_2pQm7xYz",
   createdAt: "2026-11-24T10:02:17.481Z",
 };
@@ -66,6 +68,12 @@ export const documentSchema = z
     name: text("File name as uploaded.", exampleDocument.name),
     mimeType: text("Media type detected at upload.", exampleDocument.mimeType),
     sizeBytes: field(z.number().int().min(0), "Size in bytes.", exampleDocument.sizeBytes),
+    status: field(
+      z.enum(["pending_scan", "clean", "infected", "rejected", "scan_failed"]),
+      "FILE-2: `pending_scan` until the virus scan decides; only `clean` can be downloaded.",
+      "clean",
+    ).meta({ minLength: 1 }),
+    source: field(z.enum(["upload", "url"]), "How it arrived: uploaded, or imported from a URL.", "upload").meta({ minLength: 1 }),
     createdBy,
     createdAt: timestamp("When it was uploaded (UTC).", exampleDocument.createdAt),
   })
@@ -91,6 +99,40 @@ export const pageOf = <T extends z.ZodType>(item: T, id: string, what: string) =
     .register(apiComponents, { id });
 
 export const projectPage = pageOf(projectSchema, "ProjectPage", "projects");
+/** An upload's or import's answer: the document, and whether it was already stored (FILE-4). */
+export const uploadedDocumentSchema = documentSchema
+  .extend({ duplicate: field(z.boolean(), "True when the organisation already had this content: the existing document is returned and nothing new is stored.", false) })
+  .meta({ description: "The uploaded (or already stored) document." })
+  .register(apiComponents, { id: "UploadedDocument" });
+
+export const downloadUrlSchema = z
+  .object({
+    url: field(z.url().min(1), "A signed URL that serves the file once fetched; no Authorization header needed.", "https://app.example.com/api/documents/download?token=v1.x"),
+    expiresAt: timestamp("When the URL stops working (UTC).", "2026-11-24T09:35:00.000Z"),
+  })
+  .meta({ description: "A short-lived download URL." })
+  .register(apiComponents, { id: "DownloadUrl" });
+
+/** FILE-1: the media types an upload may declare (and an import may be served as), one per allowed kind. */
+export const UPLOAD_MEDIA_TYPES = [
+  "application/pdf",
+  "image/png",
+  "image/jpeg",
+  "image/webp",
+  "text/plain",
+  "text/csv",
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+];
+
+/** SSRF-1: what an import names: an http(s) URL, and optionally the name to show (else the URL's last segment). */
+export const importBody = z
+  .strictObject({
+    url: z.string().min(1).max(2048).meta({ description: "An http or https URL on the public internet (no credentials).", examples: ["https://example.com/q3.pdf"] }),
+    name: z.string().min(1).max(200).optional().meta({ description: "The name to show; by default the URL's last path segment.", examples: ["Q3 report.pdf"] }),
+  })
+  .register(apiComponents, { id: "ImportDocument" });
+
 export const documentPage = pageOf(documentSchema, "DocumentPage", "documents");
 
 /** Every problem `code` the API can answer, in a stable order (the enum in the document). */

@@ -3,19 +3,27 @@ import type { Queryable } from "@/lib/db";
 import { NotFoundError } from "@/lib/errors";
 import { KEYSET_AT, KEYSET_ORDER, keysetAfter, keysetPage, type KeysetPosition } from "@/lib/pagination/keyset";
 
-/** Document metadata (uploads arrive with the files feature). RLS limits rows to the org and a key's project. */
+/** Document metadata (FILE-1..4: lib/documents/pipeline). RLS limits rows to the org and a key's project. */
 export interface DocumentRow {
   id: string;
   org_id: string;
   project_id: string;
+  /** The display name (sanitised, never a path). */
   name: string;
   mime_type: string;
   size_bytes: number;
+  /** FILE-2: only `clean` is ever served. */
+  status: "pending_scan" | "clean" | "infected" | "rejected" | "scan_failed";
+  /** FILE-4: SHA-256 hex; null for metadata recorded before uploads existed. */
+  content_hash: string | null;
+  source: "upload" | "url";
+  scanned_at: Date | null;
   created_by: string;
   created_at: Date;
 }
 
-const COLUMNS = "id, org_id, project_id, name, mime_type, size_bytes, created_by, created_at";
+export const DOCUMENT_COLUMNS = "id, org_id, project_id, name, mime_type, size_bytes, status, content_hash, source, scanned_at, created_by, created_at";
+const COLUMNS = DOCUMENT_COLUMNS;
 
 /** Keyset pagination, newest first (lib/pagination/keyset), optionally within one project. */
 export async function pageDocuments(

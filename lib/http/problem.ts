@@ -26,6 +26,7 @@ export const TITLES: Record<ErrorCode, string> = {
   invalid_input: "Invalid request",
   payload_too_large: "Payload too large",
   unsupported_media_type: "Unsupported media type",
+  conflict: "Conflict",
   rate_limited: "Too many requests",
   unavailable: "Service unavailable",
   internal: "Internal error",

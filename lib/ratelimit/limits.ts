@@ -15,6 +15,10 @@ export const RATE_LIMIT_CLASSES = {
   anonymousIp: { limit: 60, window: "60 s" },
   /** Uploads, imports and GraphQL, per API key id or user, on top of the classes above. */
   expensive: { limit: 30, window: "60 s" },
+  /** Document uploads (FILE-1), per API key or user (`key:<id>`) and per org (`org:<id>`), on top of the classes above. */
+  upload: { limit: 60, window: "60 s" },
+  /** URL imports (SSRF-1), per API key or user and per org: each one makes the server fetch a remote URL. */
+  import: { limit: 20, window: "60 s" },
   /** Sign-in attempts, per IP and email (IDN-5 temporary lockout): `signInIdentifier(ip, email)`. */
   signIn: { limit: 10, window: "5 m" },
   /**

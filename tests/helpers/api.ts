@@ -3,6 +3,8 @@ import * as projectRoute from "@/app/api/v1/projects/[id]/route";
 import * as projectDocumentsRoute from "@/app/api/v1/projects/[id]/documents/route";
 import * as documentsRoute from "@/app/api/v1/documents/route";
 import * as documentRoute from "@/app/api/v1/documents/[id]/route";
+import * as documentImportRoute from "@/app/api/v1/projects/[id]/documents/imports/route";
+import * as downloadUrlRoute from "@/app/api/v1/documents/[id]/download-urls/route";
 import { createApiKey } from "@/lib/api-keys";
 import type { Session } from "@/lib/auth/claims";
 import { request } from "./tenants";
@@ -14,9 +16,11 @@ type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) 
 export const ROUTES: Record<string, Partial<Record<"get" | "post" | "patch" | "delete", Handler>>> = {
   "/api/v1/projects": { get: projectsRoute.GET, post: projectsRoute.POST },
   "/api/v1/projects/{id}": { get: projectRoute.GET, patch: projectRoute.PATCH, delete: projectRoute.DELETE },
-  "/api/v1/projects/{id}/documents": { get: projectDocumentsRoute.GET },
+  "/api/v1/projects/{id}/documents": { get: projectDocumentsRoute.GET, post: projectDocumentsRoute.POST },
+  "/api/v1/projects/{id}/documents/imports": { post: documentImportRoute.POST },
   "/api/v1/documents": { get: documentsRoute.GET },
-  "/api/v1/documents/{id}": { get: documentRoute.GET },
+  "/api/v1/documents/{id}": { get: documentRoute.GET, delete: documentRoute.DELETE },
+  "/api/v1/documents/{id}/download-urls": { post: downloadUrlRoute.POST },
 };
 
 export async function callApi(
@@ -26,7 +30,8 @@ export async function callApi(
     key?: string | null;
     authorization?: string;
     body?: unknown;
-    rawBody?: string;
+    /** Sent as is (a file upload's bytes, or text that is not JSON). */
+    rawBody?: string | Uint8Array<ArrayBuffer>;
     query?: string;
     headers?: Record<string, string>;
     ip?: string;

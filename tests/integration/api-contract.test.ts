@@ -6,6 +6,8 @@ import * as projectRoute from "@/app/api/v1/projects/[id]/route";
 import * as projectDocumentsRoute from "@/app/api/v1/projects/[id]/documents/route";
 import * as documentsRoute from "@/app/api/v1/documents/route";
 import * as documentRoute from "@/app/api/v1/documents/[id]/route";
+import * as documentImportsRoute from "@/app/api/v1/projects/[id]/documents/imports/route";
+import * as downloadUrlsRoute from "@/app/api/v1/documents/[id]/download-urls/route";
 import * as openApiRoute from "@/app/api/v1/openapi.json/route";
 import * as catchAllRoute from "@/app/api/v1/[...path]/route";
 import { orgWithMembers } from "../helpers/tenants";
@@ -30,6 +32,8 @@ const MODULES: Record<string, Record<string, unknown>> = {
   "/api/v1/projects/{id}/documents": projectDocumentsRoute,
   "/api/v1/documents": documentsRoute,
   "/api/v1/documents/{id}": documentRoute,
+  "/api/v1/projects/{id}/documents/imports": documentImportsRoute,
+  "/api/v1/documents/{id}/download-urls": downloadUrlsRoute,
   [OPENAPI_PATH]: openApiRoute,
 };
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;

@@ -22,7 +22,12 @@ const EXPECTED: Record<string, string[]> = {
   "idp.session_is_current(text,text,text,text)": ["authenticated"],
   "private.provision_from_claims()": ["authenticated"],
   "private.exists_elsewhere(text,text)": ["authenticated"],
-  "private.audit_chain_head(text)": ["authenticated"],
+  // ... and in a job's transaction: the scan job audits its verdict (AUD-3) as its org's service principal.
+  "private.audit_chain_head(text)": ["authenticated", "job_service"],
+  // FILE-3: the org-wide storage quota, checked under the org's lock in the uploading transaction.
+  "private.reserve_document_bytes(bigint,bigint)": ["authenticated"],
+  // FILE-3: the cookie-less download route, after it verified the token's MAC: that (document, org) while clean.
+  "private.downloadable_document(uuid,text)": ["anon"],
   "private.assert_api_key_current(text)": ["authenticated"],
   // The partner API's key lookup by hash, and the key log.
   "private.verify_api_key(text)": ["key_verifier"],
