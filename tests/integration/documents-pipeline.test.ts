@@ -17,7 +17,9 @@ import { EICAR, startClamd, type Clamd } from "../helpers/clamd";
 import { startS3Server, type S3Server } from "../helpers/s3-server";
 import { orgWithMembers, request } from "../helpers/tenants";
 import { callApi, newKey } from "../helpers/api";
-import { waitFor } from "./jobs-helpers";
+import { expireLeases, waitFor } from "./jobs-helpers";
+import { claimJobs } from "@/lib/jobs/queue";
+import { awayFromWindowEdge } from "../helpers/rate-limit-window";
 
 // FILE-1..4, SSRF-1, AUD-3 through the partner API's real route handlers, a real clamd, real storage (a temporary
 // directory, and an s3rver), the real job queue and worker. Nothing of our own code is replaced.
@@ -154,6 +156,18 @@ describe("uploads through the API: quarantine, scan, promotion, download (FILE-1
     expect((await docRow(id))?.status).toBe("scan_failed");
     expect((await callApi("post", `/api/v1/documents/${id}/download-urls`, { key: t.key })).status).toBe(409);
     useDocumentServices({ storage: local, scanner: scannerOf(clamd) });
+    await waitFor(async () => (await docRow(id))?.status === "clean");
+  });
+
+  it("a worker that dies mid-job (its claim never completes) loses the job at the lease's end; another worker scans it", async () => {
+    const t = await tenant("Acme");
+    const id = (await upload(t, Buffer.from(`claimed then abandoned ${randomBytes(4).toString("hex")}\n`), { type: "text/plain", name: "orphan.txt" })).json!.id as string;
+    // The dead worker: it claimed the job (under a lease) and then never ran, completed or released it.
+    const claimed = await claimJobs("dead-worker", [documentScanJob.kind], 100, 60);
+    expect(claimed.some((j) => (j.payload as { documentId: string }).documentId === id)).toBe(true);
+    runWorker();
+    expect((await docRow(id))?.status).toBe("pending_scan");
+    await expireLeases(documentScanJob.kind); // the lease runs out (the clock moved by the owner, not waited for)
     await waitFor(async () => (await docRow(id))?.status === "clean");
   });
 
@@ -299,5 +313,23 @@ describe("URL import (SSRF-1 then the same pipeline)", () => {
     expect(res.status).toBe(422);
     expect(connections).toBe(before);
     expect(await filesUnder("quarantine", t.orgId)).toEqual([]);
+  });
+});
+
+describe("upload and import rate-limit classes (RL-1)", () => {
+  it("a key gets the import class's budget in a minute, then 429 with Retry-After, before the URL is even read", async () => {
+    const t = await tenant("Acme");
+    await awayFromWindowEdge(60_000, 15_000);
+    const statuses: number[] = [];
+    let last;
+    for (let i = 0; i < 21; i++) {
+      last = await callApi("post", `/api/v1/projects/${t.projectId}/documents/imports`, { key: t.key, body: { url: "not a url" } });
+      statuses.push(last.status);
+    }
+    expect(statuses.slice(0, 20).every((s) => s === 422)).toBe(true);
+    expect(last!.status).toBe(429);
+    expect(Number(last!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    // The upload class is separate: the key can still upload.
+    expect((await upload(t, Buffer.from("still allowed\n"), { type: "text/plain", name: "ok.txt" })).status).toBe(201);
   });
 });

@@ -45,13 +45,16 @@ export const AUD = family("AUD", [
       "TenantGuard records every change that matters to an auditor (keys and other credentials, who belongs to an organisation and with which role, integrations, the subscription, documents read or removed) and every security event (refused authentication, attempts on another tenant's data, abuse of the rate limits, webhooks that fail verification), each through the one audit writer in the same transaction as the change it records.",
     status: "partial",
     issue: 18,
-    implementation: ["lib/audit/writer.ts", "lib/audit/security-events.ts", "lib/projects/index.ts", "lib/api-keys/manage.ts"],
+    implementation: ["lib/audit/writer.ts", "lib/audit/security-events.ts", "lib/projects/index.ts", "lib/api-keys/manage.ts", "lib/documents/pipeline.ts", "lib/documents/scan.ts"],
     evidence: [
       evidence("tests/integration/projects-pipeline.test.ts", "members create and rename, only admins delete, all audited"),
       evidence("tests/integration/api-keys-lifecycle.test.ts", "create, revoke, roll and delete are audit-logged without secrets"),
       evidence("tests/integration/api-v1.test.ts", "auditing writes as the key"),
+      evidence("tests/integration/documents-pipeline.test.ts", "a clean file is pending in quarantine, scanned clean, promoted, and downloadable byte for byte with safe headers"),
     ],
-    limitations: ["Audited today: project and API-key changes and cross-tenant probes. Sign-in outcomes, membership, documents, webhooks and rate-limit abuse are not yet, and no test enforces coverage (#18)."],
+    limitations: [
+      "Audited today: project and API-key changes, cross-tenant probes, and documents (document.uploaded, document.imported, document.scan_verdict, document.download_url_issued, document.deleted). Sign-in outcomes, membership, webhooks and rate-limit abuse are not yet, and no test enforces coverage (#18).",
+    ],
   },
   {
     id: "AUD-4",

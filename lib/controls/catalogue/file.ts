@@ -8,6 +8,7 @@ const URLS = "tests/unit/files-signed-url.test.ts";
 const CLAMD = "tests/integration/files-scanner-clamd.test.ts";
 const CLAMSCAN = "tests/integration/files-scanner-clamscan.test.ts";
 const RECEIVE = "tests/integration/files-receive.test.ts";
+const PIPELINE = "tests/integration/documents-pipeline.test.ts";
 
 export const FILE = family("FILE", [
   {
@@ -15,9 +16,16 @@ export const FILE = family("FILE", [
     title: "Size limits and sniffed types",
     description:
       "Uploads are limited per file and per organisation, and allowed only for listed types (PDF, PNG, JPEG, WebP, plain text, CSV, DOCX, XLSX): the declared MIME type, the extension and the type sniffed from the bytes must agree, and a mismatch is refused with a message naming what was found. Text has no magic bytes, so it must be valid UTF-8 without control characters and must not begin as markup; SVG is refused outright, and a file of any kind whose first 64 KB hold page markup (a PDF/HTML polyglot) is refused. The size limit is enforced while the file streams in. File names are display names only, refused when they hold path, control, bidi or device-name parts. Client-provided types and names are never trusted.",
-    status: "partial",
-    issue: 13,
-    implementation: ["lib/files/type-check.ts", "lib/files/names.ts", "lib/files/stream.ts", "lib/files/receive.ts"],
+    status: "implemented",
+    implementation: [
+      "lib/files/type-check.ts",
+      "lib/files/names.ts",
+      "lib/files/stream.ts",
+      "lib/files/receive.ts",
+      "lib/documents/pipeline.ts",
+      "app/api/v1/projects/[id]/documents/route.ts",
+      "supabase/migrations/20261201300000_documents_pipeline.sql",
+    ],
     evidence: [
       evidence(TYPES, "a PNG named .pdf (declared application/pdf)"),
       evidence(TYPES, "HTML declared as image/png"),
@@ -29,10 +37,10 @@ export const FILE = family("FILE", [
       evidence(STREAM, "the size cap holds while streaming"),
       evidence(STREAM, "a refusal from the head check aborts before the sink sees a byte"),
       evidence(RECEIVE, "is refused and nothing stays in quarantine"),
+      evidence(PIPELINE, "mislabelled, HTML as image, empty, oversized and path-like names are refused with a clear problem; no row, no object"),
+      evidence(PIPELINE, "the org's storage quota is enforced in the database: 413 naming the limit, nothing stored"),
     ],
-    limitations: [
-      "The building blocks exist and are tested; the upload route and dashboard that apply them to every upload, the per-organisation quota and the 413/415 answers are issue 13's next step.",
-    ],
+    limitations: ["The dashboard's upload form (with a progress bar) is not built yet; uploads arrive through the partner API."],
   },
   {
     id: "FILE-2",
@@ -41,7 +49,7 @@ export const FILE = family("FILE", [
       "Uploads are held in quarantine until ClamAV has scanned them, then moved to storage or removed. Scanning fails closed: a timeout, a broken connection, an answer the scanner should not give, an answer before the whole file was sent, or a file larger than the scanner's stream limit counts as a failed scan to retry, never as clean, and nothing is downloadable until its scan has passed. With scanning off or no scanner configured, documents stay pending.",
     status: "partial",
     issue: 13,
-    implementation: ["lib/files/scanner/clamd.ts", "lib/files/scanner/clamscan.ts", "lib/files/scanner/index.ts", "lib/health/index.ts"],
+    implementation: ["lib/files/scanner/clamd.ts", "lib/files/scanner/clamscan.ts", "lib/files/scanner/index.ts", "lib/health/index.ts", "lib/documents/scan.ts"],
     evidence: [
       evidence(CLAMD, "EICAR is infected, with the signature's name"),
       evidence(CLAMD, "a clean file is clean, sent in many small frames"),
@@ -53,9 +61,14 @@ export const FILE = family("FILE", [
       evidence(CLAMSCAN, "a missing binary is scan_failed"),
       evidence(RECEIVE, "EICAR passes the type checks as text, but its scan says infected"),
       evidence("tests/integration/files-scanner-health.test.ts", "a configured clamd that answers is ok and required"),
+      evidence(PIPELINE, "EICAR is recorded infected with its signature, deleted from quarantine, and never downloadable"),
+      evidence(PIPELINE, "a clean file is pending in quarantine, scanned clean, promoted, and downloadable byte for byte with safe headers"),
+      evidence(PIPELINE, "with the scanner stopped the document stays blocked (scan_failed) and the job is retried"),
+      evidence(PIPELINE, "a worker that dies mid-job (its claim never completes) loses the job at the lease's end; another worker scans it"),
     ],
     limitations: [
-      "The scanner client, its verdicts and its readiness check exist; the scan job that moves a document from quarantine to storage (or deletes it), records the verdict and retries failed scans is issue 13's next step.",
+      "The scan job (lib/documents/scan.ts, kind documents.scan) must be listed in lib/jobs/registry.ts for `npm run worker` and the in-process worker to run it; until then uploads stay pending_scan (never served).",
+      "With no scanner configured, the job completes and the document stays pending; re-scanning those needs a new documents.scan job per document (there is no sweep yet).",
       "A remote clamd's own MaxFileSize/MaxScanSize must be at least its StreamMaxLength (with AlertExceedsMax), or it passes the part beyond them unscanned; the README says so, the client cannot check it.",
     ],
   },
@@ -64,9 +77,16 @@ export const FILE = family("FILE", [
     title: "Contained storage and signed downloads",
     description:
       "Files are stored in object storage (Supabase Storage or another S3-compatible service) or a local directory under generated keys, with a containment check on every path (no `..`, absolute paths or NUL; directories resolved through symlinks must stay inside the root; files opened without following links). Downloads go only through short-lived signed URLs (HMAC-SHA256 over document, organisation and expiry, five minutes by default, verified in constant time), as attachments with `nosniff`, the stored type, a CSP of `default-src 'none'` and no caching.",
-    status: "partial",
-    issue: 13,
-    implementation: ["lib/files/storage/local.ts", "lib/files/storage/s3.ts", "lib/files/storage/types.ts", "lib/files/signed-url.ts"],
+    status: "implemented",
+    implementation: [
+      "lib/files/storage/local.ts",
+      "lib/files/storage/s3.ts",
+      "lib/files/storage/types.ts",
+      "lib/files/signed-url.ts",
+      "lib/documents/pipeline.ts",
+      "app/api/v1/documents/[id]/download-urls/route.ts",
+      "app/api/documents/download/route.ts",
+    ],
     evidence: [
       evidence(STORAGE, "refuses keys that are not generated storage keys"),
       evidence(STORAGE, "a symlinked directory inside the root cannot carry a write or a read outside it"),
@@ -76,9 +96,8 @@ export const FILE = family("FILE", [
       evidence(URLS, "a token for another organisation or document than the caller's is refused"),
       evidence(URLS, "every flipped MAC bit, a truncated or padded MAC"),
       evidence(URLS, "always an attachment with nosniff"),
-    ],
-    limitations: [
-      "Issuing URLs only to callers RLS lets read the document, and only for clean files, and the download route that serves them, are issue 13's next step.",
+      evidence(PIPELINE, "expired, tampered, another org's and unknown tokens are the same 404; another org's key cannot issue one"),
+      evidence(PIPELINE, "works the same on S3-compatible storage"),
     ],
   },
   {
@@ -86,10 +105,11 @@ export const FILE = family("FILE", [
     title: "Duplicate detection by content hash",
     description:
       "Each document's SHA-256 content hash is computed while it streams in; the same content uploaded twice within an organisation is reported as a duplicate of the existing document, and nothing about other organisations' documents is revealed.",
-    status: "partial",
-    issue: 13,
-    implementation: ["lib/files/stream.ts"],
-    evidence: [evidence(STREAM, "computes the SHA-256, the size and the head of what it passes on")],
-    limitations: ["The hash is computed while streaming; storing it per document and reporting duplicates within an organisation is issue 13's next step."],
+    status: "implemented",
+    implementation: ["lib/files/stream.ts", "lib/documents/pipeline.ts", "supabase/migrations/20261201300000_documents_pipeline.sql"],
+    evidence: [
+      evidence(STREAM, "computes the SHA-256, the size and the head of what it passes on"),
+      evidence(PIPELINE, "the same bytes twice in one org answer the existing document as a duplicate and store no second object; another org gets its own"),
+    ],
   },
 ]);

@@ -20,8 +20,9 @@ export const RL = family("RL", [
       evidence("tests/integration/api-rate-limits.test.ts", "a key gets exactly its limit in a minute, then 429"),
       evidence("tests/integration/api-rate-limits.test.ts", "the keys of one org share the org's limit"),
       evidence("tests/e2e/client-address.e2e.ts", "a new forged address per request does not escape the per-IP limit"),
+      evidence("tests/integration/documents-pipeline.test.ts", "a key gets the import class's budget in a minute, then 429 with Retry-After"),
     ],
-    limitations: ["Upload and import classes arrive with those features (#13)."],
+    limitations: ["The upload and import classes apply per API key and per org on the partner API; the dashboard's upload and import (not built yet) will use them per user."],
   },
   {
     id: "RL-2",

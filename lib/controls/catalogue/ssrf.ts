@@ -19,6 +19,8 @@ export const SSRF = family("SSRF", [
       "lib/http/outbound/resolver.ts",
       "lib/http/outbound/live-check.ts",
       "lib/env.ts",
+      "lib/documents/pipeline.ts",
+      "app/api/v1/projects/[id]/documents/imports/route.ts",
     ],
     evidence: [
       evidence(SSRF_TESTS, "user-supplied URLs that would reach this machine are refused before connecting"),
@@ -35,9 +37,11 @@ export const SSRF = family("SSRF", [
       evidence(FETCH_TESTS, "a server that stalls times out"),
       evidence("tests/unit/outbound-env.test.ts", "refuses any allow-listed host in production"),
       evidence("tests/unit/outbound-live-check.test.ts", "SSRF-1 live check: URL import policy"),
+      evidence("tests/integration/documents-pipeline.test.ts", "an allow-listed local server is imported: pending, then clean"),
+      evidence("tests/integration/documents-pipeline.test.ts", "a private address (this same server, not allow-listed) is refused with 422 before any connection"),
     ],
     limitations: [
-      "The fetch layer is in place; the import UI and API that hand its stream to the upload and quarantine pipeline arrive with the rest of #13.",
+      "The partner API imports URLs (POST /api/v1/projects/{id}/documents/imports); the dashboard's import form is not built yet.",
       "Of several resolved addresses the first is connected to (all are checked); there is no fallback to the next one when it is unreachable.",
     ],
   },
