@@ -11,6 +11,7 @@ import { createProject } from "@/lib/projects";
 import { clamdScanner, LocalStorage, S3Storage, signDownloadToken, type ObjectStorage } from "@/lib/files";
 import { startWorker, type StopWorker } from "@/lib/jobs";
 import { documentScanJob } from "@/lib/documents/scan";
+import { createDownloadUrl, removeDocument, uploadDocument } from "@/lib/documents";
 import { useDocumentServices } from "@/lib/documents/services";
 import { GET as download } from "@/app/api/documents/download/route";
 import { EICAR, startClamd, type Clamd } from "../helpers/clamd";
@@ -331,5 +332,33 @@ describe("upload and import rate-limit classes (RL-1)", () => {
     expect(Number(last!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     // The upload class is separate: the key can still upload.
     expect((await upload(t, Buffer.from("still allowed\n"), { type: "text/plain", name: "ok.txt" })).status).toBe(201);
+  });
+});
+
+describe("the dashboard's documents actions (session principals)", () => {
+  it("a member uploads and gets a URL once clean; only an admin deletes; another org's member sees nothing", async () => {
+    const t = await tenant("Acme");
+    const other = await orgWithMembers("Globex");
+    const content = Buffer.from(`from the dashboard ${randomBytes(4).toString("hex")}\n`);
+    const uploaded = await uploadDocument(t.org.member, { projectId: t.projectId, source: [content], declaredType: "text/plain", name: "dash.txt" }, request());
+    if (!uploaded.ok) throw new Error(JSON.stringify(uploaded));
+    expect(uploaded.data).toMatchObject({ duplicate: false, document: { status: "pending_scan", created_by: t.org.member.userId } });
+    const id = uploaded.data.document.id;
+    const refused = await uploadDocument(t.org.member, { projectId: t.projectId, source: [PNG], declaredType: "application/pdf", name: "x.pdf" }, request());
+    expect(refused).toMatchObject({ ok: false, status: 415 });
+    expect(await uploadDocument(other.member, { projectId: t.projectId, source: [Buffer.from("x\n")], declaredType: "text/plain", name: "y.txt" }, request())).toMatchObject({ ok: false, status: 404 });
+    expect(await filesUnder("quarantine", other.org.id)).toEqual([]);
+
+    expect(await createDownloadUrl(t.org.member, { id }, request())).toMatchObject({ ok: false, status: 409 });
+    runWorker();
+    await waitFor(async () => (await docRow(id))?.status === "clean");
+    const url = await createDownloadUrl(t.org.member, { id }, request());
+    if (!url.ok) throw new Error(JSON.stringify(url));
+    expect((await fetchDownload(url.data.url)).body.equals(content)).toBe(true);
+    expect(await createDownloadUrl(other.member, { id }, request())).toMatchObject({ ok: false, status: 404 });
+
+    expect(await removeDocument(t.org.member, { id }, request())).toMatchObject({ ok: false, status: 403 });
+    expect(await removeDocument(t.org.admin, { id }, request())).toMatchObject({ ok: true });
+    expect(await filesUnder("files", t.orgId)).toEqual([]);
   });
 });

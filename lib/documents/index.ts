@@ -1,0 +1,90 @@
+import "server-only";
+import { z } from "zod";
+import { defineAction, hasRole, type ActionResult } from "@/lib/actions/pipeline";
+import type { Session } from "@/lib/auth/claims";
+import { AppError, STATUS, ValidationError } from "@/lib/errors";
+import type { ByteSource } from "@/lib/files";
+import type { RequestContext } from "@/lib/http/request-context";
+import { deleteDocument, issueDownloadUrl, receiveDocument, recordDocument, removeStoredObject, settleDocument, type PreparedDocument } from "./pipeline";
+import type { DocumentRow } from "./store";
+
+/**
+ * The documents pipeline for the dashboard (session principals), through the action pipeline (TEN-2/TEN-3, AUD-1):
+ * the same phases as the partner API (lib/documents/pipeline.ts). The upload route that feeds `uploadDocument` a
+ * request body as a stream is the dashboard step of issue 13.
+ */
+
+export { pageDocuments, getDocument, type DocumentRow } from "./store";
+export { DocumentNotAvailableError } from "./pipeline";
+
+const projectId = z.uuid({ error: "That project does not exist." });
+
+const recordUpload = defineAction({
+  name: "documents.upload",
+  schema: z.object({ projectId, prepared: z.custom<PreparedDocument>((v) => typeof v === "object" && v !== null) }),
+  minimumRole: "member",
+  // `prepared` is passed through as the same object: recordDocument marks it kept when its row refers to the file.
+  run: ({ input, session, tx, audit }) => recordDocument(tx, input.prepared, { subject: session.userId, audit }, input.projectId),
+});
+
+function refusal(error: AppError): Extract<ActionResult<never>, { ok: false }> {
+  return {
+    ok: false,
+    code: error.code,
+    status: STATUS[error.code],
+    message: error.message,
+    ...(error instanceof ValidationError ? { fieldErrors: error.errors } : {}),
+  };
+}
+
+/**
+ * FILE-1..4 for a signed-in member: the role is checked before a byte is read, the file streams into quarantine, then
+ * the action records it (dedup, quota, pending_scan row, scan job, audit); the quarantine object is deleted unless
+ * the committed row keeps it.
+ */
+export async function uploadDocument(
+  session: Session | null,
+  input: { projectId: string; source: ByteSource; declaredType: string; name: unknown; sizeHint?: number | null },
+  request: RequestContext,
+): Promise<ActionResult<{ document: DocumentRow; duplicate: boolean }>> {
+  if (!session?.orgId) return refusal(new AppError("unauthenticated", "Sign in and choose an organisation first."));
+  if (!hasRole(session, "member")) return refusal(new AppError("forbidden", "You are not a member of this organisation."));
+  if (!projectId.safeParse(input.projectId).success) return refusal(new AppError("not_found", "That project does not exist."));
+  let prepared: PreparedDocument;
+  try {
+    prepared = await receiveDocument({ orgId: session.orgId, source: input.source, declaredType: input.declaredType, name: input.name, sizeHint: input.sizeHint });
+  } catch (error) {
+    if (error instanceof AppError) return refusal(error);
+    throw error;
+  }
+  let result: ActionResult<{ document: DocumentRow; duplicate: boolean }> | undefined;
+  try {
+    result = await recordUpload(session, { projectId: input.projectId, prepared }, request);
+    return result;
+  } finally {
+    await settleDocument(prepared, result?.ok === true);
+  }
+}
+
+/** FILE-3: a download URL for a clean document the member can read (not visible: not found; not clean: conflict). */
+export const createDownloadUrl = defineAction({
+  name: "documents.download_url",
+  schema: z.object({ id: z.uuid({ error: "That document does not exist." }) }),
+  minimumRole: "member",
+  run: ({ input, session, tx, audit }) => issueDownloadUrl(tx, input.id, { orgId: session.orgId, audit }),
+});
+
+const removeRow = defineAction({
+  name: "documents.delete",
+  schema: z.object({ id: z.uuid({ error: "That document does not exist." }) }),
+  minimumRole: "admin",
+  run: ({ input, tx, audit }) => deleteDocument(tx, input.id, { audit }),
+});
+
+/** Admins and owners delete a document; its stored file is removed once the delete committed. */
+export async function removeDocument(session: Session | null, input: unknown, request: RequestContext): Promise<ActionResult<{ id: string }>> {
+  const result = await removeRow(session, input, request);
+  if (!result.ok) return result;
+  await removeStoredObject(result.data.storageKey);
+  return { ok: true, data: { id: (input as { id: string }).id } };
+}
