@@ -5,7 +5,7 @@ import type { Session } from "@/lib/auth/claims";
 import { AppError, STATUS, ValidationError } from "@/lib/errors";
 import type { ByteSource } from "@/lib/files";
 import type { RequestContext } from "@/lib/http/request-context";
-import { deleteDocument, issueDownloadUrl, receiveDocument, recordDocument, removeStoredObject, settleDocument, type PreparedDocument } from "./pipeline";
+import { deleteDocument, issueDownloadUrl, receiveDocument, recordDocument, removeStoredObject, requestRescan, settleDocument, type PreparedDocument } from "./pipeline";
 import type { DocumentRow } from "./store";
 
 /**
@@ -72,6 +72,14 @@ export const createDownloadUrl = defineAction({
   schema: z.object({ id: z.uuid({ error: "That document does not exist." }) }),
   minimumRole: "member",
   run: ({ input, session, tx, audit }) => issueDownloadUrl(tx, input.id, { orgId: session.orgId, audit }),
+});
+
+/** FILE-2: admins ask for a new scan of a document still pending (no scanner was configured) or failed. */
+export const rescanDocument = defineAction({
+  name: "documents.rescan",
+  schema: z.object({ id: z.uuid({ error: "That document does not exist." }) }),
+  minimumRole: "admin",
+  run: ({ input, session, tx }) => requestRescan(tx, session.orgId, input.id).then(() => ({ id: input.id })),
 });
 
 const removeRow = defineAction({

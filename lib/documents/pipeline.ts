@@ -190,6 +190,19 @@ export async function recordDocument(
   return { document, duplicate: false };
 }
 
+/**
+ * FILE-2: the re-scan path for a document the scanner never decided (it was off or absent, so its scan job completed
+ * leaving it pending_scan, or its job died after the last failed attempt): a fresh scan job, in the caller's
+ * transaction. Only for pending_scan and scan_failed documents the caller can see (else not found / conflict).
+ */
+export async function requestRescan(tx: Queryable, orgId: string, documentId: string): Promise<void> {
+  const document = await getDocument(tx, documentId);
+  if (document.status !== "pending_scan" && document.status !== "scan_failed") {
+    throw new AppError("conflict", `This document's scan has already decided: ${STATUS_TEXT[document.status]}.`);
+  }
+  await enqueue(tx, documentScanJob, { orgId, payload: { documentId }, idempotencyKey: `scan:${documentId}:${randomUUID()}` });
+}
+
 /** After the transaction: the quarantine object goes unless a committed row refers to it. Nothing is left behind. */
 export async function settleDocument(prepared: PreparedDocument, committed: boolean): Promise<void> {
   if (committed && prepared.kept) return;

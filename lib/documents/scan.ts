@@ -13,8 +13,9 @@ import { documentScanner, documentStorage } from "./services";
  *   infected     the object deleted, status infected (never served)
  *   scan_failed  status scan_failed and the job throws, so the queue retries it with backoff; after its last
  *                attempt the job is dead (visible to admins) and the document stays scan_failed, never served
- *   scanner_off  the job completes and the document stays pending_scan; it is scanned when a scanner is configured
- *                and the dead or finished job is re-queued (lib/jobs requeueDeadJob), or a new scan job is enqueued
+ *   scanner_off  the job completes and the document stays pending_scan (never served); once a scanner is
+ *                configured, requestRescan (lib/documents/pipeline.ts) enqueues a fresh scan job for it; a job dead
+ *                after its last failed attempt can also be re-queued by an admin (lib/jobs requeueDeadJob)
  * Each verdict is audited (`document.scan_verdict`, actor system) in the transaction that records it (AUD-3).
  */
 

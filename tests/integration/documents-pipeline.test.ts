@@ -11,7 +11,7 @@ import { createProject } from "@/lib/projects";
 import { clamdScanner, LocalStorage, S3Storage, signDownloadToken, type ObjectStorage } from "@/lib/files";
 import { startWorker, type StopWorker } from "@/lib/jobs";
 import { documentScanJob } from "@/lib/documents/scan";
-import { createDownloadUrl, removeDocument, uploadDocument } from "@/lib/documents";
+import { createDownloadUrl, removeDocument, rescanDocument, uploadDocument } from "@/lib/documents";
 import { useDocumentServices } from "@/lib/documents/services";
 import { GET as download } from "@/app/api/documents/download/route";
 import { EICAR, startClamd, type Clamd } from "../helpers/clamd";
@@ -170,6 +170,24 @@ describe("uploads through the API: quarantine, scan, promotion, download (FILE-1
     expect((await docRow(id))?.status).toBe("pending_scan");
     await expireLeases(documentScanJob.kind); // the lease runs out (the clock moved by the owner, not waited for)
     await waitFor(async () => (await docRow(id))?.status === "clean");
+  });
+
+  it("with no scanner configured the scan job completes and the document stays pending, never served; an admin's re-scan decides it later", async () => {
+    const t = await tenant("Acme");
+    useDocumentServices({ storage: local, scanner: null });
+    const id = (await upload(t, Buffer.from(`unscanned ${randomBytes(4).toString("hex")}\n`), { type: "text/plain", name: "later.txt" })).json!.id as string;
+    runWorker();
+    await waitFor(async () => {
+      const [job] = await (await ownerDb()).query<{ state: string }>("select state from public.jobs where payload ->> 'documentId' = $1", [id]);
+      return job?.state === "succeeded";
+    });
+    expect(await docRow(id)).toMatchObject({ status: "pending_scan", storage_key: `quarantine/${t.orgId}/${id}` });
+    expect((await callApi("post", `/api/v1/documents/${id}/download-urls`, { key: t.key })).status).toBe(409);
+    useDocumentServices({ storage: local, scanner: scannerOf(clamd) });
+    expect(await rescanDocument(t.org.member, { id }, request())).toMatchObject({ ok: false, status: 403 });
+    expect(await rescanDocument(t.org.admin, { id }, request())).toMatchObject({ ok: true });
+    await waitFor(async () => (await docRow(id))?.status === "clean");
+    expect(await rescanDocument(t.org.admin, { id }, request())).toMatchObject({ ok: false, status: 409 });
   });
 
   it("works the same on S3-compatible storage", async () => {

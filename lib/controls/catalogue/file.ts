@@ -65,10 +65,11 @@ export const FILE = family("FILE", [
       evidence(PIPELINE, "a clean file is pending in quarantine, scanned clean, promoted, and downloadable byte for byte with safe headers"),
       evidence(PIPELINE, "with the scanner stopped the document stays blocked (scan_failed) and the job is retried"),
       evidence(PIPELINE, "a worker that dies mid-job (its claim never completes) loses the job at the lease's end; another worker scans it"),
+      evidence(PIPELINE, "with no scanner configured the scan job completes and the document stays pending, never served"),
     ],
     limitations: [
       "The scan job (lib/documents/scan.ts, kind documents.scan) must be listed in lib/jobs/registry.ts for `npm run worker` and the in-process worker to run it; until then uploads stay pending_scan (never served).",
-      "With no scanner configured, the job completes and the document stays pending; re-scanning those needs a new documents.scan job per document (there is no sweep yet).",
+      "With no scanner configured, the job completes and the document stays pending; an admin re-scans one document at a time (rescanDocument), there is no sweep of all pending documents yet.",
       "A remote clamd's own MaxFileSize/MaxScanSize must be at least its StreamMaxLength (with AlertExceedsMax), or it passes the part beyond them unscanned; the README says so, the client cannot check it.",
     ],
   },
