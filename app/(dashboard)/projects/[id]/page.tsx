@@ -3,13 +3,26 @@ import Link from "next/link";
 import { definePage } from "@/lib/pages/define-page";
 import { getProject } from "@/lib/projects";
 import { viewProjectSchema } from "@/lib/projects/schemas";
+import { hasRole } from "@/lib/actions/pipeline";
+import { pageDocuments } from "@/lib/documents";
+import { DocumentsPanel } from "@/components/documents/documents-panel";
 
 export const metadata: Metadata = { title: "Project" };
 
 // TEN-4: another org's project, a malformed id and a missing one all look the same: not found (the first recorded).
 export default definePage(
-  { name: "projects.view", minimumRole: "member", params: viewProjectSchema, read: ({ tx, params }) => getProject(tx, params.id) },
-  function ProjectPage({ data: project }) {
+  {
+    name: "projects.view",
+    minimumRole: "member",
+    params: viewProjectSchema,
+    read: async ({ tx, params }) => {
+      const project = await getProject(tx, params.id);
+      // The newest 100 documents (FILE-2: each with its scan status; only clean ones offer a download).
+      const documents = await pageDocuments(tx, { projectId: project.id, limit: 100 });
+      return { ...project, documents: documents.items };
+    },
+  },
+  function ProjectPage({ data: project, session }) {
     return (
       <div className="flex flex-col gap-4">
         <Link href="/projects" className="text-sm text-indigo-700 hover:underline">
@@ -28,7 +41,11 @@ export default definePage(
             <code>{project.id}</code>
           </dd>
         </dl>
-        <p className="text-sm text-slate-600">Documents arrive with the files feature.</p>
+        <DocumentsPanel
+          projectId={project.id}
+          canDelete={hasRole(session, "admin")}
+          documents={project.documents.map((d) => ({ id: d.id, name: d.name, status: d.status, sizeBytes: Number(d.size_bytes) }))}
+        />
       </div>
     );
   },

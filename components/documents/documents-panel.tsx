@@ -1,0 +1,142 @@
+"use client";
+
+import { useActionState, useState } from "react";
+import { useRouter } from "next/navigation";
+import { deleteDocumentAction, downloadDocumentAction } from "@/app/(dashboard)/projects/[id]/document-actions";
+import { initialFormState } from "@/lib/actions/form-state";
+import { FormMessage, SubmitButton } from "@/components/ui/form";
+
+export interface DocumentItem {
+  id: string;
+  name: string;
+  status: "pending_scan" | "clean" | "infected" | "rejected" | "scan_failed";
+  sizeBytes: number;
+}
+
+const STATUS: Record<DocumentItem["status"], { label: string; className: string }> = {
+  pending_scan: { label: "Pending scan", className: "bg-amber-100 text-amber-800" },
+  clean: { label: "Clean", className: "bg-emerald-100 text-emerald-800" },
+  infected: { label: "Infected (blocked)", className: "bg-red-100 text-red-800" },
+  rejected: { label: "Rejected", className: "bg-red-100 text-red-800" },
+  scan_failed: { label: "Scan failed (blocked)", className: "bg-red-100 text-red-800" },
+};
+
+interface Upload {
+  key: string;
+  name: string;
+  loaded: number;
+  total: number;
+  message?: string;
+  ok?: boolean;
+}
+
+/** Streams one file to /api/documents/upload with XMLHttpRequest, whose upload events drive a real progress bar. */
+function send(projectId: string, file: File, onProgress: (loaded: number) => void): Promise<{ ok: boolean; message: string }> {
+  return new Promise((resolve) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `/api/documents/upload?projectId=${encodeURIComponent(projectId)}`);
+    xhr.setRequestHeader("Content-Type", file.type || "application/octet-stream");
+    xhr.setRequestHeader("X-File-Name", encodeURIComponent(file.name));
+    xhr.upload.onprogress = (e) => onProgress(e.loaded);
+    xhr.onload = () => {
+      let body: { detail?: string; duplicate?: boolean } = {};
+      try {
+        body = JSON.parse(xhr.responseText) as typeof body;
+      } catch {
+        // not JSON: the status says enough
+      }
+      if (xhr.status === 200) resolve({ ok: true, message: "Already stored: this is a duplicate of an existing document." });
+      else if (xhr.status === 201) resolve({ ok: true, message: "Uploaded; waiting for its virus scan." });
+      else resolve({ ok: false, message: body.detail ?? `Upload failed (${xhr.status}).` });
+    };
+    xhr.onerror = () => resolve({ ok: false, message: "The upload was interrupted." });
+    xhr.send(file);
+  });
+}
+
+function DocumentRow({ doc, canDelete }: { doc: DocumentItem; canDelete: boolean }) {
+  const [downloadState, download] = useActionState(downloadDocumentAction, initialFormState);
+  const [deleteState, remove] = useActionState(deleteDocumentAction, initialFormState);
+  const status = STATUS[doc.status];
+  return (
+    <li className="flex flex-col gap-1 py-2" data-testid="document-row">
+      <div className="flex items-center gap-3">
+        <span className="flex-1 truncate">{doc.name}</span>
+        <span className={`rounded px-2 py-0.5 text-xs ${status.className}`}>{status.label}</span>
+        <span className="text-xs text-slate-500">{doc.sizeBytes.toLocaleString("en-GB")} bytes</span>
+        {doc.status === "clean" ? (
+          <form action={download}>
+            <input type="hidden" name="id" value={doc.id} />
+            <SubmitButton variant="secondary" pendingText="Preparing…">
+              Download
+            </SubmitButton>
+          </form>
+        ) : null}
+        {canDelete ? (
+          <form
+            action={remove}
+            onSubmit={(e) => {
+              if (!confirm(`Delete “${doc.name}”? This cannot be undone.`)) e.preventDefault();
+            }}
+          >
+            <input type="hidden" name="id" value={doc.id} />
+            <SubmitButton variant="danger" pendingText="Deleting…">
+              Delete
+            </SubmitButton>
+          </form>
+        ) : null}
+      </div>
+      <FormMessage state={downloadState} />
+      <FormMessage state={deleteState} />
+    </li>
+  );
+}
+
+export function DocumentsPanel({ projectId, documents, canDelete }: { projectId: string; documents: DocumentItem[]; canDelete: boolean }) {
+  const router = useRouter();
+  const [uploads, setUploads] = useState<Upload[]>([]);
+
+  async function onFiles(files: FileList | null) {
+    for (const file of Array.from(files ?? [])) {
+      const key = crypto.randomUUID();
+      setUploads((u) => [...u, { key, name: file.name, loaded: 0, total: file.size }]);
+      const update = (patch: Partial<Upload>) => setUploads((u) => u.map((x) => (x.key === key ? { ...x, ...patch } : x)));
+      const result = await send(projectId, file, (loaded) => update({ loaded }));
+      update({ loaded: file.size, ok: result.ok, message: result.message });
+    }
+    router.refresh();
+  }
+
+  return (
+    <section className="flex flex-col gap-3">
+      <h2 className="text-lg font-semibold">Documents</h2>
+      <label className="flex flex-col gap-1 text-sm">
+        <span>Upload files (PDF, PNG, JPEG, WebP, text, CSV, DOCX, XLSX). Each is virus-scanned before it can be downloaded.</span>
+        <input type="file" multiple onChange={(e) => void onFiles(e.target.files)} />
+      </label>
+      {uploads.length > 0 ? (
+        <ul className="flex flex-col gap-2" aria-label="Uploads">
+          {uploads.map((u) => (
+            <li key={u.key} className="text-sm">
+              <div className="flex justify-between">
+                <span className="truncate">{u.name}</span>
+                <span>{u.total ? Math.round((u.loaded / u.total) * 100) : 100}%</span>
+              </div>
+              <progress className="w-full" max={u.total || 1} value={u.loaded} />
+              {u.message ? <p className={u.ok ? "text-emerald-700" : "text-red-700"} role={u.ok ? "status" : "alert"}>{u.message}</p> : null}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {documents.length === 0 ? (
+        <p className="text-sm text-slate-600">No documents yet.</p>
+      ) : (
+        <ul className="divide-y divide-slate-200">
+          {documents.map((d) => (
+            <DocumentRow key={d.id} doc={d} canDelete={canDelete} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { startRequest } from "../helpers/next-request";
+
+// The dashboard's upload route with a real embedded-IdP session cookie (next/headers is Next.js's request scope,
+// given here by the shared helper), real storage in a temporary directory, the real project page's read.
+vi.mock("next/headers", () => import("../helpers/next-request"));
+
+const { closeDb } = await import("@/lib/db");
+const { LocalStorage } = await import("@/lib/files");
+const { useDocumentServices } = await import("@/lib/documents/services");
+const { createProject } = await import("@/lib/projects");
+const { SESSION_COOKIE_NAME } = await import("@/lib/auth/cookie-name");
+const { POST: uploadRoute } = await import("@/app/api/documents/upload/route");
+const { default: ProjectPage } = await import("@/app/(dashboard)/projects/[id]/page");
+const { createOrg, createUser, request, signIn } = await import("../helpers/tenants");
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), "tg-dashboard-docs-"));
+  useDocumentServices({ storage: new LocalStorage(root), scanner: null });
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+  await closeDb();
+});
+
+async function asUser(token: string | null) {
+  startRequest(token ? { cookie: `${SESSION_COOKIE_NAME}=${token}` } : {});
+  const { nextRequest } = await import("../helpers/next-request");
+  if (token) nextRequest.cookies.set(SESSION_COOKIE_NAME, { value: token, options: {} });
+}
+
+function post(projectId: string, body: string, name: string, type = "text/plain") {
+  return uploadRoute(
+    new Request(`http://localhost:3000/api/documents/upload?projectId=${projectId}`, { method: "POST", headers: { "content-type": type, "x-file-name": encodeURIComponent(name) }, body }),
+  );
+}
+
+describe("dashboard uploads (FILE-1..4)", () => {
+  it("a member's upload lands pending on the project page; refusals are problem+json; no session, no upload", async () => {
+    const org = await createOrg("Acme");
+    const user = await createUser([{ orgId: org.id, role: "member" }]);
+    const { token, session } = await signIn(user, { ...org, role: "member" });
+    const project = await createProject(session, { name: "Files" }, request());
+    if (!project.ok) throw new Error("setup");
+
+    await asUser(token);
+    const res = await post(project.data.id, "hello from the browser\n", "hello.txt");
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ name: "hello.txt", status: "pending_scan", duplicate: false });
+
+    const refused = await post(project.data.id, "<html><script>x</script>", "x.png", "image/png");
+    expect(refused.status).toBe(415);
+    expect(refused.headers.get("content-type")).toBe("application/problem+json");
+
+    const page = await ProjectPage.readFor(session, { id: project.data.id }, request());
+    expect(page).toMatchObject({ kind: "ok", data: { id: project.data.id, documents: [{ name: "hello.txt", status: "pending_scan" }] } });
+
+    await asUser(null);
+    expect((await post(project.data.id, "anonymous\n", "anon.txt")).status).toBe(401);
+    expect((await readdir(path.join(root, "quarantine", org.id))).length).toBe(1);
+  });
+});
