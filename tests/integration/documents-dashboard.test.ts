@@ -63,4 +63,20 @@ describe("dashboard uploads (FILE-1..4)", () => {
     expect((await post(project.data.id, "anonymous\n", "anon.txt")).status).toBe(401);
     expect((await readdir(path.join(root, "quarantine", org.id))).length).toBe(1);
   });
+
+  it("the upload class limits a user's uploads (RL-1): 429 with Retry-After, nothing stored", async () => {
+    const org = await createOrg("Acme");
+    const user = await createUser([{ orgId: org.id, role: "member" }]);
+    const { token, session } = await signIn(user, { ...org, role: "member" });
+    const project = await createProject(session, { name: "Files" }, request());
+    if (!project.ok) throw new Error("setup");
+    await asUser(token);
+    const { RATE_LIMIT_CLASSES } = await import("@/lib/ratelimit");
+    let last: Response | undefined;
+    // Refused uploads (an empty file) still count: the limit is checked before a byte is read.
+    for (let i = 0; i <= RATE_LIMIT_CLASSES.upload.limit; i++) last = await post(project.data.id, "", "empty.txt");
+    expect(last!.status).toBe(429);
+    expect(Number(last!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(await readdir(path.join(root, "quarantine", org.id)).catch(() => [])).toEqual([]);
+  });
 });

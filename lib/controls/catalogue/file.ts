@@ -23,7 +23,10 @@ export const FILE = family("FILE", [
       "lib/files/stream.ts",
       "lib/files/receive.ts",
       "lib/documents/pipeline.ts",
+      "lib/documents/index.ts",
       "app/api/v1/projects/[id]/documents/route.ts",
+      "app/api/documents/upload/route.ts",
+      "components/documents/documents-panel.tsx",
       "supabase/migrations/20261201300000_documents_pipeline.sql",
     ],
     evidence: [
@@ -39,8 +42,11 @@ export const FILE = family("FILE", [
       evidence(RECEIVE, "is refused and nothing stays in quarantine"),
       evidence(PIPELINE, "mislabelled, HTML as image, empty, oversized and path-like names are refused with a clear problem; no row, no object"),
       evidence(PIPELINE, "the org's storage quota is enforced in the database: 413 naming the limit, nothing stored"),
+      evidence("tests/integration/documents-dashboard.test.ts", "a member's upload lands pending on the project page; refusals are problem+json"),
     ],
-    limitations: ["The dashboard's upload form (with a progress bar) is not built yet; uploads arrive through the partner API."],
+    limitations: [
+      "The edge (lib/security/edge.ts) still refuses any request declaring more than 1 MiB before the route runs, so uploads above 1 MiB need its exception for the two upload routes.",
+    ],
   },
   {
     id: "FILE-2",

@@ -21,8 +21,9 @@ export const RL = family("RL", [
       evidence("tests/integration/api-rate-limits.test.ts", "the keys of one org share the org's limit"),
       evidence("tests/e2e/client-address.e2e.ts", "a new forged address per request does not escape the per-IP limit"),
       evidence("tests/integration/documents-pipeline.test.ts", "a key gets the import class's budget in a minute, then 429 with Retry-After"),
+      evidence("tests/integration/documents-dashboard.test.ts", "the upload class limits a user's uploads (RL-1)"),
     ],
-    limitations: ["The upload and import classes apply per API key and per org on the partner API; the dashboard's upload and import (not built yet) will use them per user."],
+    limitations: ["The dashboard has no URL-import form yet, so the import class applies to the partner API only."],
   },
   {
     id: "RL-2",
