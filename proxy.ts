@@ -12,6 +12,7 @@ const edge = createEdgeHandler({
   appOrigin: new URL(env.APP_URL).origin,
   corsOrigins: env.corsOrigins,
   clerkOrigin: env.identityProvider === "clerk" ? clerkFrontendOrigin(env.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY!) : undefined,
+  maxUploadBytes: env.MAX_UPLOAD_BYTES,
 });
 
 const embeddedProxy = (request: NextRequest) => edge(request, request.cookies.has(SESSION_COOKIE_NAME));

@@ -92,6 +92,12 @@ export async function receiveDocument(input: {
     storage: documentStorage(),
     key: storageKey("quarantine", input.orgId, id),
   });
+  // FILE-1: a body shorter than its declared length (a cut connection, or a proxy that stopped buffering) is not the
+  // file the client sent: nothing is kept.
+  if (input.sizeHint != null && file.bytes !== input.sizeHint) {
+    await documentStorage().delete(file.key);
+    throw new AppError("invalid_input", `The upload ended after ${file.bytes} of its declared ${input.sizeHint} bytes; nothing was stored.`);
+  }
   return { id, orgId: input.orgId, file, origin: input.origin ?? { source: "upload" }, kept: false };
 }
 

@@ -1,3 +1,4 @@
+import { documentScanJob } from "@/lib/documents/scan";
 import type { JobDefinition } from "./types";
 
 /**
@@ -6,4 +7,4 @@ import type { JobDefinition } from "./types";
  * Imported only by the workers' entry points (lib/jobs/in-process.ts, scripts/worker.ts), never by lib/jobs/index.ts,
  * so a capability's module may import lib/jobs without an import cycle.
  */
-export const JOB_DEFINITIONS: readonly JobDefinition[] = [];
+export const JOB_DEFINITIONS: readonly JobDefinition[] = [documentScanJob as JobDefinition];

@@ -9,7 +9,7 @@ export function isPartnerApi(pathname: string): boolean {
   return pathname === "/api/v1" || pathname.startsWith("/api/v1/") || pathname === "/api/graphql";
 }
 
-const PARTNER_ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-ID";
+const PARTNER_ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-ID, X-File-Name";
 const EXPOSED_HEADERS = "X-Request-ID, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After, Idempotency-Replayed";
 
 export function partnerCorsHeaders(): Record<string, string> {

@@ -16,6 +16,8 @@ export interface EdgeConfig {
   corsOrigins: string[];
   /** Clerk's Frontend API origin, when Clerk is configured. */
   clerkOrigin?: string;
+  /** FILE-1: the largest body an upload route takes (MAX_UPLOAD_BYTES); every other route takes at most 1 MiB. */
+  maxUploadBytes?: number;
 }
 
 /** Synchronous, except for a POST to a page, whose body is checked first (pageBodyProblem). */
@@ -23,7 +25,10 @@ export type EdgeHandler = (request: NextRequest, signedIn: boolean) => NextRespo
 
 const PROTECTED_PAGES = ["/projects", "/account", "/settings"];
 // Reached without a session: provider webhooks (signature-verified), CSP reports (browsers send no cookie).
-const PUBLIC_API = ["/api/webhooks/", CSP_REPORT_PATH];
+// Signed download links (FILE-3): the token in the URL is the credential, so they work without a cookie.
+const PUBLIC_API = ["/api/webhooks/", CSP_REPORT_PATH, "/api/documents/download"];
+// FILE-1: the routes whose body is a file, streamed to quarantine (the partner API's and the dashboard's upload).
+const UPLOAD_ROUTE = /^\/api\/(v1\/projects\/[^/]+\/documents|documents\/upload)$/;
 // VAL-2: route handlers read bodies with a limit too (lib/http/body.ts); this stops oversized ones early.
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -87,7 +92,7 @@ function problem(status: number, code: string, title: string, detail: string, re
  * Real authentication happens server-side on every request (lib/auth), never here alone.
  */
 export function createEdgeHandler(config: EdgeConfig): EdgeHandler {
-  const { production, appOrigin, corsOrigins, clerkOrigin } = config;
+  const { production, appOrigin, corsOrigins, clerkOrigin, maxUploadBytes } = config;
   const staticHeaders = Object.entries(staticSecurityHeaders(production));
   const reporting = reportingEndpoints();
 
@@ -108,7 +113,15 @@ export function createEdgeHandler(config: EdgeConfig): EdgeHandler {
     }
 
     const declaredLength = Number(request.headers.get("content-length") ?? 0);
-    if (declaredLength > MAX_BODY_BYTES) return problem(413, "payload_too_large", "Request body too large", `The body may be at most ${MAX_BODY_BYTES} bytes.`, requestId);
+    const upload = method === "POST" && UPLOAD_ROUTE.test(pathname);
+    const maxBody = upload ? Math.max(MAX_BODY_BYTES, maxUploadBytes ?? MAX_BODY_BYTES) : MAX_BODY_BYTES;
+    if (declaredLength > maxBody) return problem(413, "payload_too_large", "Request body too large", `The body may be at most ${maxBody} bytes.`, requestId);
+    // FILE-1: an upload declares its length. Next.js buffers what passes the proxy up to proxyClientMaxBodySize
+    // (next.config.ts: MAX_UPLOAD_BYTES) and would hand a longer, undeclared body over cut short; the route checks
+    // that it received exactly the declared bytes.
+    if (upload && request.headers.get("content-length") === null) {
+      return problem(411, "length_required", "Length required", "Declare the file's size in Content-Length.", requestId);
+    }
 
     if (isStateChanging(method)) {
       // HDR-4: pages take writes only as server actions, which act on whatever session the browser holds and which

@@ -369,3 +369,45 @@ const CHROMIUM_PERMISSIONS_POLICY_FEATURES = [
   "storage-access", "summarizer", "sync-xhr", "translator", "unload", "usb", "window-management",
   "xr-spatial-tracking",
 ];
+
+// FILE-1 / FILE-3: what the edge lets through to the document routes.
+describe("document routes at the edge (FILE-1, FILE-3)", () => {
+  const MiB = 1024 * 1024;
+  const upload = (path: string, headers: Record<string, string>) => send(path, { method: "POST", headers: { origin: APP, ...headers } });
+
+  it("an upload may declare up to MAX_UPLOAD_BYTES; every other route at most 1 MiB", async () => {
+    const edge = createEdgeHandler({ production: false, appOrigin: APP, corsOrigins: [], maxUploadBytes: 25 * MiB });
+    const post = (path: string, length: number, signedIn = false) =>
+      edge(request(path, { method: "POST", headers: { origin: APP, "content-length": String(length), ...(signedIn ? { cookie: SESSION } : {}) } }), signedIn) as NextResponse;
+    expect(passedOn(post("/api/v1/projects/0b6f1f2e-8f6e-4c39-9a51-6f7c1c1f2a10/documents", 20 * MiB))).toBe(true);
+    expect(passedOn(post("/api/documents/upload", 20 * MiB, true))).toBe(true);
+    const over = post("/api/v1/projects/0b6f1f2e-8f6e-4c39-9a51-6f7c1c1f2a10/documents", 25 * MiB + 1);
+    expect(over.status).toBe(413);
+    expect((await problemOf(over)).detail).toContain(String(25 * MiB));
+    expect(post("/api/v1/projects", 2 * MiB).status).toBe(413);
+    expect(post("/api/v1/projects/0b6f1f2e-8f6e-4c39-9a51-6f7c1c1f2a10/documents/imports", 2 * MiB).status).toBe(413);
+    expect(post("/api/session", 2 * MiB, true).status).toBe(413);
+  });
+
+  it("an upload without a declared length is refused with 411 (Next.js would cut an undeclared long body short)", async () => {
+    const res = upload("/api/v1/projects/0b6f1f2e-8f6e-4c39-9a51-6f7c1c1f2a10/documents", { authorization: "Bearer x" });
+    expect(res.status).toBe(411);
+    expect((await problemOf(res)).code).toBe("length_required");
+    expect(passedOn(upload("/api/v1/projects/0b6f1f2e-8f6e-4c39-9a51-6f7c1c1f2a10/documents", { authorization: "Bearer x", "content-length": "10" }))).toBe(true);
+  });
+
+  it("a signed download link works without a cookie; other cookie routes still answer 401", async () => {
+    expect(passedOn(send("/api/documents/download?token=abc"))).toBe(true);
+    expect(send("/api/documents/upload", { method: "POST", headers: { origin: APP, "content-length": "10" } }).status).toBe(401);
+    expect(send("/api/session").status).toBe(401);
+  });
+
+  it("a browser partner client may send X-File-Name cross-origin (preflight)", () => {
+    const res = send("/api/v1/projects/0b6f1f2e-8f6e-4c39-9a51-6f7c1c1f2a10/documents", {
+      method: "OPTIONS",
+      headers: { origin: EVIL, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type, x-file-name" },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("x-file-name");
+  });
+});

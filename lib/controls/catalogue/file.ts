@@ -30,6 +30,8 @@ export const FILE = family("FILE", [
       "supabase/migrations/20261201300000_documents_pipeline.sql",
     ],
     evidence: [
+      evidence("tests/integration/proxy.test.ts", "an upload may declare up to MAX_UPLOAD_BYTES; every other route at most 1 MiB"),
+      evidence("tests/integration/documents-received-length.test.ts", "a body that ends before its Content-Length is refused and nothing is kept in quarantine"),
       evidence(TYPES, "a PNG named .pdf (declared application/pdf)"),
       evidence(TYPES, "HTML declared as image/png"),
       evidence(TYPES, "a PDF/HTML polyglot"),
@@ -45,7 +47,7 @@ export const FILE = family("FILE", [
       evidence("tests/integration/documents-dashboard.test.ts", "a member's upload lands pending on the project page; refusals are problem+json"),
     ],
     limitations: [
-      "The edge (lib/security/edge.ts) still refuses any request declaring more than 1 MiB before the route runs, so uploads above 1 MiB need its exception for the two upload routes.",
+      "Uploads pass Next.js's proxy, which buffers each body in memory up to `proxyClientMaxBodySize` (set to MAX_UPLOAD_BYTES): the route streams to quarantine, but the process holds up to one upload's bytes per request on the way. Streaming end to end needs the upload routes outside the proxy (#13).",
     ],
   },
   {
@@ -57,6 +59,7 @@ export const FILE = family("FILE", [
     issue: 13,
     implementation: ["lib/files/scanner/clamd.ts", "lib/files/scanner/clamscan.ts", "lib/files/scanner/index.ts", "lib/health/index.ts", "lib/documents/scan.ts"],
     evidence: [
+      evidence("tests/integration/documents-received-length.test.ts", "the document scan job is registered, so `npm run worker` and the in-process worker scan uploads"),
       evidence(CLAMD, "EICAR is infected, with the signature's name"),
       evidence(CLAMD, "a clean file is clean, sent in many small frames"),
       evidence(CLAMD, "a file over the server's StreamMaxLength is scan_failed"),
@@ -74,7 +77,6 @@ export const FILE = family("FILE", [
       evidence(PIPELINE, "with no scanner configured the scan job completes and the document stays pending, never served"),
     ],
     limitations: [
-      "The scan job (lib/documents/scan.ts, kind documents.scan) must be listed in lib/jobs/registry.ts for `npm run worker` and the in-process worker to run it; until then uploads stay pending_scan (never served).",
       "With no scanner configured, the job completes and the document stays pending; an admin re-scans one document at a time (rescanDocument), there is no sweep of all pending documents yet.",
       "A remote clamd's own MaxFileSize/MaxScanSize must be at least its StreamMaxLength (with AlertExceedsMax), or it passes the part beyond them unscanned; the README says so, the client cannot check it.",
     ],
@@ -95,6 +97,7 @@ export const FILE = family("FILE", [
       "app/api/documents/download/route.ts",
     ],
     evidence: [
+      evidence("tests/integration/proxy.test.ts", "a signed download link works without a cookie; other cookie routes still answer 401"),
       evidence(STORAGE, "refuses keys that are not generated storage keys"),
       evidence(STORAGE, "a symlinked directory inside the root cannot carry a write or a read outside it"),
       evidence(STORAGE, "promotes a quarantined object to files"),
