@@ -22,6 +22,7 @@ const dataDir = mkdtempSync(path.join(tmpdir(), "tenantguard-embedded-"));
 // Before any app module reads the configuration: this file always runs on the embedded engine.
 delete process.env.DATABASE_URL;
 delete process.env.MIGRATION_DATABASE_URL;
+delete process.env.JOBS_IN_PROCESS; // set to false for the PostgreSQL run (vitest.config.ts); PGlite refuses that
 process.env.PGLITE_DATA_DIR = dataDir;
 
 const { closeDb, withTenant } = await import("@/lib/db");
