@@ -4,7 +4,7 @@ import { useActionState, useState } from "react";
 import { useRouter } from "next/navigation";
 import { deleteDocumentAction, downloadDocumentAction } from "@/app/(dashboard)/projects/[id]/document-actions";
 import { initialFormState } from "@/lib/actions/form-state";
-import { FormMessage, SubmitButton } from "@/components/ui/form";
+import { ConfirmDeleteForm, FormMessage, SubmitButton } from "@/components/ui/form";
 
 export interface DocumentItem {
   id: string;
@@ -73,17 +73,7 @@ function DocumentRow({ doc, canDelete }: { doc: DocumentItem; canDelete: boolean
           </form>
         ) : null}
         {canDelete ? (
-          <form
-            action={remove}
-            onSubmit={(e) => {
-              if (!confirm(`Delete “${doc.name}”? This cannot be undone.`)) e.preventDefault();
-            }}
-          >
-            <input type="hidden" name="id" value={doc.id} />
-            <SubmitButton variant="danger" pendingText="Deleting…">
-              Delete
-            </SubmitButton>
-          </form>
+          <ConfirmDeleteForm action={remove} id={doc.id} name={doc.name} />
         ) : null}
       </div>
       <FormMessage state={downloadState} />

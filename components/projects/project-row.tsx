@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useActionState, useState } from "react";
 import { deleteProjectAction, renameProjectAction } from "@/app/(dashboard)/projects/actions";
 import { initialFormState } from "@/lib/actions/form-state";
-import { Field, FormMessage, SubmitButton } from "@/components/ui/form";
+import { ConfirmDeleteForm, Field, FormMessage, SubmitButton } from "@/components/ui/form";
 
 export function ProjectRow({ project, canDelete }: { project: { id: string; name: string; createdAt: string }; canDelete: boolean }) {
   const [editing, setEditing] = useState(false);
@@ -38,17 +38,7 @@ export function ProjectRow({ project, canDelete }: { project: { id: string; name
             Rename
           </button>
           {canDelete ? (
-            <form
-              action={remove}
-              onSubmit={(e) => {
-                if (!confirm(`Delete “${project.name}”? This cannot be undone.`)) e.preventDefault();
-              }}
-            >
-              <input type="hidden" name="id" value={project.id} />
-              <SubmitButton variant="danger" pendingText="Deleting…">
-                Delete
-              </SubmitButton>
-            </form>
+            <ConfirmDeleteForm action={remove} id={project.id} name={project.name} />
           ) : null}
         </div>
       )}

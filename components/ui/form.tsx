@@ -50,3 +50,20 @@ export function FormMessage({ state }: { state: FormState }) {
     </p>
   );
 }
+
+/** A delete button that asks first: the form posts `id` to `action` only once the person confirms. */
+export function ConfirmDeleteForm({ action, id, name }: { action: (formData: FormData) => void; id: string; name: string }) {
+  return (
+    <form
+      action={action}
+      onSubmit={(e) => {
+        if (!confirm(`Delete “${name}”? This cannot be undone.`)) e.preventDefault();
+      }}
+    >
+      <input type="hidden" name="id" value={id} />
+      <SubmitButton variant="danger" pendingText="Deleting…">
+        Delete
+      </SubmitButton>
+    </form>
+  );
+}
