@@ -1,16 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ConfigurationError, parseEnv, startupWarnings } from "@/lib/env";
+import { PRODUCTION_ENV } from "../helpers/production-env";
 
 // ENC-3 / IDN-2 / ENC-4: unsafe production configuration stops start-up with a message that says why.
-const productionClerk = {
-  NODE_ENV: "production",
-  APP_URL: "https://app.example.com",
-  DATABASE_URL: "postgres://app_runtime:pw@db.example.com:5432/app?sslmode=require",
-  REDIS_URL: "rediss://cache.example.com:6379",
-  NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "pk_live_Y2xlcmsuZXhhbXBsZS5jb20k",
-  CLERK_SECRET_KEY: "sk_live_x",
-  CLERK_JWT_KEY: "-----BEGIN PUBLIC KEY-----x-----END PUBLIC KEY-----",
-};
+const productionClerk = PRODUCTION_ENV;
 
 // A demo deployment: ALLOW_EMBEDDED_IN_PRODUCTION permits the embedded components it names, nothing else.
 const demo = { NODE_ENV: "production", APP_URL: "http://localhost:3100", ALLOW_EMBEDDED_IN_PRODUCTION: "true" };

@@ -3,19 +3,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ConfigurationError, parseEnv } from "@/lib/env";
+import { PRODUCTION_ENV } from "../helpers/production-env";
 
 // FILE-2 / FILE-3 / ENC-4: file storage, download-URL and scanner settings are checked at start, and production
 // never signs download URLs with a key only one instance knows.
 
-const production = {
-  NODE_ENV: "production",
-  APP_URL: "https://app.example.com",
-  DATABASE_URL: "postgres://app_runtime:pw@db.example.com:5432/app?sslmode=require",
-  REDIS_URL: "rediss://cache.example.com:6379",
-  NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "pk_live_Y2xlcmsuZXhhbXBsZS5jb20k",
-  CLERK_SECRET_KEY: "sk_live_x",
-  CLERK_JWT_KEY: "-----BEGIN PUBLIC KEY-----x-----END PUBLIC KEY-----",
-};
+const production = PRODUCTION_ENV;
 
 function refusal(source: Record<string, string>): string {
   try {

@@ -1,16 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ConfigurationError, parseEnv } from "@/lib/env";
+import { PRODUCTION_ENV } from "../helpers/production-env";
 
 // SSRF-1: the URL-import settings: allowed ports, and the loopback allow-list that exists for tests only.
-const production = {
-  NODE_ENV: "production",
-  APP_URL: "https://app.example.com",
-  DATABASE_URL: "postgres://app_runtime:pw@db.example.com:5432/app?sslmode=require",
-  REDIS_URL: "rediss://cache.example.com:6379",
-  NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "pk_live_Y2xlcmsuZXhhbXBsZS5jb20k",
-  CLERK_SECRET_KEY: "sk_live_x",
-  CLERK_JWT_KEY: "-----BEGIN PUBLIC KEY-----x-----END PUBLIC KEY-----",
-};
+const production = PRODUCTION_ENV;
 
 describe("SSRF-1: URL import settings", () => {
   it("allows ports 80 and 443 and no loopback host by default", () => {

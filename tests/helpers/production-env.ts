@@ -1,0 +1,10 @@
+/** A safe production configuration (Clerk, PostgreSQL with TLS, Redis with TLS) that env tests vary one setting of. */
+export const PRODUCTION_ENV = {
+  NODE_ENV: "production",
+  APP_URL: "https://app.example.com",
+  DATABASE_URL: "postgres://app_runtime:pw@db.example.com:5432/app?sslmode=require",
+  REDIS_URL: "rediss://cache.example.com:6379",
+  NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "pk_live_Y2xlcmsuZXhhbXBsZS5jb20k",
+  CLERK_SECRET_KEY: "sk_live_x",
+  CLERK_JWT_KEY: "-----BEGIN PUBLIC KEY-----x-----END PUBLIC KEY-----",
+};
