@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it, vi } from "vitest";
+import { createElement } from "react";
 import { renderToReadableStream } from "react-dom/server";
 import { nextRequest, startRequest } from "../helpers/next-request";
 
@@ -12,6 +13,7 @@ const { createVideoUpload } = await import("@/lib/video");
 const { SESSION_COOKIE_NAME } = await import("@/lib/auth/cookie-name");
 const { contentSecurityPolicy } = await import("@/lib/security/headers");
 const { default: VideosPage } = await import("@/app/(dashboard)/projects/[id]/videos/page");
+const { AppRouterContext } = await import("next/dist/shared/lib/app-router-context.shared-runtime");
 const { orgWithMembers, request, createUser, signIn, createOrg } = await import("../helpers/tenants");
 
 afterAll(closeDb);
@@ -32,7 +34,9 @@ describe("video not configured (BIL-2)", () => {
 
     startRequest({ cookie: `${SESSION_COOKIE_NAME}=${token}` });
     nextRequest.cookies.set(SESSION_COOKIE_NAME, { value: token, options: {} });
-    const page = await html(await VideosPage({ params: Promise.resolve({ id: project.data.id }) }));
+    // Next.js's router context, as the App Router provides it (the upload form, were it rendered, reads it).
+    const router = { back() {}, forward() {}, refresh() {}, push() {}, replace() {}, prefetch() {} };
+    const page = await html(createElement(AppRouterContext.Provider, { value: router as never }, await VideosPage({ params: Promise.resolve({ id: project.data.id }) })));
     expect(page).toContain('data-testid="video-not-configured"');
     expect(page).toContain("Video is not configured");
     expect(page).not.toContain("Upload video");
