@@ -71,10 +71,12 @@ export function isHandledMuxEvent(type: unknown): type is MuxVideoEventType {
 /**
  * Applies a verified Mux event in the caller's transaction. For its one statement the transaction switches to the
  * NOLOGIN role `video_events` (EXECUTE on private.apply_mux_video_event, nothing else) and then back to the role it
- * had, so it runs inside the kernel's transaction whatever principal that uses. Throws a ValidationError for a
+ * had, so it runs inside the kernel's transaction whatever principal that uses. `orgId`, when the caller already
+ * resolved the event to an org (the kernel's scope), must be the org of the matched video, or nothing changes
+ * (outcome mismatch). Throws a ValidationError for a
  * handled type whose payload does not match Mux's documented shape (nothing is changed then).
  */
-export async function applyMuxEvent(tx: Queryable, event: unknown): Promise<MuxEventResult> {
+export async function applyMuxEvent(tx: Queryable, event: unknown, options: { orgId?: string } = {}): Promise<MuxEventResult> {
   const type = (event as { type?: unknown } | null)?.type;
   if (!isHandledMuxEvent(type)) return { outcome: "ignored", orgId: null, videoId: null };
   const parsed = muxVideoEventSchema.safeParse(event);
@@ -102,8 +104,8 @@ export async function applyMuxEvent(tx: Queryable, event: unknown): Promise<MuxE
   const [{ role }] = (await tx.query<{ role: string }>("select current_user::text as role")) as [{ role: string }];
   await tx.query("select set_config('role', 'video_events', true)");
   const [row] = await tx.query<{ outcome: MuxEventOutcome; org_id: string | null; video_id: string | null }>(
-    "select outcome, org_id, video_id from private.apply_mux_video_event($1, $2::timestamptz, $3, $4, $5, $6::jsonb, $7)",
-    [e.type, e.created_at, args.uploadId, args.assetId, args.passthrough, args.playbackIds, args.error],
+    "select outcome, org_id, video_id from private.apply_mux_video_event($1, $2::timestamptz, $3, $4, $5, $6::jsonb, $7, $8)",
+    [e.type, e.created_at, args.uploadId, args.assetId, args.passthrough, args.playbackIds, args.error, options.orgId ?? null],
   );
   await tx.query("select set_config('role', $1, true)", [role]);
   return { outcome: row!.outcome, orgId: row!.org_id, videoId: row!.video_id };

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { defineAction, type ActionResult } from "@/lib/actions/pipeline";
 import type { Session } from "@/lib/auth/claims";
 import { env } from "@/lib/env";
-import { AppError, STATUS } from "@/lib/errors";
+import { AppError, NotFoundError, STATUS } from "@/lib/errors";
 import type { RequestContext } from "@/lib/http/request-context";
 import { requestLogger } from "@/lib/observability/logger";
 import { getProject } from "@/lib/projects";
@@ -47,7 +47,11 @@ const recordUpload = defineAction({
   schema: z.object({ id: z.uuid(), projectId, title: videoTitle, uploadId: muxId, playbackPolicy: z.enum(["public", "signed"]) }),
   minimumRole: "member",
   run: async ({ input, session, tx, audit }) => {
-    const video = await insertVideo(tx, { ...input, orgId: session.orgId, createdBy: session.userId });
+    const video = await insertVideo(tx, { ...input, orgId: session.orgId, createdBy: session.userId }).catch((error: unknown) => {
+      // The project was deleted while Mux created the upload: it does not exist (any more).
+      if ((error as { code?: unknown }).code === "23503") throw new NotFoundError("project", input.projectId);
+      throw error;
+    });
     await audit({
       action: "video.upload_created",
       targetType: "video",

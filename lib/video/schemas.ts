@@ -12,4 +12,4 @@ export const viewProjectVideosSchema = z.object({ id: projectId });
 export const muxId = z.string().regex(/^[A-Za-z0-9]{1,128}$/);
 
 /** The upload object Mux returns from `POST /video/v1/uploads` (what we use of it). */
-export const muxUploadSchema = z.object({ id: muxId, url: z.url({ protocol: /^https?$/ }) });
+export const muxUploadSchema = z.object({ id: muxId, url: z.url({ protocol: /^https$/ }) });

@@ -64,11 +64,13 @@ create policy videos_key_write_insert on public.videos as restrictive for insert
 -- BIL-2 / WH-3: applies one verified Mux event to the video it belongs to. The video is the row whose stored upload
 -- id (or, without one in the event, asset id) matches; a passthrough, when the event carries one, must be that row's
 -- own id, and an asset id must not contradict the one already linked. An event older than the newest one applied
--- (created_at before last_event_at) changes nothing. Returns what happened and, when a row matched, its org and id.
+-- (created_at before last_event_at) changes nothing. A caller that already knows the org (the webhook kernel's scope)
+-- passes it, and a row of any other org is then a mismatch. Returns what happened and, when a row matched, its org
+-- and id.
 --   applied   the event's effect is stored
 --   stale     an older event than one already applied: nothing changed
 --   unknown   no video of ours has that upload or asset id
---   mismatch  the event's passthrough or asset id contradicts our row: nothing changed
+--   mismatch  the event's passthrough or asset id, or the caller's org, contradicts our row: nothing changed
 create or replace function private.apply_mux_video_event(
   p_type text,
   p_event_at timestamptz,
@@ -76,7 +78,8 @@ create or replace function private.apply_mux_video_event(
   p_asset_id text,
   p_passthrough text,
   p_playback_ids jsonb,
-  p_error text
+  p_error text,
+  p_expected_org text
 ) returns table (outcome text, org_id text, video_id uuid)
 language plpgsql volatile security definer
 set search_path = ''
@@ -101,7 +104,8 @@ begin
     return query select 'unknown'::text, null::text, null::uuid;
     return;
   end if;
-  if (p_passthrough is not null and p_passthrough is distinct from v.id::text)
+  if (p_expected_org is not null and v.org_id is distinct from p_expected_org)
+     or (p_passthrough is not null and p_passthrough is distinct from v.id::text)
      or (p_asset_id is not null and v.mux_asset_id is not null and v.mux_asset_id <> p_asset_id) then
     return query select 'mismatch'::text, v.org_id, v.id;
     return;
@@ -141,5 +145,5 @@ begin
   return query select 'applied'::text, v.org_id, v.id;
 end
 $$;
-revoke all on function private.apply_mux_video_event(text, timestamptz, text, text, text, jsonb, text) from public, anon, authenticated;
-grant execute on function private.apply_mux_video_event(text, timestamptz, text, text, text, jsonb, text) to video_events;
+revoke all on function private.apply_mux_video_event(text, timestamptz, text, text, text, jsonb, text, text) from public, anon, authenticated;
+grant execute on function private.apply_mux_video_event(text, timestamptz, text, text, text, jsonb, text, text) to video_events;

@@ -46,7 +46,7 @@ const EXPECTED: Record<string, string[]> = {
   // A job handler's transaction checks its own claims against the live lease (lib/db withJobPrincipal).
   "private.assert_job_lease(uuid,uuid)": ["job_service"],
   // BIL-2: Mux's verified webhook events change a video's status through this one function (lib/video/events.ts).
-  "private.apply_mux_video_event(text,timestamp with time zone,text,text,text,jsonb,text)": ["video_events"],
+  "private.apply_mux_video_event(text,timestamp with time zone,text,text,text,jsonb,text,text)": ["video_events"],
 };
 
 interface DefinerRow {

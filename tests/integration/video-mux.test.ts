@@ -25,16 +25,27 @@ interface Recorded {
 }
 type Behaviour = "ok" | 401 | 500 | "hang";
 let behaviour: Behaviour = "ok";
+/** Runs while the stand-in handles an upload creation, before it answers. */
+let duringUpload: (() => Promise<void>) | null = null;
 const recorded: Recorded[] = [];
+/** The ids of the uploads the stand-in created, in order. */
+const createdUploads: string[] = [];
 const sockets = new Set<Socket>();
 const muxIdOf = () => randomBytes(18).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, 24) || "x";
 
 const standIn = createServer((req: IncomingMessage, res: ServerResponse) => {
   const chunks: Buffer[] = [];
   req.on("data", (c: Buffer) => chunks.push(c));
-  req.on("end", () => {
+  req.on("end", async () => {
     const body = Buffer.concat(chunks).toString("utf8");
     recorded.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
+    const cancel = /^\/video\/v1\/uploads\/([A-Za-z0-9]+)\/cancel$/.exec(req.url ?? "");
+    if (cancel && req.method === "PUT") {
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ data: { id: cancel[1], status: "cancelled", timeout: 3600, cors_origin: "http://localhost:3000" } }));
+      return;
+    }
+    if (duringUpload) await duringUpload();
     if (behaviour === "hang") return; // never answers: the SDK's time limit must end it
     res.setHeader("content-type", "application/json");
     if (behaviour === 401) {
@@ -49,6 +60,7 @@ const standIn = createServer((req: IncomingMessage, res: ServerResponse) => {
     }
     const sent = JSON.parse(body) as { cors_origin: string; new_asset_settings: Record<string, unknown> };
     const id = muxIdOf();
+    createdUploads.push(id);
     res.statusCode = 201;
     res.end(
       JSON.stringify({
@@ -101,6 +113,8 @@ afterAll(async () => {
 
 beforeEach(() => {
   behaviour = "ok";
+  duringUpload = null;
+  createdUploads.length = 0;
   recorded.length = 0;
 });
 
@@ -214,6 +228,18 @@ describe("direct uploads through the Mux SDK (BIL-2)", () => {
     expect(await db.query("select 1 from public.audit_logs where org_id = $1 and action = 'video.upload_created'", [a.org.id])).toEqual([]);
   });
 
+  it("a project deleted while Mux creates the upload: not found, no row, and the upload is cancelled at Mux", async () => {
+    const a = await orgWithMembers("MuxRace");
+    const project = await projectFor(a.member);
+    duringUpload = async () => {
+      await (await ownerDb()).query("delete from public.projects where id = $1", [project.id]);
+    };
+    const result = await createVideoUpload(a.member, { projectId: project.id, title: "Orphan" }, request());
+    expect(result).toMatchObject({ ok: false, status: 404, message: "That project does not exist." });
+    expect(recorded.map((r) => `${r.method} ${r.url}`)).toEqual(["POST /video/v1/uploads", `PUT /video/v1/uploads/${createdUploads.at(-1)}/cancel`]);
+    expect(await videoRows(a.org.id)).toEqual([]);
+  });
+
   it("another org's project, a malformed id or an invalid title: refused before Mux is asked", async () => {
     const a = await orgWithMembers("MuxOwner");
     const b = await orgWithMembers("MuxOther");
@@ -252,6 +278,13 @@ describe("webhook-driven status: applyMuxEvent (BIL-2, WH-3)", () => {
     const secondAsset = muxIdOf();
     expect(await applyInTransaction(assetErrored(second.video.mux_upload_id, secondAsset, second.video.id, "2026-12-01T10:02:00Z"))).toMatchObject({ outcome: "applied" });
     expect((await videoRows(a.org.id))[1]).toMatchObject({ status: "errored", mux_asset_id: secondAsset, error_message: "The file does not contain a video track." });
+
+    // In a transaction of another principal (the kernel's), the effect runs as video_events and gives the role back.
+    const after = await withTenant(a.member.claims, async (tx) => {
+      await applyMuxEvent(tx, assetReady(video.mux_upload_id, assetId, video.id, "2026-12-01T10:01:30Z", [{ id: signed, policy: "signed" }]));
+      return tx.query<{ role: string; claims: string }>("select current_user::text as role, current_setting('request.jwt.claims', true) as claims");
+    });
+    expect(after).toEqual([{ role: "authenticated", claims: expect.stringContaining(a.member.userId) }]);
 
     // Other Mux events are not ours to apply; they touch nothing.
     expect(await applyInTransaction(muxEvent("video.asset.created", "2026-12-01T10:03:00Z", { id: assetId }, { type: "asset", id: assetId }))).toEqual({ outcome: "ignored", orgId: null, videoId: null });
@@ -294,6 +327,9 @@ describe("webhook-driven status: applyMuxEvent (BIL-2, WH-3)", () => {
     const byAsset = assetReady(muxIdOf(), assetA, videoA.id, "2026-12-01T11:03:00Z");
     delete (byAsset.data as { upload_id?: string }).upload_id;
     expect(await applyInTransaction(byAsset)).toEqual({ outcome: "applied", orgId: a.org.id, videoId: videoA.id });
+    // A caller that already resolved the event to an org (the webhook kernel) cannot apply it to another org's video.
+    const scoped = assetReady(videoB.mux_upload_id, muxIdOf(), videoB.id, "2026-12-01T11:03:30Z");
+    expect(await withAnonymous((tx) => applyMuxEvent(tx, scoped, { orgId: a.org.id }))).toMatchObject({ outcome: "mismatch" });
     // Another asset id for an upload that already has one is a contradiction too.
     expect(await applyInTransaction(assetErrored(videoA.mux_upload_id, muxIdOf(), videoA.id, "2026-12-01T11:04:00Z"))).toMatchObject({ outcome: "mismatch" });
 
@@ -314,7 +350,7 @@ describe("webhook-driven status: applyMuxEvent (BIL-2, WH-3)", () => {
     const a = await orgWithMembers("MuxGrants");
     const { video } = await uploaded(a.member, (await projectFor(a.member)).id);
     await expect(
-      withTenant(a.owner.claims, (tx) => tx.query("select * from private.apply_mux_video_event('video.asset.ready', now(), $1, null, null, null, null)", [video.mux_upload_id])),
+      withTenant(a.owner.claims, (tx) => tx.query("select * from private.apply_mux_video_event('video.asset.ready', now(), $1, null, null, null, null, null)", [video.mux_upload_id])),
     ).rejects.toMatchObject({ code: "42501" });
     await expect(withTenant(a.owner.claims, (tx) => tx.query("update public.videos set status = 'ready' where id = $1", [video.id]))).rejects.toMatchObject({ code: "42501" });
     await expect(

@@ -38,6 +38,7 @@ export const BIL = family("BIL", [
       evidence(MUX, "creates a direct upload at Mux (POST /video/v1/uploads, Basic auth, cors_origin, signed policy, our video id as passthrough)"),
       evidence(MUX, "a Mux failure ($behaviour) is a clear message and stores nothing"),
       evidence(MUX, "another org's project, a malformed id or an invalid title: refused before Mux is asked"),
+      evidence(MUX, "a project deleted while Mux creates the upload: not found, no row, and the upload is cancelled at Mux"),
       evidence(MUX, "asset_created links the asset, ready sets the signed playback id, errored records Mux's message"),
       evidence(MUX, "out of order: an older event never overwrites newer state"),
       evidence(MUX, "the video and its org come from our own rows"),
