@@ -94,6 +94,7 @@ process.env.MUX_API_URL = `http://127.0.0.1:${port}`;
 process.env.MUX_API_TIMEOUT_MS = "700";
 
 const { closeDb, ownerDb, withAnonymous, withTenant } = await import("@/lib/db");
+const { tapLogOutput } = await import("@/lib/observability/logger");
 const { createProject } = await import("@/lib/projects");
 const { createVideoUpload, applyMuxEvent, readProjectVideos, PLAYBACK_TOKEN_TTL_SECONDS } = await import("@/lib/video");
 const { playbackFor } = await import("@/lib/video/playback");
@@ -219,13 +220,18 @@ describe("direct uploads through the Mux SDK (BIL-2)", () => {
     const a = await orgWithMembers("MuxFailure");
     const project = await projectFor(a.member);
     behaviour = c.behaviour;
-    const result = await createVideoUpload(a.member, { projectId: project.id, title: "Will fail" }, request());
+    const lines: string[] = [];
+    const untap = tapLogOutput((line) => lines.push(line));
+    const result = await createVideoUpload(a.member, { projectId: project.id, title: "Will fail" }, request()).finally(untap);
     expect(result).toMatchObject({ ok: false, code: "unavailable", status: 503, message: expect.stringMatching(c.message) });
     // SSRF-2: bounded retries: the first request and one retry for a 5xx or a timeout, none for a refusal.
     expect(recorded).toHaveLength(c.requests);
     expect(await videoRows(a.org.id)).toEqual([]);
     const db = await ownerDb();
     expect(await db.query("select 1 from public.audit_logs where org_id = $1 and action = 'video.upload_created'", [a.org.id])).toEqual([]);
+    // ENC-3: the failure is logged by kind, never with the credentials or Mux's answer.
+    expect(lines.join("")).toMatch(/mux upload creation failed/);
+    expect(lines.join("")).not.toMatch(/test-token-secret|dGVzdC10b2tlbi1pZDp0ZXN0LXRva2VuLXNlY3JldA|Unauthorized request|Internal error/);
   });
 
   it("a project deleted while Mux creates the upload: not found, no row, and the upload is cancelled at Mux", async () => {
