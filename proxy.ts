@@ -13,6 +13,7 @@ const edge = createEdgeHandler({
   corsOrigins: env.corsOrigins,
   clerkOrigin: env.identityProvider === "clerk" ? clerkFrontendOrigin(env.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY!) : undefined,
   maxUploadBytes: env.MAX_UPLOAD_BYTES,
+  mux: env.muxConfigured,
 });
 
 const embeddedProxy = (request: NextRequest) => edge(request, request.cookies.has(SESSION_COOKIE_NAME));

@@ -125,6 +125,16 @@ const schema = z.object({
   CLAMAV_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(60_000),
   /** FILE-2: the scanner's stream limit (clamd StreamMaxLength); a larger file is a failed scan, never clean. */
   CLAMAV_MAX_BYTES: z.coerce.number().int().min(1).default(100 * 1024 * 1024),
+
+  // Video (BIL-2): Mux. Without the API token pair the video pages say video is not configured.
+  MUX_TOKEN_ID: optionalString,
+  MUX_TOKEN_SECRET: optionalString,
+  /** Signed playback: the signing key's id and its private key (the base64 PEM Mux shows once, or the PEM itself). */
+  MUX_SIGNING_KEY_ID: optionalString,
+  MUX_SIGNING_PRIVATE_KEY: optionalString,
+  /** Mux's API origin; tests point it at a local stand-in. https in production. */
+  MUX_API_URL: optionalString.pipe(z.url().optional()),
+  MUX_API_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
 });
 
 export type ClientIpSource = "socket" | "forwarded" | "vercel";
@@ -142,6 +152,9 @@ export type Env = z.infer<typeof schema> & {
   authorizedParties: string[];
   /** Origins allowed to make credentialed cross-origin requests to cookie-authenticated routes (HDR-3). */
   corsOrigins: string[];
+  /** BIL-2: Mux is configured (API token pair); signed playback too when its signing key is set. */
+  muxConfigured: boolean;
+  muxSignedPlayback: boolean;
 };
 
 export class ConfigurationError extends Error {
@@ -242,6 +255,23 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if ((e.UPSTASH_REDIS_REST_URL === undefined) !== (e.UPSTASH_REDIS_REST_TOKEN === undefined)) {
     problems.push("Set UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN together.");
   }
+  // BIL-2: the Mux API token pair together; a signing key (id and private key together) only with it.
+  if ((e.MUX_TOKEN_ID === undefined) !== (e.MUX_TOKEN_SECRET === undefined)) {
+    problems.push("BIL-2: set MUX_TOKEN_ID and MUX_TOKEN_SECRET together (or neither: video is then not configured).");
+  }
+  if ((e.MUX_SIGNING_KEY_ID === undefined) !== (e.MUX_SIGNING_PRIVATE_KEY === undefined)) {
+    problems.push("BIL-2: set MUX_SIGNING_KEY_ID and MUX_SIGNING_PRIVATE_KEY together.");
+  } else if (e.MUX_SIGNING_KEY_ID !== undefined && e.MUX_TOKEN_ID === undefined) {
+    problems.push("BIL-2: a Mux signing key needs MUX_TOKEN_ID and MUX_TOKEN_SECRET too.");
+  }
+  if (e.MUX_SIGNING_PRIVATE_KEY !== undefined && !isPemPrivateKey(e.MUX_SIGNING_PRIVATE_KEY)) {
+    problems.push("BIL-2: MUX_SIGNING_PRIVATE_KEY must be the RSA private key Mux gave (base64 of a PEM, or the PEM itself).");
+  }
+  if (production && e.MUX_API_URL && !isLoopback(e.MUX_API_URL) && new URL(e.MUX_API_URL).protocol !== "https:") {
+    problems.push("ENC-4: MUX_API_URL must be https in production.");
+  }
+  const muxConfigured = e.MUX_TOKEN_ID !== undefined && e.MUX_TOKEN_SECRET !== undefined;
+  const muxSignedPlayback = muxConfigured && e.MUX_SIGNING_KEY_ID !== undefined && e.MUX_SIGNING_PRIVATE_KEY !== undefined;
   // lib/jobs: on PGlite no other process can reach the database, so only the app's own process can run its jobs.
   const jobsInProcess = e.JOBS_IN_PROCESS ?? (databaseEngine === "pglite" || !production);
   if (databaseEngine === "pglite" && e.JOBS_IN_PROCESS === false) {
@@ -254,7 +284,13 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     ? e.CLERK_AUTHORIZED_PARTIES.split(",").map((p) => p.trim()).filter(Boolean)
     : [appOrigin];
 
-  return { ...e, identityProvider, databaseEngine, jobsInProcess, clientIpSource, rateLimitsInMemory, servedOverHttps, authorizedParties, corsOrigins };
+  return { ...e, identityProvider, databaseEngine, jobsInProcess, clientIpSource, rateLimitsInMemory, servedOverHttps, authorizedParties, corsOrigins, muxConfigured, muxSignedPlayback };
+}
+
+/** BIL-2: Mux shows a signing key's private key as base64 of a PEM; a PEM pasted as it is works too. */
+function isPemPrivateKey(value: string): boolean {
+  const pem = value.startsWith("-----BEGIN") ? value : Buffer.from(value, "base64").toString("utf8");
+  return /^-----BEGIN (RSA )?PRIVATE KEY-----/.test(pem.trim());
 }
 
 function isLoopback(url: string): boolean {

@@ -51,6 +51,11 @@ export const LIVE_CHECKS = {
     summary: "With the deployment's settings, URL import refuses loopback, private, IPv4-mapped, NAT64 and cloud-metadata forms, other schemes and credentials (checked without network), and no loopback allow-list is set in production.",
     controls: ["SSRF-1"],
   },
+  "videos-waiting": {
+    title: "Videos waiting for Mux",
+    summary: "No video is still waiting for Mux more than 24 hours after its direct upload was created (abandoned uploads, or webhooks not arriving).",
+    controls: ["BIL-2"],
+  },
 } as const satisfies Record<string, { title: string; summary: string; controls: readonly ControlId[] }>;
 
 export type LiveCheckId = keyof typeof LIVE_CHECKS;

@@ -16,6 +16,8 @@ export interface EdgeConfig {
   corsOrigins: string[];
   /** Clerk's Frontend API origin, when Clerk is configured. */
   clerkOrigin?: string;
+  /** BIL-2: Mux is configured (its media and upload hosts join the CSP). */
+  mux?: boolean;
   /** FILE-1: the largest body an upload route takes (MAX_UPLOAD_BYTES); every other route takes at most 1 MiB. */
   maxUploadBytes?: number;
 }
@@ -92,7 +94,7 @@ function problem(status: number, code: string, title: string, detail: string, re
  * Real authentication happens server-side on every request (lib/auth), never here alone.
  */
 export function createEdgeHandler(config: EdgeConfig): EdgeHandler {
-  const { production, appOrigin, corsOrigins, clerkOrigin, maxUploadBytes } = config;
+  const { production, appOrigin, corsOrigins, clerkOrigin, mux, maxUploadBytes } = config;
   const staticHeaders = Object.entries(staticSecurityHeaders(production));
   const reporting = reportingEndpoints();
 
@@ -170,7 +172,7 @@ export function createEdgeHandler(config: EdgeConfig): EdgeHandler {
   return (request, signedIn) => {
     const requestId = acceptRequestId(request.headers.get(REQUEST_ID_HEADER));
     const nonce = newNonce();
-    const csp = contentSecurityPolicy({ nonce, production, clerkOrigin });
+    const csp = contentSecurityPolicy({ nonce, production, clerkOrigin, mux });
     const decorate = (response: NextResponse) => {
       response.headers.set(REQUEST_ID_HEADER, requestId);
       response.headers.set("Content-Security-Policy", csp);

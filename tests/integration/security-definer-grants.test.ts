@@ -45,6 +45,8 @@ const EXPECTED: Record<string, string[]> = {
   "private.job_queue_stats()": ["job_runner"],
   // A job handler's transaction checks its own claims against the live lease (lib/db withJobPrincipal).
   "private.assert_job_lease(uuid,uuid)": ["job_service"],
+  // BIL-2: Mux's verified webhook events change a video's status through this one function (lib/video/events.ts).
+  "private.apply_mux_video_event(text,timestamp with time zone,text,text,text,jsonb,text,text)": ["video_events"],
 };
 
 interface DefinerRow {
@@ -95,7 +97,7 @@ describe("SECURITY DEFINER functions: who may execute them", () => {
       await tx.exec(`create function private.${name}() returns int language sql security definer set search_path = '' as 'select 1';`);
       return tx.query<{ role: string; allowed: boolean }>(
         `select r as role, pg_catalog.has_function_privilege(r, 'private.${name}()', 'EXECUTE') as allowed
-           from unnest(array['anon', 'authenticated', 'app_runtime', 'embedded_idp', 'key_verifier', 'key_log_writer']) r order by 1`,
+           from unnest(array['anon', 'authenticated', 'app_runtime', 'embedded_idp', 'key_verifier', 'key_log_writer', 'video_events']) r order by 1`,
       );
     });
     expect(rows.filter((r) => r.allowed)).toEqual([]);

@@ -29,6 +29,7 @@ export default definePage(
           ← All projects
         </Link>
         <h1 className="text-2xl font-semibold">{project.name}</h1>
+        <Link href={`/projects/${project.id}/videos`} className="text-sm text-indigo-700 hover:underline">Videos →</Link>
         <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm">
           <dt className="text-slate-500">Created</dt>
           <dd>{new Date(project.created_at).toLocaleString("en-GB")}</dd>
