@@ -51,6 +51,11 @@ export const LIVE_CHECKS = {
     summary: "With the deployment's settings, URL import refuses loopback, private, IPv4-mapped, NAT64 and cloud-metadata forms, other schemes and credentials (checked without network), and no loopback allow-list is set in production.",
     controls: ["SSRF-1"],
   },
+  "plan-limits": {
+    title: "Plan limits",
+    summary: "No organisation holds more projects, unrevoked API keys or members than its effective plan allows, and every usage counter equals the rows it counts.",
+    controls: ["BIL-1"],
+  },
 } as const satisfies Record<string, { title: string; summary: string; controls: readonly ControlId[] }>;
 
 export type LiveCheckId = keyof typeof LIVE_CHECKS;

@@ -6,6 +6,7 @@ import { checkDatabaseSession, checkExpiredKeys, checkRlsCoverage, checkRuntimeR
 import { checkSecurityHeaders } from "./headers";
 import { env } from "@/lib/env";
 import { checkUrlImportPolicy } from "@/lib/http/outbound";
+import { checkPlanLimits } from "@/lib/billing/live-check";
 
 export { checkAuditChain, checkDatabaseSession, checkEmbeddedInProduction, checkExpiredKeys, checkRateLimitBackend, checkRlsCoverage, checkRuntimeRole, checkSecurityHeaders };
 export { evaluateSecurityHeaders } from "./headers";
@@ -35,6 +36,7 @@ const IMPLEMENTATIONS: Record<LiveCheckId, (options: RunOptions) => CheckResult 
   "embedded-in-production": () => checkEmbeddedInProduction(),
   "url-import-policy": () =>
     checkUrlImportPolicy({ allowedPorts: env.URL_IMPORT_ALLOWED_PORTS, allowHosts: env.URL_IMPORT_ALLOW_HOSTS, production: env.NODE_ENV === "production" }),
+  "plan-limits": ({ orgId }) => checkPlanLimits({ orgId }),
 };
 
 /** A check that cannot run has not passed: it fails, naming only the error's kind (messages can carry hosts or SQL). */
