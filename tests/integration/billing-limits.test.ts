@@ -1,5 +1,11 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { closeDb, ownerDb, withTenant, type Queryable } from "@/lib/db";
+import { env } from "@/lib/env";
+import { LocalStorage } from "@/lib/files";
+import { useDocumentServices } from "@/lib/documents/services";
+import { closeDb, ownerDb, withTenant, type Queryable, type TenantClaims } from "@/lib/db";
 import { createProject, deleteProject } from "@/lib/projects";
 import { insertProject } from "@/lib/projects/store";
 import { createApiKey, deleteApiKey, revokeApiKey } from "@/lib/api-keys";
@@ -56,20 +62,23 @@ describe("BIL-1: plans are defined once", () => {
 
 describe("BIL-1: plan limits are enforced atomically in the database", () => {
   it("20 concurrent project creates with 3 left: exactly 3 succeed, the rest get a form error naming the limit (lib/projects)", async () => {
-    const { org, member } = await orgWithMembers("Race");
-    await seedProjects(org.id, FREE.projects - 3);
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => createProject(member, { name: `Racer ${i}` }, request())));
-    const ok = results.filter((r) => r.ok);
-    const refused = results.filter((r) => !r.ok);
-    expect(ok).toHaveLength(3);
-    expect(refused).toHaveLength(17);
-    for (const r of refused) {
-      expect(r).toMatchObject({ ok: false, code: "plan_limit", status: 402, message: `Plan limit reached: ${FREE.projects} projects on the Free plan. Delete a project or upgrade the plan.` });
+    // Three rounds, each a fresh org: a check-then-insert race would have three chances to show.
+    for (let round = 0; round < 3; round++) {
+      const { org, member } = await orgWithMembers(`Race ${round}`);
+      await seedProjects(org.id, FREE.projects - 3);
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => createProject(member, { name: `Racer ${i}` }, request())));
+      const ok = results.filter((r) => r.ok);
+      const refused = results.filter((r) => !r.ok);
+      expect(ok).toHaveLength(3);
+      expect(refused).toHaveLength(17);
+      for (const r of refused) {
+        expect(r).toMatchObject({ ok: false, code: "plan_limit", status: 402, message: `Plan limit reached: ${FREE.projects} projects on the Free plan. Delete a project or upgrade the plan.` });
+      }
+      expect(await projectCount(org.id)).toEqual({ rows: FREE.projects, counter: FREE.projects });
+      // Nothing of a refused create survives: no audit entry either.
+      const [audits] = await (await ownerDb()).query<{ n: number }>("select count(*)::int as n from public.audit_logs where org_id = $1 and action = 'project.created'", [org.id]);
+      expect(audits!.n).toBe(3);
     }
-    expect(await projectCount(org.id)).toEqual({ rows: FREE.projects, counter: FREE.projects });
-    // Nothing of a refused create survives: no audit entry either.
-    const [audits] = await (await ownerDb()).query<{ n: number }>("select count(*)::int as n from public.audit_logs where org_id = $1 and action = 'project.created'", [org.id]);
-    expect(audits!.n).toBe(3);
   });
 
   it("20 concurrent POST /api/v1/projects with 3 left: exactly 3 are 201, the rest 402 problem+json naming the limit", async () => {
@@ -167,7 +176,8 @@ describe("BIL-1: plan limits are enforced atomically in the database", () => {
 
     // The identity provider made this user a member: their first verified request provisions them, at the limit too.
     const newcomer = `user_${uid()}`;
-    const claims = { sub: newcomer, sid: `sess_${uid()}`, o: { id: org.id, rol: "member", slg: org.slug } };
+    // The claims of a verified Clerk session token (lib/auth/session.ts runs exactly this for Clerk sessions).
+    const claims = { sub: newcomer, sid: `sess_${uid()}`, o: { id: org.id, rol: "member", slg: org.slug } } as unknown as TenantClaims;
     await withTenant(claims, (tx) => tx.query("select private.provision_from_claims()"));
     expect(await count()).toBe(FREE.members + 1);
 
@@ -207,6 +217,41 @@ describe("BIL-1 with FILE-3: the documents storage quota comes from the plan", (
     expect(await quota(2048)).toBe(2048);
     await setPlan(org.id, await withCustomer(org.id, owner.userId), "pro", "active", new Date());
     expect(await quota(2 ** 50)).toBe(PLANS.pro.limits.storage_bytes);
+  });
+});
+
+describe("BIL-1 with FILE-3: an upload is held to the plan's storage", () => {
+  it("an upload past the plan's storage_bytes is 413 naming the plan's quota, even under a higher deployment cap; after an upgrade it fits", async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), "tg-billing-storage-"));
+    useDocumentServices({ storage: new LocalStorage(root), scanner: null });
+    const saved = env.ORG_STORAGE_QUOTA_BYTES;
+    env.ORG_STORAGE_QUOTA_BYTES = 2 ** 50;
+    try {
+      const { org, owner, admin, member } = await orgWithMembers("Stored");
+      const key = await newKey(admin);
+      const project = await createProject(member, { name: "Files" }, request());
+      if (!project.ok) throw new Error("setup");
+      // The org already stores all but 100 bytes of the Free plan's storage.
+      await (await ownerDb()).query(
+        "insert into public.documents (org_id, project_id, name, mime_type, size_bytes, created_by) values ($1, $2, 'big.pdf', 'application/pdf', $3, 'user_seed')",
+        [org.id, project.data.id, FREE.storage_bytes - 100],
+      );
+      const upload = (text: string) =>
+        callApi("post", `/api/v1/projects/${project.data.id}/documents`, {
+          key: key.plaintext,
+          rawBody: new TextEncoder().encode(text),
+          contentType: "text/plain",
+          headers: { "x-file-name": "note.txt" },
+        });
+      const refused = await upload(`${"x".repeat(300)} ${uid()}\n`);
+      expect(refused.status).toBe(413);
+      expect(refused.json!.detail).toMatch(/quota of 1024 MB/);
+      await setPlan(org.id, await withCustomer(org.id, owner.userId), "pro", "active", new Date());
+      expect((await upload(`${"y".repeat(300)} ${uid()}\n`)).status).toBe(201);
+    } finally {
+      env.ORG_STORAGE_QUOTA_BYTES = saved;
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 

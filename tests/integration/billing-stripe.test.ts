@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { closeDb, ownerDb } from "@/lib/db";
+import { closeDb, ownerDb, withTenant } from "@/lib/db";
 import { env } from "@/lib/env";
 import { openBillingPortal, startCheckout } from "@/lib/billing/checkout";
 import { orgWithMembers, request, uid } from "../helpers/tenants";
@@ -126,6 +126,17 @@ describe("BIL-1: Stripe Checkout and the customer portal, for owners only", () =
     expect(await startCheckout(owner, { plan: "free" }, request())).toMatchObject({ ok: false, code: "invalid_input" });
     expect(received).toEqual([]);
     expect(await storedCustomer(owner.orgId!)).toBeNull();
+  });
+
+  it("the database stores an org's Stripe customer only for its owner (RLS), whatever the app checked", async () => {
+    const { org, owner, admin, member } = await orgWithMembers("Customer RLS");
+    const insert = (who: typeof owner) =>
+      withTenant(who.claims, (tx) => tx.query("insert into public.billing_customers (org_id, stripe_customer_id, created_by) values ($1, $2, $3)", [org.id, `cus_${uid()}`, who.userId]));
+    for (const who of [member, admin]) await expect(insert(who)).rejects.toMatchObject({ code: "42501" });
+    await insert(owner);
+    expect(await storedCustomer(org.id)).toMatch(/^cus_/);
+    // One customer per org: a second is refused.
+    await expect(insert(owner)).rejects.toMatchObject({ code: "23505" });
   });
 
   it("the portal opens for the org's stored customer with the billing page as return URL; without a customer it says to upgrade first", async () => {
