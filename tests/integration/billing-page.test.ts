@@ -14,8 +14,10 @@ const { PLANS } = await import("@/lib/billing/plans");
 const { default: BillingPage } = await import("@/app/(dashboard)/settings/billing/page");
 const { default: DashboardLayout } = await import("@/app/(dashboard)/layout");
 const { createProjectAction } = await import("@/app/(dashboard)/projects/actions");
+const { createApiKeyAction } = await import("@/app/(dashboard)/settings/api-keys/actions");
 const { initialFormState } = await import("@/lib/actions/form-state");
 const { createOrg, createUser, request, signIn, uid } = await import("../helpers/tenants");
+const { newKey } = await import("../helpers/api");
 
 afterAll(closeDb);
 
@@ -129,5 +131,27 @@ describe("BIL-1: the billing page", () => {
       message: "Plan limit reached: 10 projects on the Free plan. Delete a project or upgrade the plan.",
       values: { name: "My eleventh project" },
     });
+  });
+
+  it("at the plan's key limit the create-key form answers the limit and keeps every field (never a secret)", async () => {
+    const { people } = await tenantWith(["admin"]);
+    await asUser(people[0]!.token);
+    const submit = (name: string) => {
+      const form = new FormData();
+      form.set("name", name);
+      form.set("projectId", "org");
+      form.set("permissions", "read_write");
+      form.set("expiresAt", "");
+      form.set("ipAllowlist", "203.0.113.0/24");
+      return createApiKeyAction(form);
+    };
+    for (let i = 0; i < PLANS.free.limits.api_keys; i++) await newKey(people[0]!.session);
+    const state = await submit("Key too many");
+    expect(state).toMatchObject({
+      ok: false,
+      message: "Plan limit reached: 10 API keys on the Free plan. Delete or revoke a key or upgrade the plan.",
+      values: { name: "Key too many", projectId: "org", permissions: "read_write", ipAllowlist: "203.0.113.0/24" },
+    });
+    expect(state.secret).toBeUndefined();
   });
 });

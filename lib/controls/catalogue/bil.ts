@@ -53,6 +53,8 @@ export const BIL = family("BIL", [
       evidence(STRIPE, "without STRIPE_SECRET_KEY, billing is not configured"),
       evidence(PAGE, "shows the plan, usage against every limit as labelled progress bars, invoices"),
       evidence(PAGE, "at the plan's limit the create-project form answers the limit and keeps what was typed"),
+      evidence(PAGE, "at the plan's key limit the create-key form answers the limit and keeps every field"),
+      evidence(PAGE, "the dashboard's navigation links Billing for owners and admins"),
       evidence("tests/unit/billing-plans.test.ts", "STRIPE_API_URL (a stand-in for api.stripe.com) is refused in production"),
     ],
     limitations: [
