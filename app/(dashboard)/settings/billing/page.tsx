@@ -1,3 +1,4 @@
+import { Suspense } from "react";
 import type { Metadata } from "next";
 import { definePage } from "@/lib/pages/define-page";
 import { readBillingOverview, type InvoiceRow } from "@/lib/billing/queries";
@@ -5,6 +6,7 @@ import { billingConfigured, purchasablePlans } from "@/lib/billing/stripe";
 import { LIMITED_RESOURCES, PLANS, PLAN_APPLYING_STATUSES, formatLimit } from "@/lib/billing/plans";
 import { UsageMeter } from "@/components/billing/usage-meter";
 import { ManageBillingForm, UpgradeForm } from "@/components/billing/billing-actions";
+import { CheckoutNotice } from "@/components/billing/checkout-notice";
 
 export const metadata: Metadata = { title: "Billing" };
 
@@ -87,6 +89,10 @@ export default definePage(
           <h1 className="text-2xl font-semibold">Billing</h1>
           <p className="text-sm text-slate-600">Your organisation&rsquo;s plan and what it uses of each limit. Limits are enforced as things are created.</p>
         </div>
+
+        <Suspense fallback={null}>
+          <CheckoutNotice />
+        </Suspense>
 
         {!configured ? (
           <p role="status" className="rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950" data-testid="billing-not-configured">
