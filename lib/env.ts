@@ -135,6 +135,13 @@ const schema = z.object({
   /** Mux's API origin; tests point it at a local stand-in. https in production. */
   MUX_API_URL: optionalString.pipe(z.url().optional()),
   MUX_API_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  // Billing (BIL-1): Stripe when STRIPE_SECRET_KEY is set; otherwise billing is "not configured" and the free plan applies.
+  STRIPE_SECRET_KEY: optionalString.pipe(z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{8,}$/, "a Stripe secret or restricted key (sk_… / rk_…)").optional()),
+  /** Stripe price ids of the paid plans (lib/billing/plans.ts): checkout sells them, webhooks map them back to plans. */
+  STRIPE_PRICE_PRO: optionalString.pipe(z.string().regex(/^price_[A-Za-z0-9]{1,250}$/, "a Stripe price id (price_…)").optional()),
+  STRIPE_PRICE_BUSINESS: optionalString.pipe(z.string().regex(/^price_[A-Za-z0-9]{1,250}$/, "a Stripe price id (price_…)").optional()),
+  /** Tests only, refused in production: a loopback server standing in for api.stripe.com (http://127.0.0.1:port). */
+  STRIPE_API_URL: optionalString.pipe(z.url().optional()),
 });
 
 export type ClientIpSource = "socket" | "forwarded" | "vercel";
@@ -234,6 +241,12 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   }
   if (production && e.URL_IMPORT_ALLOW_HOSTS.length > 0) {
     problems.push("SSRF-1: URL_IMPORT_ALLOW_HOSTS lets URL import reach this machine; it is for tests only and refused in production.");
+  }
+  if (e.STRIPE_API_URL !== undefined && (production || !isLoopback(e.STRIPE_API_URL))) {
+    problems.push("BIL-1: STRIPE_API_URL points the Stripe SDK at a stand-in server; it is for tests only, must be a loopback address, and is refused in production.");
+  }
+  if (production && e.STRIPE_SECRET_KEY && !e.STRIPE_PRICE_PRO && !e.STRIPE_PRICE_BUSINESS) {
+    problems.push("BIL-1: STRIPE_SECRET_KEY is set but no plan has a price: set STRIPE_PRICE_PRO and/or STRIPE_PRICE_BUSINESS.");
   }
   if (production && e.METRICS_TOKEN !== undefined && e.METRICS_TOKEN.length < 16) {
     problems.push("METRICS_TOKEN must be at least 16 characters.");

@@ -8,6 +8,7 @@ export type ErrorCode =
   | "payload_too_large"
   | "unsupported_media_type"
   | "conflict"
+  | "plan_limit"
   | "rate_limited"
   | "unavailable"
   | "internal";
@@ -62,6 +63,8 @@ export const STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   conflict: 409,
+  // BIL-1: a create the organisation's plan does not allow (Payment Required: upgrading lifts it).
+  plan_limit: 402,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,

@@ -45,7 +45,7 @@ export interface ApiRouteSpec {
   /** The body is a file, sent raw with its own Content-Type and streamed (FILE-1), not JSON. */
   fileBody?: boolean;
   /** Error statuses the route's work can answer beyond those the wrapper derives (see errorStatuses). */
-  errors?: (409 | 413 | 415 | 422)[];
+  errors?: (402 | 409 | 413 | 415 | 422)[];
 }
 
 const PAGING = "Newest first. Pass `nextCursor` back as `cursor` for the next page; it is null on the last page. Paging never skips or repeats an item, also while items are added.";
@@ -69,11 +69,13 @@ export const API_ROUTES: ApiRouteSpec[] = [
     operationId: "createProject",
     tag: "Projects",
     summary: "Create a project",
-    description: "Creates a project in the key's organisation. Needs a read+write key that is not scoped to one project. Honours `Idempotency-Key`.",
+    description:
+      "Creates a project in the key's organisation. Needs a read+write key that is not scoped to one project. Honours `Idempotency-Key`. The organisation's plan limits its projects: at the limit the answer is 402 `plan_limit` naming it, and nothing is created (concurrent creates never exceed it).",
     permission: "write",
     body: createProjectBody,
     response: projectSchema,
     status: 201,
+    errors: [402],
     idempotent: true,
   },
   {
@@ -214,6 +216,7 @@ export const API_ROUTES: ApiRouteSpec[] = [
 /** The error catalogue: every problem `code` the API returns, with its status. Shown on the reference page. */
 export const ERROR_CATALOGUE = [
   { status: 401, code: "unauthenticated", when: "The API key is missing, malformed, unknown, revoked, expired, or used from an address outside its allow-list. The body is the same in every case." },
+  { status: 402, code: "plan_limit", when: "The organisation's plan allows no more of this resource (e.g. projects); `detail` names the limit and the plan. Delete one or upgrade the plan." },
   { status: 403, code: "forbidden", when: "The key is read-only and the request writes, or the key is scoped to one project and the request reaches beyond it." },
   { status: 404, code: "not_found", when: "The resource does not exist or belongs to another organisation or project (existence is not disclosed), or there is no such endpoint." },
   { status: 405, code: "method_not_allowed", when: "The endpoint exists but not with this method; `Allow` lists the methods it has." },
@@ -280,6 +283,7 @@ const problemExample = (code: (typeof ERROR_CODES)[number], detail: string, extr
 /** Error responses by status: what each says, the headers it always carries, and an example body. */
 const ERROR_RESPONSES = {
   401: { name: "Unauthenticated", headers: ["X-Request-ID", "WWW-Authenticate"], example: problemExample("unauthenticated", "The API key is missing, invalid, expired or revoked.") },
+  402: { name: "PlanLimit", headers: ["X-Request-ID", ...RATE_LIMIT], example: problemExample("plan_limit", "Plan limit reached: 10 projects on the Free plan. Delete a project or upgrade the plan.") },
   403: { name: "Forbidden", headers: ["X-Request-ID", ...RATE_LIMIT], example: problemExample("forbidden", "This API key is read-only.") },
   409: { name: "Conflict", headers: ["X-Request-ID", ...RATE_LIMIT], example: problemExample("conflict", "This document is not available for download: pending scan.") },
   404: { name: "NotFound", headers: ["X-Request-ID", ...RATE_LIMIT], example: problemExample("not_found", "That project does not exist.") },

@@ -27,6 +27,7 @@ export const TITLES: Record<ErrorCode, string> = {
   payload_too_large: "Payload too large",
   unsupported_media_type: "Unsupported media type",
   conflict: "Conflict",
+  plan_limit: "Plan limit reached",
   rate_limited: "Too many requests",
   unavailable: "Service unavailable",
   internal: "Internal error",

@@ -60,6 +60,8 @@ beforeAll(async () => {
   const b = await orgWithMembers("Fuzz other");
   orgId = a.org.id;
   otherOrgId = b.org.id;
+  // BIL-1: room for every project the runs create (the Free plan's limit would turn most creates into 402s).
+  await (await ownerDb()).query("insert into public.subscriptions (org_id, plan, status, state_at) values ($1, 'business', 'active', now())", [orgId]);
   const own: string[] = [];
   for (let i = 0; i < 8; i++) {
     const r = await createProject(a.member, { name: `Fuzz ${i}` }, request());
@@ -421,7 +423,7 @@ function leaksIn(body: Record<string, unknown>, echoed: string[]): string[] {
   return LEAKS.filter(([, re]) => re.test(scrubbed)).map(([what]) => what);
 }
 
-const TITLES = new Set(["Authentication required", "Forbidden", "Not found", "Method not allowed", "Invalid request", "Payload too large", "Unsupported media type", "Conflict", "Too many requests", "Service unavailable", "Internal error"]);
+const TITLES = new Set(["Authentication required", "Forbidden", "Not found", "Method not allowed", "Invalid request", "Payload too large", "Unsupported media type", "Conflict", "Plan limit reached", "Too many requests", "Service unavailable", "Internal error"]);
 
 const STATUS_OF_CODE = new Map<string, number>(ERROR_CATALOGUE.map((e) => [e.code, e.status]));
 const strictProblem = problemSchema.strict();

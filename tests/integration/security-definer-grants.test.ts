@@ -47,6 +47,17 @@ const EXPECTED: Record<string, string[]> = {
   "private.assert_job_lease(uuid,uuid)": ["job_service"],
   // BIL-2: Mux's verified webhook events change a video's status through this one function (lib/video/events.ts).
   "private.apply_mux_video_event(text,timestamp with time zone,text,text,text,jsonb,text,text)": ["video_events"],
+  // BIL-1: the caller's own org's effective plan limits (billing page, documents storage quota).
+  "private.plan_limits()": ["authenticated"],
+  // BIL-1: the plan-limit counters, fired by their tables, executed by nobody.
+  "private.count_project()": [],
+  "private.count_api_key()": [],
+  "private.count_membership()": [],
+  // BIL-1 / WH-3: the Stripe webhook's writes and its customer -> org lookup (lib/billing/apply.ts): the owner only
+  // until the webhook principal is granted EXECUTE where it is created.
+  "private.apply_subscription_state(text,text,text,text,text,timestamp with time zone,boolean,timestamp with time zone)": [],
+  "private.record_invoice(text,text,text,text,text,text,bigint,bigint,text,text,timestamp with time zone,timestamp with time zone,timestamp with time zone)": [],
+  "private.billing_org_for_customer(text)": [],
 };
 
 interface DefinerRow {
