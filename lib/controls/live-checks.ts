@@ -55,6 +55,7 @@ export const LIVE_CHECKS = {
     title: "Videos waiting for Mux",
     summary: "No video is still waiting for Mux more than 24 hours after its direct upload was created (abandoned uploads, or webhooks not arriving).",
     controls: ["BIL-2"],
+  },
   "plan-limits": {
     title: "Plan limits",
     summary: "No organisation holds more projects, unrevoked API keys or members than its effective plan allows, and every usage counter equals the rows it counts.",
