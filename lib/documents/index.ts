@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { defineAction, hasRole, type ActionResult } from "@/lib/actions/pipeline";
 import type { Session } from "@/lib/auth/claims";
-import { AppError, STATUS, ValidationError } from "@/lib/errors";
+import { AppError, NotFoundError, STATUS, ValidationError } from "@/lib/errors";
 import type { ByteSource } from "@/lib/files";
 import type { RequestContext } from "@/lib/http/request-context";
 import {
@@ -108,6 +108,19 @@ export async function removeDocument(session: Session | null, input: unknown, re
   return { ok: true, data: { id: (input as { id: string }).id } };
 }
 
+// The project must exist for the caller before the server fetches anything for it (another org's id: not found, and
+// the probe is recorded, TEN-4).
+const findImportProject = defineAction({
+  name: "documents.import_project",
+  schema: z.object({ projectId }),
+  minimumRole: "member",
+  run: async ({ input, tx }) => {
+    const [row] = await tx.query<{ id: string }>("select id from public.projects where id = $1", [input.projectId]);
+    if (!row) throw new NotFoundError("project", input.projectId);
+    return row;
+  },
+});
+
 const recordImport = defineAction({
   name: "documents.import",
   schema: z.object({ projectId, prepared: z.custom<PreparedDocument>((v) => typeof v === "object" && v !== null) }),
@@ -130,6 +143,8 @@ export async function importDocumentFromUrl(
   if (!projectId.safeParse(input.projectId).success) return refusal(new AppError("not_found", "That project does not exist."));
   const body = importBody.safeParse({ url: typeof input.url === "string" ? input.url.trim() : input.url });
   if (!body.success) return refusal(new ValidationError({ url: ["Enter the http or https URL of the file to import."] }, "Please correct the highlighted fields."));
+  const project = await findImportProject(session, { projectId: input.projectId }, request);
+  if (!project.ok) return project;
   let prepared: PreparedDocument;
   try {
     prepared = await importDocument({ orgId: session.orgId, ...body.data });

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 import { startApp } from "./server";
 import { EICAR, startClamd, type Clamd } from "../helpers/clamd";
 
@@ -26,6 +26,8 @@ let app: Awaited<ReturnType<typeof startApp>>;
 let browser: Browser;
 let clamd: Clamd;
 let dir: string;
+/** Alice's (owner of Acme) signed-in cookies, so each test starts a fresh context without signing in again. */
+let alice: BrowserContextOptions["storageState"];
 
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "tenantguard-e2e-docs-"));
@@ -39,7 +41,18 @@ before(async () => {
     JOBS_POLL_INTERVAL_MS: "250",
   });
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const context = await browser.newContext();
+  await signIn(await context.newPage(), "alice@acme.test");
+  alice = await context.storageState();
+  await context.close();
 });
+
+async function asAlice(options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ ...options, storageState: alice });
+  const page = await context.newPage();
+  await page.goto(`${app.baseUrl}/projects`);
+  return { context, page };
+}
 
 after(async () => {
   await browser?.close();
@@ -82,9 +95,7 @@ async function axeViolations(page: Page): Promise<string[]> {
 
 describe("documents in the dashboard", () => {
   it("upload with progress, pending, scanned clean by clamd, downloaded as an attachment; EICAR ends infected with no download", async () => {
-    const context = await browser.newContext({ acceptDownloads: true });
-    const page = await context.newPage();
-    await signIn(page, "alice@acme.test");
+    const { context, page } = await asAlice({ acceptDownloads: true });
     await newProject(page);
     // A scanner is configured: no "stays pending" notice.
     assert.equal(await page.getByTestId("scanner-off").count(), 0);
@@ -135,9 +146,7 @@ describe("documents in the dashboard", () => {
   });
 
   it("URL import refuses a private address with its reason and keeps the typed URL; at 390 px nothing scrolls sideways", async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-    const page = await context.newPage();
-    await signIn(page, "alice@acme.test");
+    const { context, page } = await asAlice({ viewport: { width: 390, height: 844 } });
     await newProject(page);
     const field = page.getByLabel("Import from a URL");
     await field.fill("http://127.0.0.1/internal.txt");
@@ -153,9 +162,7 @@ describe("documents in the dashboard", () => {
   });
 
   it("the Jobs page is linked for owners and admins, and does not exist for members", async () => {
-    const admin = await browser.newContext();
-    const page = await admin.newPage();
-    await signIn(page, "alice@acme.test");
+    const { context: admin, page } = await asAlice();
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Jobs" }).click();
     await page.getByRole("heading", { name: "Background jobs" }).waitFor();
     await page.getByRole("heading", { name: /^Dead jobs/ }).waitFor();

@@ -134,15 +134,22 @@ describe("the dashboard's URL import (SSRF-1, FILE-1..4)", () => {
     expect(await quarantined(t.org.id)).toEqual([]);
   });
 
-  it("another org's project is not found, and nothing is stored for either org", async () => {
+  it("another org's project is not found before anything is fetched, the probe is recorded, nothing is stored", async () => {
     const mine = await memberWithProject();
     const theirs = await memberWithProject();
     asUser(mine.token);
+    const before = connections;
     const state = await withSettings({ allowHosts: [`127.0.0.1:${port}`] }, () =>
       importDocumentAction({ ok: null }, form({ projectId: theirs.projectId, url: `http://127.0.0.1:${port}/x.txt` })),
     );
     expect(state).toMatchObject({ ok: false, message: "That project does not exist." });
-    // The project is checked in the tenant transaction after the fetch (as for the partner API): nothing is kept.
+    // The project is looked up (under RLS) before anything is fetched for it.
+    expect(connections).toBe(before);
+    const [probe] = await (await ownerDb()).query<{ target_id: string }>(
+      "select target_id from public.audit_logs where org_id = $1 and action = 'security.cross_tenant_access'",
+      [mine.org.id],
+    );
+    expect(probe).toEqual({ target_id: theirs.projectId });
     expect(await quarantined(mine.org.id)).toEqual([]);
     expect(await quarantined(theirs.org.id)).toEqual([]);
   });
