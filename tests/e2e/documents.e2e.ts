@@ -161,13 +161,16 @@ describe("documents in the dashboard", () => {
     await context.close();
   });
 
-  it("the Jobs page is linked for owners and admins, and does not exist for members", async () => {
+  it("the Jobs page is linked for owners and admins (readable at 390 px), and does not exist for members", async () => {
     const { context: admin, page } = await asAlice();
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Jobs" }).click();
     await page.getByRole("heading", { name: "Background jobs" }).waitFor();
     await page.getByRole("heading", { name: /^Dead jobs/ }).waitFor();
     const violations = await axeViolations(page);
     assert.deepEqual(violations, [], `axe: ${violations.join(", ")}`);
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the jobs page (and the navigation) scrolls sideways by ${overflow} px at 390 px`);
     await admin.close();
 
     const memberContext = await browser.newContext();
