@@ -2,7 +2,7 @@
 
 import { useActionState, useEffect, useState } from "react";
 import { useRouter } from "next/navigation";
-import { deleteDocumentAction, downloadDocumentAction, type DownloadFormState } from "@/app/(dashboard)/projects/[id]/document-actions";
+import { deleteDocumentAction, downloadDocumentAction, rescanDocumentAction, type DownloadFormState } from "@/app/(dashboard)/projects/[id]/document-actions";
 import { initialFormState } from "@/lib/actions/form-state";
 import { ConfirmDeleteForm, FormMessage, SubmitButton } from "@/components/ui/form";
 import { ImportForm } from "./import-form";
@@ -59,7 +59,12 @@ function send(projectId: string, file: File, onProgress: (loaded: number) => voi
   });
 }
 
-function DocumentRow({ doc, canDelete }: { doc: DocumentItem; canDelete: boolean }) {
+function DocumentRow({ doc, canDelete, canRescan }: { doc: DocumentItem; canDelete: boolean; canRescan: boolean }) {
+  const router = useRouter();
+  const [rescanState, rescan] = useActionState(rescanDocumentAction, initialFormState);
+  useEffect(() => {
+    if (rescanState.ok) router.refresh();
+  }, [rescanState, router]);
   const [downloadState, download] = useActionState(downloadDocumentAction, initialFormState as DownloadFormState);
   useEffect(() => {
     // FILE-3: the signed link answers with Content-Disposition: attachment, so the page stays where it is.
@@ -81,12 +86,21 @@ function DocumentRow({ doc, canDelete }: { doc: DocumentItem; canDelete: boolean
             </SubmitButton>
           </form>
         ) : null}
+        {canRescan && (doc.status === "pending_scan" || doc.status === "scan_failed") ? (
+          <form action={rescan}>
+            <input type="hidden" name="id" value={doc.id} />
+            <SubmitButton variant="secondary" pendingText="Requesting…">
+              Scan again
+            </SubmitButton>
+          </form>
+        ) : null}
         {canDelete ? (
           <ConfirmDeleteForm action={remove} id={doc.id} name={doc.name} />
         ) : null}
       </div>
       {status.detail ? <p className="text-xs text-slate-600">{status.detail}</p> : null}
       <FormMessage state={downloadState} />
+      <FormMessage state={rescanState} />
       <FormMessage state={deleteState} />
     </li>
   );
@@ -159,7 +173,7 @@ export function DocumentsPanel({
       ) : (
         <ul className="divide-y divide-slate-200">
           {documents.map((d) => (
-            <DocumentRow key={d.id} doc={d} canDelete={canDelete} />
+            <DocumentRow key={d.id} doc={d} canDelete={canDelete} canRescan={canDelete && scannerNotice === null} />
           ))}
         </ul>
       )}

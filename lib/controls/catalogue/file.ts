@@ -77,6 +77,7 @@ export const FILE = family("FILE", [
       evidence(PIPELINE, "with no scanner configured the scan job completes and the document stays pending, never served"),
       evidence("tests/e2e/documents.e2e.ts", "upload with progress, pending, scanned clean by clamd, downloaded as an attachment; EICAR ends infected with no download"),
       evidence("tests/integration/documents-import-action.test.ts", "an allow-listed local server is imported: the document is listed pending, with its origin, audited"),
+      evidence("tests/integration/documents-dashboard.test.ts", "an admin asks for a new scan of a pending document (a fresh scan job); a member cannot"),
     ],
     limitations: [
       "With no scanner configured, the job completes and the document stays pending; an admin re-scans one document at a time (rescanDocument), there is no sweep of all pending documents yet.",

@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { getSession } from "@/lib/auth/current";
-import { createDownloadUrl, importDocumentFromUrl, removeDocument } from "@/lib/documents";
+import { createDownloadUrl, importDocumentFromUrl, removeDocument, rescanDocument } from "@/lib/documents";
 import { currentRequestContext } from "@/lib/http/request-context";
 import { createAppRateLimiters } from "@/lib/ratelimit";
 import type { FormState } from "@/lib/actions/form-state";
@@ -58,4 +58,12 @@ export async function importDocumentAction(_prev: ImportFormState, formData: For
     ok: true,
     message: duplicate ? `Already stored: “${document.name}” has the same content.` : `Imported “${document.name}”; waiting for its virus scan.`,
   };
+}
+
+/** FILE-2: admins ask for a new scan of a document still pending (no scanner was configured then) or whose scan failed. */
+export async function rescanDocumentAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  if (!(formData instanceof FormData)) return { ok: false, message: "Please correct the highlighted fields." };
+  const result = await rescanDocument(await getSession(), { id: formData.get("id") }, await currentRequestContext());
+  if (!result.ok) return { ok: false, message: result.message };
+  return { ok: true, message: "A new virus scan was requested." };
 }
