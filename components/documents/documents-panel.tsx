@@ -75,7 +75,9 @@ function DocumentRow({ doc, canDelete, canRescan }: { doc: DocumentItem; canDele
   return (
     <li className="flex flex-col gap-1 py-2" data-testid="document-row">
       <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
-        <span className="min-w-0 flex-1 truncate">{doc.name}</span>
+        <span className="min-w-0 basis-full truncate sm:flex-1 sm:basis-0" title={doc.name}>
+          {doc.name}
+        </span>
         <span className={`rounded px-2 py-0.5 text-xs ${status.className}`}>{status.label}</span>
         <span className="text-xs text-slate-500">{doc.sizeBytes.toLocaleString("en-GB")} bytes</span>
         {doc.status === "clean" ? (
