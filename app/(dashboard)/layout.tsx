@@ -53,6 +53,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
                 <Link href="/settings/billing" className="text-slate-700 hover:text-slate-950">
                   Billing
                 </Link>
+                <Link href="/settings/jobs" className="text-slate-700 hover:text-slate-950">
+                  Jobs
+                </Link>
               </>
             ) : null}
             <Link href="/docs/api" className="text-slate-700 hover:text-slate-950">

@@ -75,6 +75,9 @@ export const FILE = family("FILE", [
       evidence(PIPELINE, "with the scanner stopped the document stays blocked (scan_failed) and the job is retried"),
       evidence(PIPELINE, "a worker that dies mid-job (its claim never completes) loses the job at the lease's end; another worker scans it"),
       evidence(PIPELINE, "with no scanner configured the scan job completes and the document stays pending, never served"),
+      evidence("tests/e2e/documents.e2e.ts", "upload with progress, pending, scanned clean by clamd, downloaded as an attachment; EICAR ends infected with no download"),
+      evidence("tests/integration/documents-import-action.test.ts", "an allow-listed local server is imported: the document is listed pending, with its origin, audited"),
+      evidence("tests/integration/documents-dashboard.test.ts", "an admin asks for a new scan of a pending document (a fresh scan job); a member cannot"),
     ],
     limitations: [
       "With no scanner configured, the job completes and the document stays pending; an admin re-scans one document at a time (rescanDocument), there is no sweep of all pending documents yet.",
@@ -108,6 +111,8 @@ export const FILE = family("FILE", [
       evidence(URLS, "always an attachment with nosniff"),
       evidence(PIPELINE, "expired, tampered, another org's and unknown tokens are the same 404; another org's key cannot issue one"),
       evidence(PIPELINE, "works the same on S3-compatible storage"),
+      evidence("tests/e2e/documents.e2e.ts", "upload with progress, pending, scanned clean by clamd, downloaded as an attachment"),
+      evidence("tests/integration/documents-dashboard.test.ts", "the download action gives a signed attachment link for a clean document only"),
     ],
   },
   {
