@@ -45,6 +45,16 @@ const EXPECTED: Record<string, string[]> = {
   "private.job_queue_stats()": ["job_runner"],
   // A job handler's transaction checks its own claims against the live lease (lib/db withJobPrincipal).
   "private.assert_job_lease(uuid,uuid)": ["job_service"],
+  // The webhook receiver kernel (lib/webhooks): claim, enter the resolved org, order, finish, fail, reject, prune.
+  "private.webhook_claim(text,text,text,jsonb,text)": ["webhook_service"],
+  "private.webhook_claim_stored(uuid)": ["webhook_service"],
+  "private.webhook_enter_org(uuid,text,text)": ["webhook_service"],
+  "private.webhook_advance_version(text,text,bigint)": ["webhook_service"],
+  "private.webhook_finish(uuid,text,text)": ["webhook_service"],
+  "private.webhook_fail(text,text,text,jsonb,text,text)": ["webhook_service"],
+  "private.record_webhook_rejection(text,text,text,text)": ["webhook_service"],
+  "private.prune_webhook_events(interval)": ["webhook_service"],
+  "private.webhook_health()": ["webhook_service"],
 };
 
 interface DefinerRow {
@@ -95,7 +105,7 @@ describe("SECURITY DEFINER functions: who may execute them", () => {
       await tx.exec(`create function private.${name}() returns int language sql security definer set search_path = '' as 'select 1';`);
       return tx.query<{ role: string; allowed: boolean }>(
         `select r as role, pg_catalog.has_function_privilege(r, 'private.${name}()', 'EXECUTE') as allowed
-           from unnest(array['anon', 'authenticated', 'app_runtime', 'embedded_idp', 'key_verifier', 'key_log_writer']) r order by 1`,
+           from unnest(array['anon', 'authenticated', 'app_runtime', 'embedded_idp', 'key_verifier', 'key_log_writer', 'webhook_service']) r order by 1`,
       );
     });
     expect(rows.filter((r) => r.allowed)).toEqual([]);
