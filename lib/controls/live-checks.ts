@@ -51,6 +51,16 @@ export const LIVE_CHECKS = {
     summary: "With the deployment's settings, URL import refuses loopback, private, IPv4-mapped, NAT64 and cloud-metadata forms, other schemes and credentials (checked without network), and no loopback allow-list is set in production.",
     controls: ["SSRF-1"],
   },
+  "webhook-rejections": {
+    title: "Rejected webhook deliveries",
+    summary: "How many webhook deliveries were refused in the last 24 hours (bad or missing signature, timestamp outside the tolerance, malformed): informational, a warning when any.",
+    controls: ["WH-1"],
+  },
+  "webhook-backlog": {
+    title: "Webhook events failed or stuck",
+    summary: "No webhook event has been failed, or received without its effect, for more than an hour.",
+    controls: ["WH-2", "WH-3"],
+  },
 } as const satisfies Record<string, { title: string; summary: string; controls: readonly ControlId[] }>;
 
 export type LiveCheckId = keyof typeof LIVE_CHECKS;

@@ -91,12 +91,28 @@ async function applyClaimed(tx: Queryable, provider: WebhookProvider, eventId: s
   return "ignored";
 }
 
-async function recordFailure(provider: WebhookProvider, event: { eventId: string; eventType: string; payload: unknown; objectId: string | null }, error: unknown) {
+interface FailedEvent {
+  eventId: string;
+  eventType: string;
+  payload: unknown;
+  /** The object the event is about (resolved to its org from our records when the failure is stored). */
+  target: { kind: string; externalId: string } | null;
+}
+
+async function recordFailure(provider: WebhookProvider, event: FailedEvent, error: unknown) {
   const message = sanitisedError(error);
   logger.error({ scope: "webhooks", provider, eventId: event.eventId, eventType: event.eventType, err: message }, "webhook event failed");
   try {
     await withWebhookService((tx) =>
-      tx.query("select private.webhook_fail($1, $2, $3, $4::jsonb, $5, $6)", [provider, event.eventId, event.eventType, JSON.stringify(event.payload), event.objectId, message]),
+      tx.query("select private.webhook_fail($1, $2, $3, $4::jsonb, $5, $6, $7)", [
+        provider,
+        event.eventId,
+        event.eventType,
+        JSON.stringify(event.payload),
+        event.target?.kind ?? null,
+        event.target?.externalId ?? null,
+        message,
+      ]),
     );
   } catch (failError) {
     // The provider retries (500); the row is written then.
@@ -122,25 +138,25 @@ export async function processEvent(adapter: WebhookAdapter, event: { eventId: st
         return "ignored";
       });
     } catch (error) {
-      await recordFailure(provider, { ...event, objectId: null }, error);
+      await recordFailure(provider, { ...event, target: null }, error);
       return "failed";
     }
   }
   // VAL-1: the type's own schema. A verified payload that fails it is stored as failed (never applied).
   const parsed = handler.schema.safeParse(event.payload);
   if (!parsed.success) {
-    await recordFailure(provider, { ...event, objectId: null }, Object.assign(new Error(), { name: "PayloadSchemaMismatch" }));
+    await recordFailure(provider, { ...event, target: null }, Object.assign(new Error(), { name: "PayloadSchemaMismatch" }));
     return "invalid";
   }
-  const objectId = handler.target(parsed.data).externalId;
+  const target = handler.target(parsed.data);
   try {
     return await withWebhookService(async (tx) => {
-      const [row] = await tx.query<ClaimedRow>("select * from private.webhook_claim($1, $2, $3, $4::jsonb, $5)", [provider, event.eventId, event.eventType, payloadJson, objectId]);
+      const [row] = await tx.query<ClaimedRow>("select * from private.webhook_claim($1, $2, $3, $4::jsonb, $5)", [provider, event.eventId, event.eventType, payloadJson, target.externalId]);
       if (row!.status === "processed" || row!.status === "ignored") return "duplicate";
       return applyClaimed(tx, provider, event.eventId, row!.id, handler, parsed.data);
     });
   } catch (error) {
-    await recordFailure(provider, { ...event, objectId }, error);
+    await recordFailure(provider, { ...event, target }, error);
     return "failed";
   }
 }
@@ -153,7 +169,7 @@ export type AdapterRegistry = Readonly<Record<WebhookProvider, WebhookAdapter>>;
  * same exactly-once rules. Returns null when the row is not (or no longer) failed.
  */
 export async function replayStoredEvent(adapters: AdapterRegistry, rowId: string): Promise<ProcessOutcome | null> {
-  let event: { provider: WebhookProvider; eventId: string; eventType: string; payload: unknown; objectId: string | null } | null = null;
+  let claimed: (FailedEvent & { provider: WebhookProvider }) | null = null;
   try {
     return await withWebhookService(async (tx) => {
       const [row] = await tx.query<{ id: string; provider: WebhookProvider; event_id: string; event_type: string; payload: unknown }>(
@@ -161,17 +177,18 @@ export async function replayStoredEvent(adapters: AdapterRegistry, rowId: string
         [rowId],
       );
       if (!row) return null;
-      event = { provider: row.provider, eventId: row.event_id, eventType: row.event_type, payload: row.payload, objectId: null };
+      const event: FailedEvent & { provider: WebhookProvider } = { provider: row.provider, eventId: row.event_id, eventType: row.event_type, payload: row.payload, target: null };
+      claimed = event;
       const adapter = adapters[row.provider];
       const handler = Object.hasOwn(adapter.handlers, row.event_type) ? adapter.handlers[row.event_type] : undefined;
       const parsed = handler?.schema.safeParse(row.payload);
       if (!handler || !parsed?.success) throw Object.assign(new Error(), { name: handler ? "PayloadSchemaMismatch" : "EventTypeNotHandled" });
-      event.objectId = handler.target(parsed.data).externalId;
+      event.target = handler.target(parsed.data);
       return applyClaimed(tx, row.provider, row.event_id, row.id, handler, parsed.data);
     });
   } catch (error) {
-    if (!event) throw error;
-    const failed = event as { provider: WebhookProvider; eventId: string; eventType: string; payload: unknown; objectId: string | null };
+    const failed = claimed as (FailedEvent & { provider: WebhookProvider }) | null;
+    if (!failed) throw error;
     await recordFailure(failed.provider, failed, error);
     return "failed";
   }

@@ -190,6 +190,24 @@ begin
 end
 $$;
 
+-- The org our own records link a provider's object to: a Clerk organisation is ours when public.organizations has
+-- it (its id is the Clerk org id, JIT-provisioned); any other object when public.provider_objects links it to an org
+-- for that provider. Called only by the functions below (no grant to anyone).
+create or replace function private.webhook_resolve_org(p_provider text, p_kind text, p_external_id text) returns text
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  if p_provider = 'clerk' then
+    if p_kind <> 'organization' then
+      return null;
+    end if;
+    return (select o.id from public.organizations o where o.id = p_external_id);
+  end if;
+  return (select p.org_id from public.provider_objects p where p.provider = p_provider and p.kind = p_kind and p.external_id = p_external_id);
+end
+$$;
+
 -- Enters the one org our own records link (p_kind, p_external_id) to, for the claimed row p_row: a Clerk
 -- organisation is ours when public.organizations has it (its id is the Clerk org id, JIT-provisioned); any other
 -- object when public.provider_objects links it to an org for the event's provider. Sets the transaction's scope and
@@ -209,12 +227,7 @@ begin
   if exists (select 1 from private.webhook_scopes s where s.txid = pg_catalog.txid_current()) then
     raise exception 'this transaction already entered an org' using errcode = '55000';
   end if;
-  if v_event.provider = 'clerk' and p_kind = 'organization' then
-    select o.id into v_org from public.organizations o where o.id = p_external_id;
-  elsif v_event.provider <> 'clerk' then
-    select p.org_id into v_org from public.provider_objects p
-     where p.provider = v_event.provider and p.kind = p_kind and p.external_id = p_external_id;
-  end if;
+  v_org := private.webhook_resolve_org(v_event.provider, p_kind, p_external_id);
   if v_org is null then
     return null;
   end if;
@@ -276,16 +289,21 @@ $$;
 -- WH-3: a failed attempt, in a transaction of its own after the processing one rolled back: the row (inserted if
 -- that rollback took it away) becomes failed, with the attempt counted and the sanitised error. A row that is
 -- processed or ignored meanwhile is left alone.
-create or replace function private.webhook_fail(p_provider text, p_event_id text, p_event_type text, p_payload jsonb, p_object_id text, p_error text)
+-- The org is resolved here too (from our records, as when processing), so the org's admins see the failure in their
+-- log and can replay it.
+create or replace function private.webhook_fail(p_provider text, p_event_id text, p_event_type text, p_payload jsonb, p_kind text, p_object_id text, p_error text)
 returns void
 language plpgsql volatile security definer
 set search_path = ''
 as $$
+declare
+  v_org text := case when p_kind is not null and p_object_id is not null then private.webhook_resolve_org(p_provider, p_kind, p_object_id) end;
 begin
-  insert into public.webhook_events as e (provider, event_id, event_type, payload, object_id, status, attempts, last_error)
-  values (p_provider, p_event_id, p_event_type, p_payload, left(p_object_id, 255), 'failed', 1, left(coalesce(p_error, 'failed'), 300))
+  insert into public.webhook_events as e (provider, event_id, event_type, payload, object_id, org_id, status, attempts, last_error)
+  values (p_provider, p_event_id, p_event_type, p_payload, left(p_object_id, 255), v_org, 'failed', 1, left(coalesce(p_error, 'failed'), 300))
   on conflict on constraint webhook_events_provider_event_id_key do update
-     set status = 'failed', attempts = e.attempts + 1, last_error = left(coalesce(p_error, 'failed'), 300), updated_at = now()
+     set status = 'failed', attempts = e.attempts + 1, last_error = left(coalesce(p_error, 'failed'), 300),
+         org_id = coalesce(e.org_id, excluded.org_id), updated_at = now()
    where e.status in ('received', 'failed');
 end
 $$;
@@ -334,12 +352,13 @@ as $$
 $$;
 
 revoke all on function private.webhook_org() from public;
+revoke all on function private.webhook_resolve_org(text, text, text) from public;
 revoke all on function private.webhook_claim(text, text, text, jsonb, text) from public;
 revoke all on function private.webhook_claim_stored(uuid) from public;
 revoke all on function private.webhook_enter_org(uuid, text, text) from public;
 revoke all on function private.webhook_advance_version(text, text, bigint) from public;
 revoke all on function private.webhook_finish(uuid, text, text) from public;
-revoke all on function private.webhook_fail(text, text, text, jsonb, text, text) from public;
+revoke all on function private.webhook_fail(text, text, text, jsonb, text, text, text) from public;
 revoke all on function private.record_webhook_rejection(text, text, text, text) from public;
 revoke all on function private.prune_webhook_events(interval) from public;
 revoke all on function private.webhook_health() from public;
@@ -349,7 +368,7 @@ grant execute on function private.webhook_claim_stored(uuid) to webhook_service;
 grant execute on function private.webhook_enter_org(uuid, text, text) to webhook_service;
 grant execute on function private.webhook_advance_version(text, text, bigint) to webhook_service;
 grant execute on function private.webhook_finish(uuid, text, text) to webhook_service;
-grant execute on function private.webhook_fail(text, text, text, jsonb, text, text) to webhook_service;
+grant execute on function private.webhook_fail(text, text, text, jsonb, text, text, text) to webhook_service;
 grant execute on function private.record_webhook_rejection(text, text, text, text) to webhook_service;
 grant execute on function private.prune_webhook_events(interval) to webhook_service;
 grant execute on function private.webhook_health() to webhook_service;

@@ -51,7 +51,7 @@ const EXPECTED: Record<string, string[]> = {
   "private.webhook_enter_org(uuid,text,text)": ["webhook_service"],
   "private.webhook_advance_version(text,text,bigint)": ["webhook_service"],
   "private.webhook_finish(uuid,text,text)": ["webhook_service"],
-  "private.webhook_fail(text,text,text,jsonb,text,text)": ["webhook_service"],
+  "private.webhook_fail(text,text,text,jsonb,text,text,text)": ["webhook_service"],
   "private.record_webhook_rejection(text,text,text,text)": ["webhook_service"],
   "private.prune_webhook_events(interval)": ["webhook_service"],
   "private.webhook_health()": ["webhook_service"],
