@@ -74,6 +74,8 @@ describe.each(PROVIDERS)("WH-1 %s: verified with the provider's own mechanism be
       reason: "malformed_headers",
       make: (f) => ({ body: f.body, headers: Object.fromEntries(Object.keys(sign(f.body, f.id)).map((h) => [h, "v1=not-a-signature"])) }),
     },
+    // Verified before parsed: a forged body is a bad signature, whatever it contains.
+    { name: "a forged body that is not even JSON", status: 401, reason: "bad_signature", make: (f) => ({ body: "{not json", headers: sign(f.body, f.id) }) },
     { name: "a body that is not UTF-8", status: 400, reason: "malformed_body", make: (f) => ({ body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), headers: sign(f.body, f.id) }) },
   ];
   if (SIGNS_TIME[provider]) {
