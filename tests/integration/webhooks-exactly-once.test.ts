@@ -25,10 +25,13 @@ beforeAll(async () => {
     grant usage on schema ${scratch} to webhook_service;
     create table ${scratch}.effects (external_id text not null, n int not null default 0, primary key (external_id));
     create table ${scratch}.faults (external_id text primary key, failing_attempts int not null);
-    grant select, insert, update on ${scratch}.effects, ${scratch}.faults to webhook_service;
-    -- Counts every UPDATE of a provider object: one per applied effect.
+    create table ${scratch}.delays (external_id text primary key, seconds double precision not null);
+    grant select, insert, update on ${scratch}.effects, ${scratch}.faults, ${scratch}.delays to webhook_service;
+    -- Counts every UPDATE of a provider object: one per applied effect. A delay armed for the object keeps the
+    -- effect's transaction open (holding the event's row lock) while the concurrent deliveries arrive.
     create function ${scratch}.count_effect() returns trigger language plpgsql set search_path = '' as $$
     begin
+      perform pg_catalog.pg_sleep(d.seconds) from ${scratch}.delays d where d.external_id = new.external_id;
       insert into ${scratch}.effects (external_id, n) values (new.external_id, 1)
       on conflict (external_id) do update set n = ${scratch}.effects.n + 1;
       return new;
@@ -72,6 +75,7 @@ async function stripeCustomer(name: string) {
 describe("WH-2: exactly one effect per event", () => {
   it("50 concurrent deliveries of one event: one effect, one processed row, every delivery answered 200", async () => {
     const { customer } = await stripeCustomer("WhConcurrent");
+    await (await ownerDb()).query(`insert into ${scratch}.delays (external_id, seconds) values ($1, 0.3)`, [customer]);
     const f = eventBody("stripe", customer, { state: "delinquent" });
     const responses = await Promise.all(Array.from({ length: 50 }, () => stripePost(signedRequest("stripe", f.body))));
     const bodies = await Promise.all(responses.map((r) => r.json() as Promise<{ status: string }>));
@@ -113,6 +117,20 @@ describe("WH-2: exactly one effect per event", () => {
     expect(await storedEvents("stripe", f.id)).toMatchObject([{ status: "processed", attempts: 2, last_error: null }]);
     expect((await stripePost(signedRequest("stripe", f.body))).status).toBe(200);
     expect(await effects(customer)).toBe(1);
+  });
+
+  it("20 concurrent retries of a failed event: one effect, one processed row", async () => {
+    const { customer } = await stripeCustomer("WhConcurrentRetry");
+    await (await ownerDb()).query(`insert into ${scratch}.faults (external_id, failing_attempts) values ($1, 1)`, [customer]);
+    const f = eventBody("stripe", customer, { state: "delinquent" });
+    expect((await stripePost(signedRequest("stripe", f.body))).status).toBe(500);
+    await (await ownerDb()).query(`insert into ${scratch}.delays (external_id, seconds) values ($1, 0.3)`, [customer]);
+    const retries = await Promise.all(Array.from({ length: 20 }, () => stripePost(signedRequest("stripe", f.body))));
+    const outcomes = await Promise.all(retries.map((r) => r.json() as Promise<{ status: string }>));
+    expect(retries.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(outcomes.filter((o) => o.status === "processed")).toHaveLength(1);
+    expect(await effects(customer)).toBe(1);
+    expect(await storedEvents("stripe", f.id)).toMatchObject([{ status: "processed", attempts: 2 }]);
   });
 
   it("a failed row is replayed from its stored payload: processed once, and a second replay does nothing", async () => {

@@ -6,6 +6,7 @@ await vi.hoisted(async () => {
 });
 
 import { closeDb } from "@/lib/db";
+import { metricsRegistry } from "@/lib/observability/metrics";
 import { POST as clerkPost } from "@/app/api/webhooks/clerk/route";
 import { POST as stripePost } from "@/app/api/webhooks/stripe/route";
 import { POST as muxPost } from "@/app/api/webhooks/mux/route";
@@ -38,6 +39,12 @@ async function fixture(provider: Provider) {
   const externalId = await linkedObject(provider, org.id);
   const event = eventBody(provider, externalId);
   return { org, externalId, ...event };
+}
+
+/** webhook_events_total{provider, outcome="rejected"} in /health/metrics. */
+async function rejectedMetric(provider: Provider): Promise<number> {
+  const metric = await metricsRegistry().getSingleMetric("webhook_events_total")?.get();
+  return metric?.values.find((v) => v.labels.provider === provider && v.labels.outcome === "rejected")?.value ?? 0;
 }
 
 async function deliver(provider: Provider, body: string | Uint8Array, headers: Record<string, string>) {
@@ -89,9 +96,11 @@ describe.each(PROVIDERS)("WH-1 %s: verified with the provider's own mechanism be
     const f = await fixture(provider);
     const { body, headers } = make(f);
     const before = await rejectionCount(provider, reason);
+    const metricBefore = await rejectedMetric(provider);
     const res = await deliver(provider, body, headers);
     expect(res).toEqual({ status, text: "" });
     expect(await rejectionCount(provider, reason)).toBe(before + 1);
+    expect(await rejectedMetric(provider)).toBe(metricBefore + 1);
     expect(await storedEvents(provider, f.id)).toEqual([]);
     expect(await objectState(provider, f.externalId)).toBe(provider === "clerk" ? `Wh${provider}` : "unknown");
   });
