@@ -127,12 +127,12 @@ async function recordFailure(provider: WebhookProvider, event: FailedEvent, erro
 export async function processEvent(adapter: WebhookAdapter, event: { eventId: string; eventType: string; payload: unknown }): Promise<ProcessOutcome> {
   const { provider } = adapter;
   const handler = Object.hasOwn(adapter.handlers, event.eventType) ? adapter.handlers[event.eventType] : undefined;
-  const payloadJson = JSON.stringify(event.payload);
   if (!handler) {
-    // Allow-list: a verified event of a type we do not handle is stored (dedup, the log) and answered 200.
+    // Allow-list: a verified event of a type we do not handle is stored (dedup, the log) and answered 200, without its
+    // payload: it is never replayed, and what we do not use we do not keep (Clerk's user events carry emails).
     try {
       return await withWebhookService(async (tx) => {
-        const [row] = await tx.query<ClaimedRow>("select * from private.webhook_claim($1, $2, $3, $4::jsonb, null)", [provider, event.eventId, event.eventType, payloadJson]);
+        const [row] = await tx.query<ClaimedRow>("select * from private.webhook_claim($1, $2, $3, '{}'::jsonb, null)", [provider, event.eventId, event.eventType]);
         if (row!.status === "processed" || row!.status === "ignored") return "duplicate";
         await tx.query("select private.webhook_finish($1, 'ignored', $2)", [row!.id, "event type not handled"]);
         return "ignored";
@@ -149,6 +149,7 @@ export async function processEvent(adapter: WebhookAdapter, event: { eventId: st
     return "invalid";
   }
   const target = handler.target(parsed.data);
+  const payloadJson = JSON.stringify(event.payload);
   try {
     return await withWebhookService(async (tx) => {
       const [row] = await tx.query<ClaimedRow>("select * from private.webhook_claim($1, $2, $3, $4::jsonb, $5)", [provider, event.eventId, event.eventType, payloadJson, target.externalId]);
