@@ -5,6 +5,7 @@ import { logger } from "@/lib/observability/logger";
 import { recordWebhook } from "@/lib/observability/metrics";
 import { clientAddressFrom } from "@/lib/http/client-address";
 import { REQUEST_ID_HEADER, acceptRequestId } from "@/lib/http/request-id";
+import { appendAudit } from "@/lib/audit/writer";
 import { PayloadTooLargeError, readRawBody } from "./raw-body";
 import type { EffectContext, EventHandler, RejectionReason, WebhookAdapter, WebhookProvider } from "./types";
 
@@ -70,6 +71,9 @@ function effectContext(tx: Queryable, provider: WebhookProvider, eventId: string
       if (!Number.isSafeInteger(version)) throw new TypeError("advanceVersion: the version must be an integer");
       const [row] = await tx.query<{ applied: boolean }>("select private.webhook_advance_version($1, $2, $3) as applied", [objectType, objectId, version]);
       return row?.applied === true;
+    },
+    async audit(entry) {
+      await appendAudit(tx, { orgId, actorType: "webhook", actorId: provider, action: entry.action, targetType: entry.targetType, targetId: entry.targetId, changes: { ...entry.changes, event: eventId } });
     },
   };
 }

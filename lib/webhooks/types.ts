@@ -42,6 +42,8 @@ export interface EffectContext {
    * and answers true when it is not older than the newest already applied. On false, apply nothing.
    */
   advanceVersion(objectType: string, objectId: string, version: number): Promise<boolean>;
+  /** AUD-3: an audit entry in the org's chain, in this transaction, with the provider as the `webhook` actor. */
+  audit(entry: { action: string; targetType: string; targetId: string; changes?: Record<string, unknown> }): Promise<void>;
 }
 
 /** An effect's result: applied, or not applied with the reason stored as the event's note (status ignored). */

@@ -387,3 +387,11 @@ create policy provider_objects_webhook_select on public.provider_objects for sel
 create policy provider_objects_webhook_update on public.provider_objects for update to webhook_service
   using (org_id = (select private.webhook_org()))
   with check (org_id = (select private.webhook_org()));
+-- AUD-3: an effect's audit entry, in the effect's transaction, as the `webhook` actor of the entered org.
+grant select, insert on public.audit_logs to webhook_service;
+create policy audit_logs_webhook_insert on public.audit_logs for insert to webhook_service
+  with check (org_id = (select private.webhook_org()) and actor_type = 'webhook');
+create policy audit_logs_webhook_select on public.audit_logs for select to webhook_service
+  using (org_id = (select private.webhook_org()));
+-- audit_chain_head checks the org against the claims, which private.webhook_enter_org set for the entered org.
+grant execute on function private.audit_chain_head(text) to webhook_service;

@@ -22,8 +22,9 @@ const EXPECTED: Record<string, string[]> = {
   "idp.session_is_current(text,text,text,text)": ["authenticated"],
   "private.provision_from_claims()": ["authenticated"],
   "private.exists_elsewhere(text,text)": ["authenticated"],
-  // ... and in a job's transaction: the scan job audits its verdict (AUD-3) as its org's service principal.
-  "private.audit_chain_head(text)": ["authenticated", "job_service"],
+  // ... and in a job's transaction: the scan job audits its verdict (AUD-3) as its org's service principal; and in a
+  // webhook effect's transaction, for the org it entered (lib/webhooks).
+  "private.audit_chain_head(text)": ["authenticated", "job_service", "webhook_service"],
   // FILE-3: the org-wide storage quota, checked under the org's lock in the uploading transaction.
   "private.reserve_document_bytes(bigint,bigint)": ["authenticated"],
   // FILE-3: the cookie-less download route, after it verified the token's MAC: that (document, org) while clean.

@@ -9,6 +9,7 @@ import { closeDb, ownerDb, withWebhookService } from "@/lib/db";
 import { pruneWebhookEvents, replayWebhookRow } from "@/lib/webhooks";
 import { POST as stripePost } from "@/app/api/webhooks/stripe/route";
 import { POST as clerkPost } from "@/app/api/webhooks/clerk/route";
+import { checkAuditChain } from "@/lib/controls/checks";
 import { createOrg, uid } from "../helpers/tenants";
 import { eventBody, linkedObject, objectState, signedRequest, storedEvents } from "../helpers/webhooks";
 
@@ -144,6 +145,24 @@ describe("WH-2: exactly one effect per event", () => {
     expect(await replayWebhookRow(id)).toBeNull();
     expect(await effects(customer)).toBe(1);
     expect(await objectState("stripe", customer)).toBe("delinquent");
+  });
+});
+
+describe("AUD-3: a webhook effect is audited in its own transaction, once", () => {
+  it("a Clerk rename appends one organization.renamed entry by the webhook actor; its duplicate appends none; the chain verifies", async () => {
+    const org = await createOrg("WhAudit");
+    const f = eventBody("clerk", org.id, { state: "Audited name" });
+    const request = () => signedRequest("clerk", f.body, { svixId: f.id.replace("evt_", "msg_") });
+    expect((await clerkPost(request())).status).toBe(200);
+    expect((await clerkPost(request())).status).toBe(200);
+    const entries = await (await ownerDb()).query<{ actor_type: string; actor_id: string; action: string; target_id: string; changes: Record<string, unknown> }>(
+      "select actor_type, actor_id, action, target_id, changes from public.audit_logs where org_id = $1 order by seq",
+      [org.id],
+    );
+    expect(entries).toEqual([
+      { actor_type: "webhook", actor_id: "clerk", action: "organization.renamed", target_id: org.id, changes: { from: "WhAudit", to: "Audited name", event: f.id.replace("evt_", "msg_") } },
+    ]);
+    expect(await checkAuditChain({ orgId: org.id })).toMatchObject({ status: "pass" });
   });
 });
 

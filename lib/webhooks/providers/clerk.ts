@@ -25,8 +25,11 @@ const onOrganizationUpdated: EventHandler<z.infer<typeof organizationUpdated>> =
   target: (e) => ({ kind: "organization", externalId: e.data.id }),
   async apply(tx, e, ctx) {
     if (!(await ctx.advanceVersion("organization", e.data.id, e.data.updated_at))) return { applied: false, note: "superseded by a newer event" };
-    const rows = await tx.query("update public.organizations set name = $1 where id = $2 returning id", [e.data.name, e.data.id]);
-    if (rows.length !== 1) throw Object.assign(new Error(), { name: "EffectTargetMissing" });
+    const [before] = await tx.query<{ name: string }>("select name from public.organizations where id = $1", [e.data.id]);
+    if (!before) throw Object.assign(new Error(), { name: "EffectTargetMissing" });
+    if (before.name === e.data.name) return { applied: true };
+    await tx.query("update public.organizations set name = $1 where id = $2", [e.data.name, e.data.id]);
+    await ctx.audit({ action: "organization.renamed", targetType: "organization", targetId: e.data.id, changes: { from: before.name, to: e.data.name } });
     return { applied: true };
   },
 };
