@@ -142,7 +142,7 @@ export async function processEvent(adapter: WebhookAdapter, event: { eventId: st
         return "ignored";
       });
     } catch (error) {
-      await recordFailure(provider, { ...event, target: null }, error);
+      await recordFailure(provider, { ...event, payload: {}, target: null }, error);
       return "failed";
     }
   }
