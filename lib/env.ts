@@ -15,6 +15,17 @@ const optionalString = z
   .optional()
   .transform((v) => (v && v.trim() !== "" ? v.trim() : undefined));
 
+/**
+ * WH-1: a provider's active webhook signing secrets, separated by commas or whitespace. Several are accepted at once
+ * so a secret can be rotated without losing deliveries (add the new one, switch the provider, remove the old one).
+ */
+const webhookSecrets = (shape: RegExp, what: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v ?? "").split(/[\s,]+/).filter(Boolean))
+    .pipe(z.array(z.string().regex(shape, what)).max(10));
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   APP_URL: z.url().default("http://localhost:3000"),
@@ -92,6 +103,19 @@ const schema = z.object({
   CLERK_SECRET_KEY: optionalString,
   CLERK_JWT_KEY: optionalString,
   CLERK_AUTHORIZED_PARTIES: optionalString,
+
+  // Webhooks (WH-1..3, lib/webhooks). A provider without a secret has no endpoint (404).
+  CLERK_WEBHOOK_SECRET: webhookSecrets(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, "a Svix signing secret: whsec_ followed by base64"),
+  STRIPE_WEBHOOK_SECRET: webhookSecrets(/^whsec_[A-Za-z0-9]{16,}$/, "a Stripe endpoint secret: whsec_..."),
+  MUX_WEBHOOK_SECRET: webhookSecrets(/^[A-Za-z0-9+/=_-]{16,}$/, "a Mux webhook signing secret (at least 16 characters)"),
+  NYLAS_WEBHOOK_SECRET: webhookSecrets(/^[A-Za-z0-9+/=_-]{16,}$/, "a Nylas webhook secret (at least 16 characters)"),
+  DUB_WEBHOOK_SECRET: webhookSecrets(/^[A-Za-z0-9+/=_-]{16,}$/, "a Dub webhook signing secret (at least 16 characters)"),
+  /** WH-1: how far a signed timestamp may be from now, in either direction (Svix and Mux cap the past side at 300). */
+  WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(300).default(300),
+  /** VAL-2: the largest webhook body read (413 above it). */
+  WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024).default(1024 * 1024),
+  /** WH-2: days a delivery is kept for deduplication; longer than every provider's retry horizon (Stripe: 3 days). */
+  WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(4).max(365).default(30),
 
   // Files (FILE-2, FILE-3): local storage under STORAGE_ROOT unless S3_BUCKET names an S3-compatible bucket.
   STORAGE_ROOT: z.string().default(".data/storage"),

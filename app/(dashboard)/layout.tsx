@@ -56,6 +56,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
                 <Link href="/settings/jobs" className="text-slate-700 hover:text-slate-950">
                   Jobs
                 </Link>
+                <Link href="/settings/webhooks" className="text-slate-700 hover:text-slate-950">
+                  Webhooks
+                </Link>
               </>
             ) : null}
             <Link href="/docs/api" className="text-slate-700 hover:text-slate-950">

@@ -61,6 +61,16 @@ export const LIVE_CHECKS = {
     summary: "No organisation holds more projects, unrevoked API keys or members than its effective plan allows, and every usage counter equals the rows it counts.",
     controls: ["BIL-1"],
   },
+  "webhook-rejections": {
+    title: "Rejected webhook deliveries",
+    summary: "How many webhook deliveries were refused in the last 24 hours (bad or missing signature, timestamp outside the tolerance, malformed): informational, a warning when any.",
+    controls: ["WH-1"],
+  },
+  "webhook-backlog": {
+    title: "Webhook events failed or stuck",
+    summary: "No webhook event has been failed, or received without its effect, for more than an hour.",
+    controls: ["WH-2", "WH-3"],
+  },
 } as const satisfies Record<string, { title: string; summary: string; controls: readonly ControlId[] }>;
 
 export type LiveCheckId = keyof typeof LIVE_CHECKS;

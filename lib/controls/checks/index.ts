@@ -4,12 +4,14 @@ import { checkAuditChain } from "./audit";
 import { checkEmbeddedInProduction, checkRateLimitBackend } from "./configuration";
 import { checkDatabaseSession, checkExpiredKeys, checkRlsCoverage, checkRuntimeRole } from "./database";
 import { checkSecurityHeaders } from "./headers";
+import { checkWebhookBacklog, checkWebhookRejections } from "./webhooks";
 import { env } from "@/lib/env";
 import { checkUrlImportPolicy } from "@/lib/http/outbound";
 import { checkStuckVideos } from "@/lib/video/check";
 import { checkPlanLimits } from "@/lib/billing/live-check";
 
 export { checkAuditChain, checkDatabaseSession, checkEmbeddedInProduction, checkExpiredKeys, checkRateLimitBackend, checkRlsCoverage, checkRuntimeRole, checkSecurityHeaders };
+export { checkWebhookBacklog, checkWebhookRejections };
 export { evaluateSecurityHeaders } from "./headers";
 
 export interface RunOptions {
@@ -39,6 +41,8 @@ const IMPLEMENTATIONS: Record<LiveCheckId, (options: RunOptions) => CheckResult 
     checkUrlImportPolicy({ allowedPorts: env.URL_IMPORT_ALLOWED_PORTS, allowHosts: env.URL_IMPORT_ALLOW_HOSTS, production: env.NODE_ENV === "production" }),
   "videos-waiting": () => checkStuckVideos(),
   "plan-limits": ({ orgId }) => checkPlanLimits({ orgId }),
+  "webhook-rejections": () => checkWebhookRejections(),
+  "webhook-backlog": () => checkWebhookBacklog(),
 };
 
 /** A check that cannot run has not passed: it fails, naming only the error's kind (messages can carry hosts or SQL). */
