@@ -6,6 +6,7 @@ export type ErrorCode =
   | "method_not_allowed"
   | "invalid_input"
   | "payload_too_large"
+  | "length_required"
   | "unsupported_media_type"
   | "conflict"
   | "rate_limited"
@@ -60,6 +61,7 @@ export const STATUS: Record<ErrorCode, number> = {
   method_not_allowed: 405,
   invalid_input: 422,
   payload_too_large: 413,
+  length_required: 411,
   unsupported_media_type: 415,
   conflict: 409,
   rate_limited: 429,
