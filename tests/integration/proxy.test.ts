@@ -533,6 +533,13 @@ describe("the proxy runs for every path but the two upload routes (FILE-1)", () 
     expect(proxyRunsFor(target)).toBe(true);
   });
 
+  it("Next.js buffers at most 1 MiB of a body that passes the proxy (proxyClientMaxBodySize), the most the edge lets those routes declare", async () => {
+    const { default: nextConfig } = await import("@/next.config");
+    const bytes = require("next/dist/compiled/bytes") as { parse: (value: string | number) => number };
+    const limit = bytes.parse(nextConfig.experimental?.proxyClientMaxBodySize ?? 10 * 1024 * 1024);
+    expect(limit).toBeLessThanOrEqual(1024 * 1024);
+  });
+
   it("static assets stay outside the proxy, as before", () => {
     expect(proxyRunsFor("/_next/static/chunks/app.js")).toBe(false);
     expect(proxyRunsFor("/favicon.ico")).toBe(false);

@@ -41,6 +41,7 @@ export const FILE = family("FILE", [
       evidence("tests/integration/proxy.test.ts", "goes through the proxy"),
       evidence("tests/integration/proxy.test.ts", "is left to the route's own pipeline"),
       evidence("tests/integration/proxy.test.ts", "the paths left out are exactly the upload routes the edge knows"),
+      evidence("tests/integration/proxy.test.ts", "Next.js buffers at most 1 MiB of a body that passes the proxy"),
       evidence(UPLOAD_EDGE, "the dashboard upload refuses a cross-site POST, a missing or oversized Content-Length and an anonymous caller"),
       evidence(UPLOAD_EDGE, "the partner upload refuses a missing or oversized Content-Length before the key is read"),
       evidence(UPLOAD_EDGE, "every other method on the two paths gets the same pipeline"),
