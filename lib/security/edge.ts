@@ -124,7 +124,7 @@ function createEdge(config: EdgeConfig) {
     const maxBody = upload ? Math.max(MAX_BODY_BYTES, maxUploadBytes ?? MAX_BODY_BYTES) : MAX_BODY_BYTES;
     if (declaredLength > maxBody) {
       const detail = upload ? `The file is larger than the upload limit of ${maxBody} bytes.` : `The body may be at most ${maxBody} bytes.`;
-      return problem(413, "payload_too_large", "Request body too large", detail, requestId);
+      return problem(413, "payload_too_large", "Payload too large", detail, requestId);
     }
     // FILE-1: an upload declares its length, so a body over the limit is refused before a byte is read, and the
     // route checks that it received exactly the declared bytes.
