@@ -25,6 +25,7 @@ export const TITLES: Record<ErrorCode, string> = {
   method_not_allowed: "Method not allowed",
   invalid_input: "Invalid request",
   payload_too_large: "Payload too large",
+  length_required: "Length required",
   unsupported_media_type: "Unsupported media type",
   conflict: "Conflict",
   plan_limit: "Plan limit reached",

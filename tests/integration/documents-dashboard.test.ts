@@ -31,16 +31,19 @@ afterAll(async () => {
   await closeDb();
 });
 
+let cookie: string | null = null;
 async function asUser(token: string | null) {
-  startRequest(token ? { cookie: `${SESSION_COOKIE_NAME}=${token}` } : {});
+  cookie = token ? `${SESSION_COOKIE_NAME}=${token}` : null;
+  startRequest(cookie ? { cookie } : {});
   const { nextRequest } = await import("../helpers/next-request");
   if (token) nextRequest.cookies.set(SESSION_COOKIE_NAME, { value: token, options: {} });
 }
 
+/** What the dashboard's page sends: same origin, the session cookie, the file's length. */
 function post(projectId: string, body: string, name: string, type = "text/plain") {
-  return uploadRoute(
-    new Request(`http://localhost:3000/api/documents/upload?projectId=${projectId}`, { method: "POST", headers: { "content-type": type, "x-file-name": encodeURIComponent(name) }, body }),
-  );
+  const headers: Record<string, string> = { origin: "http://localhost:3000", "content-type": type, "content-length": String(Buffer.byteLength(body)), "x-file-name": encodeURIComponent(name) };
+  if (cookie) headers.cookie = cookie;
+  return uploadRoute(new Request(`http://localhost:3000/api/documents/upload?projectId=${projectId}`, { method: "POST", headers, body }));
 }
 
 describe("dashboard uploads (FILE-1..4)", () => {
