@@ -55,3 +55,8 @@ export async function orgWithMembers(name: string) {
   }
   return { org, ...out };
 }
+
+/** BIL-1: puts an org on a paid plan (what a verified Stripe subscription event does), for tests that create more than the Free plan allows. */
+export async function putOnPlan(orgId: string, plan: "pro" | "business") {
+  await (await ownerDb()).query("insert into public.subscriptions (org_id, plan, status, state_at) values ($1, $2, 'active', now())", [orgId, plan]);
+}

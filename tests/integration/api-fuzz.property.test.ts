@@ -5,7 +5,7 @@ import { closeDb, ownerDb } from "@/lib/db";
 import { createProject } from "@/lib/projects";
 import { API_ROUTES, ERROR_CATALOGUE, type ApiRouteSpec } from "@/lib/api/openapi";
 import { documentPage, documentSchema, downloadUrlSchema, problemSchema, projectPage, projectSchema, uploadedDocumentSchema } from "@/lib/api/schemas";
-import { orgWithMembers, request } from "../helpers/tenants";
+import { orgWithMembers, putOnPlan, request } from "../helpers/tenants";
 import { callApi, newKey } from "../helpers/api";
 
 /**
@@ -61,7 +61,7 @@ beforeAll(async () => {
   orgId = a.org.id;
   otherOrgId = b.org.id;
   // BIL-1: room for every project the runs create (the Free plan's limit would turn most creates into 402s).
-  await (await ownerDb()).query("insert into public.subscriptions (org_id, plan, status, state_at) values ($1, 'business', 'active', now())", [orgId]);
+  await putOnPlan(orgId, "business");
   const own: string[] = [];
   for (let i = 0; i < 8; i++) {
     const r = await createProject(a.member, { name: `Fuzz ${i}` }, request());

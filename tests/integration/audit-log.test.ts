@@ -7,7 +7,7 @@ import { verifyAuditChains } from "@/lib/audit/verify";
 import { appendAudit } from "@/lib/audit/writer";
 import { createProject, deleteProject, renameProject, viewProject } from "@/lib/projects";
 import { formatAuditReport } from "@/scripts/verify-audit-chain";
-import { orgWithMembers, request } from "../helpers/tenants";
+import { orgWithMembers, putOnPlan, request } from "../helpers/tenants";
 
 afterAll(closeDb);
 
@@ -271,6 +271,7 @@ describe("AUD-2: the per-org hash chain detects tampering", () => {
 
   it("50 concurrent appends form one linear chain", async () => {
     const org = await orgWithMembers("Concurrent");
+    await putOnPlan(org.org.id, "pro"); // 50 projects: more than the Free plan allows (BIL-1)
     const sessions = [org.owner, org.admin, org.member];
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) => createProject(sessions[i % 3]!, { name: `Concurrent ${i}` }, request())),
