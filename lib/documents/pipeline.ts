@@ -206,6 +206,13 @@ export async function requestRescan(tx: Queryable, orgId: string, documentId: st
   if (document.status !== "pending_scan" && document.status !== "scan_failed") {
     throw new AppError("conflict", `This document's scan has already decided: ${STATUS_TEXT[document.status]}.`);
   }
+  // One live scan job per document (the database refuses a second: jobs_one_live_scan_per_document_idx): a scan
+  // already waiting or running decides it.
+  const [live] = await tx.query("select 1 from public.jobs where kind = $1 and state in ('pending', 'running') and payload ->> 'documentId' = $2", [
+    documentScanJob.kind,
+    documentId,
+  ]);
+  if (live) return;
   await enqueue(tx, documentScanJob, { orgId, payload: { documentId }, idempotencyKey: `scan:${documentId}:${randomUUID()}` });
 }
 
