@@ -21,23 +21,48 @@ export interface StorageStatus {
 
 const TIMEOUT_MS = 5_000;
 
-const s3Configured = () => Boolean(env.S3_BUCKET && env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY);
+/** What to check: the deployment's configured storage by default. */
+export type StorageSettings =
+  | { backend: "local"; root: string }
+  | { backend: "s3"; bucket: string; region: string; endpoint?: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean };
 
-let probeClient: S3Client | undefined;
-function s3Client(): S3Client {
-  probeClient ??= new S3Client({
-    region: env.S3_REGION,
-    endpoint: env.S3_ENDPOINT,
-    forcePathStyle: env.S3_FORCE_PATH_STYLE,
-    credentials: { accessKeyId: env.S3_ACCESS_KEY_ID!, secretAccessKey: env.S3_SECRET_ACCESS_KEY! },
-    maxAttempts: 1,
-  });
-  return probeClient;
+export function configuredStorageSettings(): StorageSettings {
+  if (env.S3_BUCKET && env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY) {
+    return {
+      backend: "s3",
+      bucket: env.S3_BUCKET,
+      region: env.S3_REGION,
+      endpoint: env.S3_ENDPOINT,
+      accessKeyId: env.S3_ACCESS_KEY_ID,
+      secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+      forcePathStyle: env.S3_FORCE_PATH_STYLE,
+    };
+  }
+  return { backend: "local", root: env.STORAGE_ROOT };
 }
 
-async function checkS3(): Promise<StorageStatus> {
+// One probe client per configuration (the configured one, in practice), not one per check.
+const clients = new Map<string, S3Client>();
+function s3Client(settings: Extract<StorageSettings, { backend: "s3" }>): S3Client {
+  const id = JSON.stringify([settings.region, settings.endpoint ?? null, settings.accessKeyId, settings.secretAccessKey, settings.forcePathStyle]);
+  let client = clients.get(id);
+  if (!client) {
+    client = new S3Client({
+      region: settings.region,
+      endpoint: settings.endpoint,
+      forcePathStyle: settings.forcePathStyle,
+      credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
+      maxAttempts: 1,
+    });
+    if (clients.size >= 4) clients.clear();
+    clients.set(id, client);
+  }
+  return client;
+}
+
+async function checkS3(settings: Extract<StorageSettings, { backend: "s3" }>): Promise<StorageStatus> {
   try {
-    await s3Client().send(new HeadBucketCommand({ Bucket: env.S3_BUCKET! }), { abortSignal: AbortSignal.timeout(TIMEOUT_MS) });
+    await s3Client(settings).send(new HeadBucketCommand({ Bucket: settings.bucket }), { abortSignal: AbortSignal.timeout(TIMEOUT_MS) });
     return { backend: "s3", status: "ok", detail: "S3-compatible bucket reachable." };
   } catch (error) {
     const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -53,8 +78,8 @@ async function checkS3(): Promise<StorageStatus> {
   }
 }
 
-async function checkLocal(): Promise<StorageStatus> {
-  const root = path.resolve(env.STORAGE_ROOT);
+async function checkLocal(settings: Extract<StorageSettings, { backend: "local" }>): Promise<StorageStatus> {
+  const root = path.resolve(settings.root);
   try {
     await mkdir(root, { recursive: true, mode: 0o700 });
     if (!(await stat(root)).isDirectory()) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
@@ -66,6 +91,6 @@ async function checkLocal(): Promise<StorageStatus> {
   }
 }
 
-export function storageCheck(): Promise<StorageStatus> {
-  return s3Configured() ? checkS3() : checkLocal();
+export function storageCheck(settings: StorageSettings = configuredStorageSettings()): Promise<StorageStatus> {
+  return settings.backend === "s3" ? checkS3(settings) : checkLocal(settings);
 }

@@ -4,10 +4,12 @@ import { checkAuditChain } from "./audit";
 import { checkEmbeddedInProduction, checkRateLimitBackend } from "./configuration";
 import { checkDatabaseSession, checkExpiredKeys, checkRlsCoverage, checkRuntimeRole } from "./database";
 import { checkSecurityHeaders } from "./headers";
+import { checkDeadJobs, checkFileStorage, checkPendingScans, checkVirusScanner } from "./documents";
 import { env } from "@/lib/env";
 import { checkUrlImportPolicy } from "@/lib/http/outbound";
 
 export { checkAuditChain, checkDatabaseSession, checkEmbeddedInProduction, checkExpiredKeys, checkRateLimitBackend, checkRlsCoverage, checkRuntimeRole, checkSecurityHeaders };
+export { checkDeadJobs, checkFileStorage, checkPendingScans, checkVirusScanner };
 export { evaluateSecurityHeaders } from "./headers";
 
 export interface RunOptions {
@@ -35,6 +37,10 @@ const IMPLEMENTATIONS: Record<LiveCheckId, (options: RunOptions) => CheckResult 
   "embedded-in-production": () => checkEmbeddedInProduction(),
   "url-import-policy": () =>
     checkUrlImportPolicy({ allowedPorts: env.URL_IMPORT_ALLOWED_PORTS, allowHosts: env.URL_IMPORT_ALLOW_HOSTS, production: env.NODE_ENV === "production" }),
+  "pending-scans": () => checkPendingScans(),
+  "dead-jobs": () => checkDeadJobs(),
+  "virus-scanner": () => checkVirusScanner(),
+  "file-storage": () => checkFileStorage(),
 };
 
 /** A check that cannot run has not passed: it fails, naming only the error's kind (messages can carry hosts or SQL). */
