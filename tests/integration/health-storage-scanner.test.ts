@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { DeleteBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { startClamd, type Clamd } from "@/tests/helpers/clamd";
+import { freePort, startClamd, type Clamd } from "@/tests/helpers/clamd";
 import { startS3Server, type S3Server } from "@/tests/helpers/s3-server";
 
 // OBS-4 / FILE-2 / FILE-3: /health/status reports file storage (local, or S3 through a HeadBucket against a real
@@ -128,5 +129,47 @@ describe("scanner health (FILE-2, OBS-4)", () => {
     expect(report.status).toBe("unavailable");
     expect(report.checks.virusScanner).toEqual({ status: "down", required: true, detail: "The virus scanner did not answer." });
     expectNothingSecret(JSON.stringify(report), String(own.port));
+  });
+});
+
+describe("scanner signature version (FILE-2, OBS-4)", () => {
+  it("a clamd whose VERSION names its signature database: /health/status reports that version", async () => {
+    // A server speaking clamd's VERSION exchange as a clamd with the daily database answers it (the test clamd has
+    // only the EICAR hash database, which carries no version).
+    const server = net.createServer((socket) => {
+      socket.once("data", (d) => {
+        if (d.toString().startsWith("zVERSION") || d.toString().startsWith("nVERSION")) socket.end("ClamAV 1.4.3/27512/Mon Dec  1 08:21:03 2026\0");
+        else socket.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const { status } = await healthWith({ STORAGE_ROOT: root, CLAMAV_HOST: "127.0.0.1", CLAMAV_PORT: String(port), CLAMAV_TIMEOUT_MS: "2000" });
+      const body = (await (await status()).json()) as { services: { scanner: unknown } };
+      expect(body.services.scanner).toEqual({ status: "ok", detail: "ClamAV 1.4.3 (clamd), signatures 27512", signatureVersion: "27512" });
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+describe("rate-limit backend health (RL-2, OBS-4)", () => {
+  it("Redis unreachable: readiness reports rate limiting degraded, not required, and the instance stays ready", async () => {
+    const { closeDefaultRateLimitStore } = await import("@/lib/ratelimit/store");
+    await closeDefaultRateLimitStore();
+    const { health } = await healthWith({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, STORAGE_ROOT: root, ...noScanner });
+    const { createRateLimiter } = await import("@/lib/ratelimit");
+    try {
+      const limiter = createRateLimiter({ name: "health-probe", limit: 100, window: "60 s" });
+      for (let i = 0; i < 5; i++) expect((await limiter.limit(`probe-${i}`)).success).toBe(true); // answered from memory
+      expect(health.rateLimitCheck()).toEqual({ status: "degraded", required: false, detail: "redis unreachable: serving from the in-memory fallback." });
+      const report = await health.readiness();
+      expect(report.checks.rateLimiting).toMatchObject({ status: "degraded", required: false });
+      expect(report.status).toBe(report.checks.database!.status === "ok" ? "ready" : "unavailable");
+      expect(report.checks.database!.status).toBe("ok");
+    } finally {
+      await closeDefaultRateLimitStore();
+    }
   });
 });
