@@ -116,6 +116,20 @@ describe("the scan sweep (FILE-2)", () => {
     // An admin's re-scan while the job waits adds nothing either.
     expect(await rescanDocument(t.org.admin, { id: waiting }, request())).toMatchObject({ ok: true });
     expect(await scanJobs(waiting)).toEqual([job]);
+    // A live job under another key (an admin's re-scan after the first job completed with no scanner) counts too:
+    // the sweep does not bring the document's own job back beside it.
+    const rescanned = await upload(t, "re-scan pending");
+    const [own] = await scanJobs(rescanned);
+    await (await ownerDb()).query("update public.jobs set state = 'succeeded', attempts = 1, finished_at = now() where id = $1", [own!.id]);
+    expect(await rescanDocument(t.org.admin, { id: rescanned }, request())).toMatchObject({ ok: true });
+    const before = await scanJobs(rescanned);
+    expect(before.map((j) => j.state)).toEqual(["succeeded", "pending"]);
+    await sweep();
+    expect(await scanJobs(rescanned)).toEqual(before);
+    // A running job is live too.
+    await (await ownerDb()).query("update public.jobs set state = 'running', lease_token = gen_random_uuid(), locked_until = now() + interval '1 minute' where id = $1", [job!.id]);
+    await sweep();
+    expect(await scanJobs(waiting)).toMatchObject([{ id: job!.id, state: "running" }]);
     // Nor can anyone else: a second live scan job for the document is refused by the database.
     await expect(
       (await ownerDb()).query(
@@ -123,10 +137,6 @@ describe("the scan sweep (FILE-2)", () => {
         [t.orgId, waiting],
       ),
     ).rejects.toMatchObject({ code: "23505" });
-    // A running job is live too.
-    await (await ownerDb()).query("update public.jobs set state = 'running', lease_token = gen_random_uuid(), locked_until = now() + interval '1 minute' where id = $1", [job!.id]);
-    await sweep();
-    expect(await scanJobs(waiting)).toMatchObject([{ id: job!.id, state: "running" }]);
   });
 
   it("a clean or infected document is never swept", async () => {
