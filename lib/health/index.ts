@@ -4,7 +4,7 @@ import { pingDatabase, runtimeSession } from "@/lib/db";
 import { rateLimitStatus } from "@/lib/ratelimit";
 import { logger } from "@/lib/observability/logger";
 import { configuredScanner, scannerCheck as fileScannerCheck } from "@/lib/files/scanner";
-import { queueStats, type QueueStats } from "@/lib/jobs";
+import { queueStats, scheduleStatus, type QueueStats } from "@/lib/jobs";
 import { inProcessWorkerRunning } from "@/lib/jobs/in-process";
 import { storageCheck, type StorageStatus } from "./storage";
 
@@ -101,11 +101,22 @@ export async function databaseIsolation(): Promise<{ sessionUserIsSuperuser: boo
 
 /**
  * lib/jobs: the queue's depth (due now, scheduled for later, running), dead letters and the oldest due job's wait,
- * as counts across orgs; whether this process runs a worker itself. queue is null when the database did not answer.
+ * as counts across orgs; the scheduled tasks' last outcome and next run; whether this process runs a worker itself.
+ * queue and schedules are null when the database did not answer.
  */
-export async function jobsReport(): Promise<{ inProcessWorker: boolean; queue: QueueStats | null }> {
+export async function jobsReport(): Promise<{
+  inProcessWorker: boolean;
+  queue: QueueStats | null;
+  schedules: { name: string; lastStatus: "succeeded" | "failed" | null; lastFinishedAt: string | null; nextRunAt: string; running: boolean }[] | null;
+}> {
   const queue = await withTimeout(queueStats(), 5_000).catch(() => null);
-  return { inProcessWorker: inProcessWorkerRunning(), queue };
+  // Scheduled maintenance tasks (lib/jobs/schedules.ts): whether the last run failed and when the next is due.
+  const schedules = await withTimeout(scheduleStatus(), 5_000).then(
+    (rows) =>
+      rows.map((s) => ({ name: s.name, lastStatus: s.lastStatus, lastFinishedAt: s.lastFinishedAt?.toISOString() ?? null, nextRunAt: s.nextRunAt.toISOString(), running: s.running })),
+    () => null,
+  );
+  return { inProcessWorker: inProcessWorkerRunning(), queue, schedules };
 }
 
 /**

@@ -23,11 +23,13 @@ export {
   defineSchedule,
   registerSchedules,
   runDueSchedules,
+  scheduleStatus,
   startScheduler,
   type ScheduleContext,
   type ScheduleDefinition,
   type ScheduleResult,
   type ScheduleRun,
+  type ScheduleStatus,
   type SchedulerOptions,
 } from "./schedules";
 export { defineJob, PermanentJobError, type JobContext, type JobDefinition, type JobInfo, type JobState } from "./types";

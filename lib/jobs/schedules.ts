@@ -230,3 +230,30 @@ export function startScheduler(options: SchedulerOptions): () => Promise<void> {
     await loop;
   };
 }
+
+export interface ScheduleStatus {
+  name: string;
+  everyMs: number;
+  nextRunAt: Date;
+  lastFinishedAt: Date | null;
+  lastStatus: "succeeded" | "failed" | null;
+  running: boolean;
+}
+
+/** OBS-4: every task's last outcome and next run, as job_runner (no error text, no result: /health/status is public). */
+export async function scheduleStatus(): Promise<ScheduleStatus[]> {
+  const rows = await withJobRunner((tx) =>
+    tx.query<{ name: string; every_ms: string; next_run_at: Date; last_finished_at: Date | null; last_status: ScheduleStatus["lastStatus"]; running: boolean }>(
+      "select name, every_ms::text, next_run_at, last_finished_at, last_status, running from private.schedule_status()",
+    ),
+  );
+  return rows.map((r) => ({
+    name: r.name,
+    everyMs: Number(r.every_ms),
+    nextRunAt: new Date(r.next_run_at),
+    lastFinishedAt: r.last_finished_at === null ? null : new Date(r.last_finished_at),
+    lastStatus: r.last_status,
+    running: r.running,
+  }));
+}
+

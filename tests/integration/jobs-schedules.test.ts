@@ -124,6 +124,11 @@ describe("scheduled tasks: once per interval across every worker", () => {
     expect(failed!.last_error).not.toMatch(/hunter2|alice@example\.com|secretFrame|\/srv\/app/);
     expect(failed!.due_in_seconds).toBeGreaterThan(590);
     expect(await runDueSchedules({ schedules: [task] })).toEqual([]);
+    // /health/status shows that it failed and when it runs next, never the error itself.
+    const { status } = await import("@/lib/health");
+    const shown = (await status()).jobs.schedules!.find((s) => s.name === name);
+    expect(shown).toEqual({ name, lastStatus: "failed", lastFinishedAt: expect.any(String), nextRunAt: expect.any(String), running: false });
+    expect(JSON.stringify((await status()).jobs)).not.toMatch(/could not reach|db\.internal/);
     fail = false;
     await makeDue(name);
     expect(await runDueSchedules({ schedules: [task] })).toEqual([{ name, outcome: "succeeded", result: { ok: true } }]);
