@@ -192,6 +192,25 @@ describe("scheduled tasks run as a narrow principal", () => {
     await expect(withJobRunner((tx) => tx.query("select * from private.sweep_unscanned_documents($1, 10)", [claimed!.lease_token]))).rejects.toMatchObject({ code: "28000" });
   });
 
+  // On PostgreSQL the test processes run no in-process worker (vitest.config.ts); npm run worker runs the same pair.
+  it.skipIf(Boolean(process.env.DATABASE_URL))("the in-process worker runs the product's scheduled tasks beside its jobs", async () => {
+    const { startInProcessWorker } = await import("@/lib/jobs/in-process");
+    const holder = globalThis as typeof globalThis & { __tenantguardJobWorker?: () => Promise<void> };
+    startInProcessWorker();
+    try {
+      expect(holder.__tenantguardJobWorker).toBeTypeOf("function");
+      const swept = await waitFor(async () => {
+        const row = await taskRow("documents.scan-sweep");
+        return row && row.runs !== "0" ? row : undefined;
+      });
+      // No scanner in the test environment: the sweep ran and said why it did nothing.
+      expect(swept).toMatchObject({ last_status: "succeeded", last_result: { skipped: "no scanner configured" } });
+    } finally {
+      await holder.__tenantguardJobWorker?.();
+      holder.__tenantguardJobWorker = undefined;
+    }
+  });
+
   it("the product's schedules are registered for the workers, with valid names and intervals", () => {
     expect(SCHEDULE_DEFINITIONS.map((s) => s.name)).toContain("documents.scan-sweep");
     for (const s of SCHEDULE_DEFINITIONS) expect(defineSchedule(s)).toBe(s);

@@ -73,6 +73,7 @@ export const FILE = family("FILE", [
       evidence("tests/integration/documents-scan-sweep.test.ts", "a document with a live scan job is not enqueued twice, by the sweep or a re-scan; the database refuses a second live job"),
       evidence("tests/integration/documents-scan-sweep.test.ts", "with no scanner configured the sweep does nothing"),
       evidence("tests/integration/jobs-schedules.test.ts", "a due task runs exactly once when two workers look for it at the same time"),
+      evidence("tests/integration/jobs-schedules.test.ts", "the in-process worker runs the product's scheduled tasks beside its jobs"),
       evidence("tests/integration/health-storage-scanner.test.ts", "no scanner configured: /health/status says off and why"),
       evidence("tests/integration/controls-checks-documents.test.ts", "pending-scans fails for a document waiting more than an hour while a scanner is configured"),
       evidence("tests/integration/graphql-documents.test.ts", "every document status reads as the REST API names it"),

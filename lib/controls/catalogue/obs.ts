@@ -43,7 +43,7 @@ export const OBS = family("OBS", [
     id: "OBS-4",
     title: "Health endpoints",
     description:
-      "`/health/live` answers without touching dependencies; `/health/ready` turns 503 when the database is down or a configured virus scanner does not answer, and reports Redis outages as degraded and file storage that does not answer as down (not required); `/health/status` says which embedded defaults are in use, whether the database session is a superuser, whether file storage answers (S3 HeadBucket, or the local directory) and the virus scanner's state (off and why, its version, or down), without a single secret, path or address; `/health/metrics` serves Prometheus text behind a token. Live checks report the scanner, the storage, documents waiting for their scan and dead jobs.",
+      "`/health/live` answers without touching dependencies; `/health/ready` turns 503 when the database is down or a configured virus scanner does not answer, and reports Redis outages as degraded and file storage that does not answer as down (not required); `/health/status` says which embedded defaults are in use, whether the database session is a superuser, whether file storage answers (S3 HeadBucket, or the local directory) and the virus scanner's state (off and why, its version, or down), without a single secret, path or address; `/health/metrics` serves Prometheus text behind a token. It also lists the scheduled maintenance tasks with their last status and next run. Live checks report the scanner, the storage, documents waiting for their scan and dead jobs.",
     status: "implemented",
     implementation: [
       "lib/health/index.ts",
@@ -64,6 +64,7 @@ export const OBS = family("OBS", [
       evidence("tests/integration/health-storage-scanner.test.ts", "a clamd whose VERSION names its signature database: /health/status reports that version"),
       evidence("tests/integration/controls-checks-documents.test.ts", "virus-scanner passes while clamd answers, fails once the configured clamd is stopped"),
       evidence("tests/integration/controls-checks-documents.test.ts", "dead-jobs counts the dead-letter jobs by kind"),
+      evidence("tests/integration/jobs-schedules.test.ts", "a failing task records its error (masked, first line, no stack)"),
       evidence("tests/integration/health-endpoints.test.ts", "/health/status reports version, uptime and embedded defaults, and no secrets"),
       evidence("tests/integration/health-endpoints.test.ts", "/health/status says whether the database session is a superuser"),
       evidence("tests/integration/health-ready.test.ts", "turns 503 when the database is unreachable, and recovers"),
