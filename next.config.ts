@@ -10,9 +10,10 @@ const nextConfig: NextConfig = {
   // Native and WebAssembly packages stay in node_modules instead of being bundled.
   serverExternalPackages: ["@electric-sql/pglite", "@node-rs/argon2", "pg", "pino", "ioredis", "graphql", "graphql-yoga", "@escape.tech/graphql-armor"],
   // VAL-2: server action bodies are capped (route handlers: proxy.ts and lib/http/body.ts).
-  // FILE-1: Next.js buffers each body that passes the proxy up to this size and cuts a longer one short; the edge
-  // refuses a declared body over MAX_UPLOAD_BYTES (1 MiB on other routes) and upload routes check the bytes received.
-  experimental: { serverActions: { bodySizeLimit: "1mb" }, proxyClientMaxBodySize: env.MAX_UPLOAD_BYTES },
+  // Next.js buffers each body that passes the proxy up to proxyClientMaxBodySize and cuts a longer one short: 1 MiB,
+  // the most the edge lets any route it runs for declare. FILE-1: the upload routes are outside the proxy (proxy.ts's
+  // matcher) and stream; they run the edge checks themselves and check the bytes received.
+  experimental: { serverActions: { bodySizeLimit: "1mb" }, proxyClientMaxBodySize: "1mb" },
   // HDR-1 for responses the proxy does not see (static assets); the proxy sets the same set plus the CSP.
   async headers() {
     const headers = Object.entries(staticSecurityHeaders(env.NODE_ENV === "production")).map(([key, value]) => ({ key, value }));

@@ -2,18 +2,12 @@ import type { NextFetchEvent, NextRequest } from "next/server";
 import { clerkMiddleware } from "@clerk/nextjs/server";
 import { env } from "@/lib/env";
 import { SESSION_COOKIE_NAME } from "@/lib/auth/cookie-name";
-import { clerkFrontendOrigin } from "@/lib/auth/clerk-origin";
 import { createEdgeHandler } from "@/lib/security/edge";
+import { edgeConfig } from "@/lib/security/edge-config";
 import { requestLineProblem } from "@/lib/security/request-line.mjs";
 
 // The edge pipeline (request line, CORS, CSRF, session presence, headers and CSP) is lib/security/edge.ts.
-const edge = createEdgeHandler({
-  production: env.NODE_ENV === "production",
-  appOrigin: new URL(env.APP_URL).origin,
-  corsOrigins: env.corsOrigins,
-  clerkOrigin: env.identityProvider === "clerk" ? clerkFrontendOrigin(env.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY!) : undefined,
-  maxUploadBytes: env.MAX_UPLOAD_BYTES,
-});
+const edge = createEdgeHandler(edgeConfig);
 
 const embeddedProxy = (request: NextRequest) => edge(request, request.cookies.has(SESSION_COOKIE_NAME));
 
@@ -24,6 +18,15 @@ const clerkProxy = (request: NextRequest, event: NextFetchEvent) =>
 
 export default env.identityProvider === "clerk" ? clerkProxy : embeddedProxy;
 
+/**
+ * Every path except static assets and, FILE-1, the two upload routes: Next.js buffers in memory the whole body of a
+ * request the proxy runs for, so `/api/v1/projects/{id}/documents` and `/api/documents/upload` are left out and run
+ * the same pipeline in the route (edgeForRoute, lib/security/edge-config.ts). Only their exact form is left out: an
+ * id without `%` that is not `.` or `..` (an escaped slash or dot still meets the proxy, which refuses what does not
+ * decode), no trailing slash, no suffix (`.../documents/imports`, `.../upload.rsc` go through the proxy). Next.js
+ * tests the raw and the decoded path and runs the proxy when either matches. The matcher cannot see the method, so
+ * every method on these two paths is served by the route-level pipeline.
+ */
 export const config = {
-  matcher: [{ source: "/((?!_next/static|_next/image|favicon.ico).*)" }],
+  matcher: [{ source: "/((?!_next/static|_next/image|favicon.ico|api/v1/projects/(?!\\.\\.?/)[^/%]+/documents$|api/documents/upload$).*)" }],
 };

@@ -15,6 +15,17 @@ const optionalString = z
   .optional()
   .transform((v) => (v && v.trim() !== "" ? v.trim() : undefined));
 
+/**
+ * WH-1: a provider's active webhook signing secrets, separated by commas or whitespace. Several are accepted at once
+ * so a secret can be rotated without losing deliveries (add the new one, switch the provider, remove the old one).
+ */
+const webhookSecrets = (shape: RegExp, what: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v ?? "").split(/[\s,]+/).filter(Boolean))
+    .pipe(z.array(z.string().regex(shape, what)).max(10));
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   APP_URL: z.url().default("http://localhost:3000"),
@@ -93,6 +104,19 @@ const schema = z.object({
   CLERK_JWT_KEY: optionalString,
   CLERK_AUTHORIZED_PARTIES: optionalString,
 
+  // Webhooks (WH-1..3, lib/webhooks). A provider without a secret has no endpoint (404).
+  CLERK_WEBHOOK_SECRET: webhookSecrets(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, "a Svix signing secret: whsec_ followed by base64"),
+  STRIPE_WEBHOOK_SECRET: webhookSecrets(/^whsec_[A-Za-z0-9]{16,}$/, "a Stripe endpoint secret: whsec_..."),
+  MUX_WEBHOOK_SECRET: webhookSecrets(/^[A-Za-z0-9+/=_-]{16,}$/, "a Mux webhook signing secret (at least 16 characters)"),
+  NYLAS_WEBHOOK_SECRET: webhookSecrets(/^[A-Za-z0-9+/=_-]{16,}$/, "a Nylas webhook secret (at least 16 characters)"),
+  DUB_WEBHOOK_SECRET: webhookSecrets(/^[A-Za-z0-9+/=_-]{16,}$/, "a Dub webhook signing secret (at least 16 characters)"),
+  /** WH-1: how far a signed timestamp may be from now, in either direction (Svix and Mux cap the past side at 300). */
+  WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(300).default(300),
+  /** VAL-2: the largest webhook body read (413 above it). */
+  WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024).default(1024 * 1024),
+  /** WH-2: days a delivery is kept for deduplication; longer than every provider's retry horizon (Stripe: 3 days). */
+  WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(4).max(365).default(30),
+
   // Files (FILE-2, FILE-3): local storage under STORAGE_ROOT unless S3_BUCKET names an S3-compatible bucket.
   STORAGE_ROOT: z.string().default(".data/storage"),
   /** FILE-1: largest accepted upload or import, in bytes (413 above it). */
@@ -125,6 +149,23 @@ const schema = z.object({
   CLAMAV_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(60_000),
   /** FILE-2: the scanner's stream limit (clamd StreamMaxLength); a larger file is a failed scan, never clean. */
   CLAMAV_MAX_BYTES: z.coerce.number().int().min(1).default(100 * 1024 * 1024),
+
+  // Video (BIL-2): Mux. Without the API token pair the video pages say video is not configured.
+  MUX_TOKEN_ID: optionalString,
+  MUX_TOKEN_SECRET: optionalString,
+  /** Signed playback: the signing key's id and its private key (the base64 PEM Mux shows once, or the PEM itself). */
+  MUX_SIGNING_KEY_ID: optionalString,
+  MUX_SIGNING_PRIVATE_KEY: optionalString,
+  /** Mux's API origin; tests point it at a local stand-in. https in production. */
+  MUX_API_URL: optionalString.pipe(z.url().optional()),
+  MUX_API_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  // Billing (BIL-1): Stripe when STRIPE_SECRET_KEY is set; otherwise billing is "not configured" and the free plan applies.
+  STRIPE_SECRET_KEY: optionalString.pipe(z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{8,}$/, "a Stripe secret or restricted key (sk_… / rk_…)").optional()),
+  /** Stripe price ids of the paid plans (lib/billing/plans.ts): checkout sells them, webhooks map them back to plans. */
+  STRIPE_PRICE_PRO: optionalString.pipe(z.string().regex(/^price_[A-Za-z0-9]{1,250}$/, "a Stripe price id (price_…)").optional()),
+  STRIPE_PRICE_BUSINESS: optionalString.pipe(z.string().regex(/^price_[A-Za-z0-9]{1,250}$/, "a Stripe price id (price_…)").optional()),
+  /** Tests only, refused in production: a loopback server standing in for api.stripe.com (http://127.0.0.1:port). */
+  STRIPE_API_URL: optionalString.pipe(z.url().optional()),
 });
 
 export type ClientIpSource = "socket" | "forwarded" | "vercel";
@@ -142,6 +183,9 @@ export type Env = z.infer<typeof schema> & {
   authorizedParties: string[];
   /** Origins allowed to make credentialed cross-origin requests to cookie-authenticated routes (HDR-3). */
   corsOrigins: string[];
+  /** BIL-2: Mux is configured (API token pair); signed playback too when its signing key is set. */
+  muxConfigured: boolean;
+  muxSignedPlayback: boolean;
 };
 
 export class ConfigurationError extends Error {
@@ -222,6 +266,12 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (production && e.URL_IMPORT_ALLOW_HOSTS.length > 0) {
     problems.push("SSRF-1: URL_IMPORT_ALLOW_HOSTS lets URL import reach this machine; it is for tests only and refused in production.");
   }
+  if (e.STRIPE_API_URL !== undefined && (production || !isLoopback(e.STRIPE_API_URL))) {
+    problems.push("BIL-1: STRIPE_API_URL points the Stripe SDK at a stand-in server; it is for tests only, must be a loopback address, and is refused in production.");
+  }
+  if (production && e.STRIPE_SECRET_KEY && !e.STRIPE_PRICE_PRO && !e.STRIPE_PRICE_BUSINESS) {
+    problems.push("BIL-1: STRIPE_SECRET_KEY is set but no plan has a price: set STRIPE_PRICE_PRO and/or STRIPE_PRICE_BUSINESS.");
+  }
   if (production && e.METRICS_TOKEN !== undefined && e.METRICS_TOKEN.length < 16) {
     problems.push("METRICS_TOKEN must be at least 16 characters.");
   }
@@ -242,6 +292,23 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if ((e.UPSTASH_REDIS_REST_URL === undefined) !== (e.UPSTASH_REDIS_REST_TOKEN === undefined)) {
     problems.push("Set UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN together.");
   }
+  // BIL-2: the Mux API token pair together; a signing key (id and private key together) only with it.
+  if ((e.MUX_TOKEN_ID === undefined) !== (e.MUX_TOKEN_SECRET === undefined)) {
+    problems.push("BIL-2: set MUX_TOKEN_ID and MUX_TOKEN_SECRET together (or neither: video is then not configured).");
+  }
+  if ((e.MUX_SIGNING_KEY_ID === undefined) !== (e.MUX_SIGNING_PRIVATE_KEY === undefined)) {
+    problems.push("BIL-2: set MUX_SIGNING_KEY_ID and MUX_SIGNING_PRIVATE_KEY together.");
+  } else if (e.MUX_SIGNING_KEY_ID !== undefined && e.MUX_TOKEN_ID === undefined) {
+    problems.push("BIL-2: a Mux signing key needs MUX_TOKEN_ID and MUX_TOKEN_SECRET too.");
+  }
+  if (e.MUX_SIGNING_PRIVATE_KEY !== undefined && !isPemPrivateKey(e.MUX_SIGNING_PRIVATE_KEY)) {
+    problems.push("BIL-2: MUX_SIGNING_PRIVATE_KEY must be the RSA private key Mux gave (base64 of a PEM, or the PEM itself).");
+  }
+  if (production && e.MUX_API_URL && !isLoopback(e.MUX_API_URL) && new URL(e.MUX_API_URL).protocol !== "https:") {
+    problems.push("ENC-4: MUX_API_URL must be https in production.");
+  }
+  const muxConfigured = e.MUX_TOKEN_ID !== undefined && e.MUX_TOKEN_SECRET !== undefined;
+  const muxSignedPlayback = muxConfigured && e.MUX_SIGNING_KEY_ID !== undefined && e.MUX_SIGNING_PRIVATE_KEY !== undefined;
   // lib/jobs: on PGlite no other process can reach the database, so only the app's own process can run its jobs.
   const jobsInProcess = e.JOBS_IN_PROCESS ?? (databaseEngine === "pglite" || !production);
   if (databaseEngine === "pglite" && e.JOBS_IN_PROCESS === false) {
@@ -254,7 +321,13 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     ? e.CLERK_AUTHORIZED_PARTIES.split(",").map((p) => p.trim()).filter(Boolean)
     : [appOrigin];
 
-  return { ...e, identityProvider, databaseEngine, jobsInProcess, clientIpSource, rateLimitsInMemory, servedOverHttps, authorizedParties, corsOrigins };
+  return { ...e, identityProvider, databaseEngine, jobsInProcess, clientIpSource, rateLimitsInMemory, servedOverHttps, authorizedParties, corsOrigins, muxConfigured, muxSignedPlayback };
+}
+
+/** BIL-2: Mux shows a signing key's private key as base64 of a PEM; a PEM pasted as it is works too. */
+function isPemPrivateKey(value: string): boolean {
+  const pem = value.startsWith("-----BEGIN") ? value : Buffer.from(value, "base64").toString("utf8");
+  return /^-----BEGIN (RSA )?PRIVATE KEY-----/.test(pem.trim());
 }
 
 function isLoopback(url: string): boolean {

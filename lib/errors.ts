@@ -6,8 +6,10 @@ export type ErrorCode =
   | "method_not_allowed"
   | "invalid_input"
   | "payload_too_large"
+  | "length_required"
   | "unsupported_media_type"
   | "conflict"
+  | "plan_limit"
   | "rate_limited"
   | "unavailable"
   | "internal";
@@ -60,8 +62,11 @@ export const STATUS: Record<ErrorCode, number> = {
   method_not_allowed: 405,
   invalid_input: 422,
   payload_too_large: 413,
+  length_required: 411,
   unsupported_media_type: 415,
   conflict: 409,
+  // BIL-1: a create the organisation's plan does not allow (Payment Required: upgrading lifts it).
+  plan_limit: 402,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,

@@ -38,7 +38,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
           <Link href="/projects" className="font-semibold">
             TenantGuard
           </Link>
-          <nav aria-label="Main" className="flex gap-4 text-sm">
+          <nav aria-label="Main" className="flex flex-wrap gap-x-4 gap-y-1 text-sm">
             <Link href="/projects" className="text-slate-700 hover:text-slate-950">
               Projects
             </Link>
@@ -46,9 +46,20 @@ export default async function DashboardLayout({ children }: { children: React.Re
               Sessions
             </Link>
             {session.orgRole === "owner" || session.orgRole === "admin" ? (
-              <Link href="/settings/api-keys" className="text-slate-700 hover:text-slate-950">
-                API keys
-              </Link>
+              <>
+                <Link href="/settings/api-keys" className="text-slate-700 hover:text-slate-950">
+                  API keys
+                </Link>
+                <Link href="/settings/billing" className="text-slate-700 hover:text-slate-950">
+                  Billing
+                </Link>
+                <Link href="/settings/jobs" className="text-slate-700 hover:text-slate-950">
+                  Jobs
+                </Link>
+                <Link href="/settings/webhooks" className="text-slate-700 hover:text-slate-950">
+                  Webhooks
+                </Link>
+              </>
             ) : null}
             <Link href="/docs/api" className="text-slate-700 hover:text-slate-950">
               API docs

@@ -28,19 +28,21 @@ export function CreateApiKeyForm({ projects, minDate, maxDate }: { projects: { i
     if (state.ok) form.current?.reset();
   }, [state]);
   const errors = state.fieldErrors ?? {};
+  // After a refusal the form is rebuilt with what was submitted (React resets a form once its action ran).
+  const values = state.ok ? {} : (state.values ?? {});
   const described = (name: string) => (errors[name] ? { "aria-invalid": true as const, "aria-describedby": `new-key-${name}-error` } : {});
 
   return (
     <div className="flex flex-col gap-4">
       {shown ? <SecretReveal secret={shown} onDone={() => setDismissed(state)} /> : null}
-      <form ref={form} action={action} className="grid gap-4 sm:grid-cols-2" aria-label="Create API key" noValidate>
-        <Field id="new-key-name" name="name" label="Name" maxLength={64} required state={state} placeholder="e.g. Zapier production" />
+      <form key={values.attempt ?? "new"} ref={form} action={action} className="grid gap-4 sm:grid-cols-2" aria-label="Create API key" noValidate>
+        <Field id="new-key-name" name="name" label="Name" maxLength={64} required state={state} placeholder="e.g. Zapier production" defaultValue={values.name} />
 
         <div className="flex flex-col gap-1">
           <label htmlFor="new-key-projectId" className="text-sm font-medium text-slate-800">
             Scope
           </label>
-          <select id="new-key-projectId" name="projectId" defaultValue="org" className="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm" {...described("projectId")}>
+          <select id="new-key-projectId" name="projectId" defaultValue={values.projectId || "org"} className="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm" {...described("projectId")}>
             <option value="org">Whole organisation</option>
             {projects.map((p) => (
               <option key={p.id} value={p.id}>
@@ -54,10 +56,10 @@ export function CreateApiKeyForm({ projects, minDate, maxDate }: { projects: { i
         <fieldset className="flex flex-col gap-1" aria-describedby={errors.permissions ? "new-key-permissions-error" : undefined}>
           <legend className="text-sm font-medium text-slate-800">Permissions</legend>
           <label className="flex items-center gap-2 text-sm">
-            <input type="radio" name="permissions" value="read" defaultChecked /> Read only
+            <input type="radio" name="permissions" value="read" defaultChecked={values.permissions !== "read_write"} /> Read only
           </label>
           <label className="flex items-center gap-2 text-sm">
-            <input type="radio" name="permissions" value="read_write" /> Read and write
+            <input type="radio" name="permissions" value="read_write" defaultChecked={values.permissions === "read_write"} /> Read and write
           </label>
           <Errors id="new-key-permissions-error" errors={errors.permissions} />
         </fieldset>
@@ -70,6 +72,7 @@ export function CreateApiKeyForm({ projects, minDate, maxDate }: { projects: { i
             id="new-key-expiresAt"
             name="expiresAt"
             type="date"
+            defaultValue={values.expiresAt}
             min={minDate}
             max={maxDate}
             className="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm"
@@ -86,6 +89,7 @@ export function CreateApiKeyForm({ projects, minDate, maxDate }: { projects: { i
             id="new-key-ipAllowlist"
             name="ipAllowlist"
             rows={3}
+            defaultValue={values.ipAllowlist}
             spellCheck={false}
             placeholder={"203.0.113.0/24\n2001:db8::/32"}
             className="rounded-md border border-slate-300 bg-white px-3 py-2 font-mono text-sm"

@@ -1,10 +1,11 @@
 "use client";
 
-import { useActionState, useState } from "react";
+import { useActionState, useEffect, useState } from "react";
 import { useRouter } from "next/navigation";
-import { deleteDocumentAction, downloadDocumentAction } from "@/app/(dashboard)/projects/[id]/document-actions";
+import { deleteDocumentAction, downloadDocumentAction, rescanDocumentAction, type DownloadFormState } from "@/app/(dashboard)/projects/[id]/document-actions";
 import { initialFormState } from "@/lib/actions/form-state";
 import { ConfirmDeleteForm, FormMessage, SubmitButton } from "@/components/ui/form";
+import { ImportForm } from "./import-form";
 
 export interface DocumentItem {
   id: string;
@@ -13,13 +14,17 @@ export interface DocumentItem {
   sizeBytes: number;
 }
 
-const STATUS: Record<DocumentItem["status"], { label: string; className: string }> = {
-  pending_scan: { label: "Pending scan", className: "bg-amber-100 text-amber-800" },
-  clean: { label: "Clean", className: "bg-emerald-100 text-emerald-800" },
-  infected: { label: "Infected (blocked)", className: "bg-red-100 text-red-800" },
-  rejected: { label: "Rejected", className: "bg-red-100 text-red-800" },
-  scan_failed: { label: "Scan failed (blocked)", className: "bg-red-100 text-red-800" },
+// FILE-2: every state says whether the file can be downloaded; only clean ones can.
+const STATUS: Record<DocumentItem["status"], { label: string; className: string; detail: string | null }> = {
+  pending_scan: { label: "Pending scan", className: "bg-amber-100 text-amber-900", detail: "Waiting for its virus scan; it cannot be downloaded until the scan passes." },
+  clean: { label: "Clean", className: "bg-emerald-100 text-emerald-800", detail: null },
+  infected: { label: "Infected (blocked)", className: "bg-red-100 text-red-800", detail: "The virus scanner found malware: the file was deleted and is never served." },
+  rejected: { label: "Rejected", className: "bg-red-100 text-red-800", detail: "The file was refused and is never served." },
+  scan_failed: { label: "Scan failed (blocked)", className: "bg-red-100 text-red-800", detail: "The virus scan could not complete; it is retried. Until a scan passes, the file is not served." },
 };
+
+/** How often the page reloads its list while a document waits for a scan that a configured scanner will make. */
+const PENDING_REFRESH_MS = 2_000;
 
 interface Upload {
   key: string;
@@ -54,14 +59,25 @@ function send(projectId: string, file: File, onProgress: (loaded: number) => voi
   });
 }
 
-function DocumentRow({ doc, canDelete }: { doc: DocumentItem; canDelete: boolean }) {
-  const [downloadState, download] = useActionState(downloadDocumentAction, initialFormState);
+function DocumentRow({ doc, canDelete, canRescan }: { doc: DocumentItem; canDelete: boolean; canRescan: boolean }) {
+  const router = useRouter();
+  const [rescanState, rescan] = useActionState(rescanDocumentAction, initialFormState);
+  useEffect(() => {
+    if (rescanState.ok) router.refresh();
+  }, [rescanState, router]);
+  const [downloadState, download] = useActionState(downloadDocumentAction, initialFormState as DownloadFormState);
+  useEffect(() => {
+    // FILE-3: the signed link answers with Content-Disposition: attachment, so the page stays where it is.
+    if (downloadState.ok && downloadState.url) window.location.assign(downloadState.url);
+  }, [downloadState]);
   const [deleteState, remove] = useActionState(deleteDocumentAction, initialFormState);
   const status = STATUS[doc.status];
   return (
     <li className="flex flex-col gap-1 py-2" data-testid="document-row">
-      <div className="flex items-center gap-3">
-        <span className="flex-1 truncate">{doc.name}</span>
+      <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
+        <span className="min-w-0 basis-full truncate sm:flex-1 sm:basis-0" title={doc.name}>
+          {doc.name}
+        </span>
         <span className={`rounded px-2 py-0.5 text-xs ${status.className}`}>{status.label}</span>
         <span className="text-xs text-slate-500">{doc.sizeBytes.toLocaleString("en-GB")} bytes</span>
         {doc.status === "clean" ? (
@@ -72,19 +88,49 @@ function DocumentRow({ doc, canDelete }: { doc: DocumentItem; canDelete: boolean
             </SubmitButton>
           </form>
         ) : null}
+        {canRescan && (doc.status === "pending_scan" || doc.status === "scan_failed") ? (
+          <form action={rescan}>
+            <input type="hidden" name="id" value={doc.id} />
+            <SubmitButton variant="secondary" pendingText="Requesting…">
+              Scan again
+            </SubmitButton>
+          </form>
+        ) : null}
         {canDelete ? (
           <ConfirmDeleteForm action={remove} id={doc.id} name={doc.name} />
         ) : null}
       </div>
+      {status.detail ? <p className="text-xs text-slate-600">{status.detail}</p> : null}
       <FormMessage state={downloadState} />
+      <FormMessage state={rescanState} />
       <FormMessage state={deleteState} />
     </li>
   );
 }
 
-export function DocumentsPanel({ projectId, documents, canDelete }: { projectId: string; documents: DocumentItem[]; canDelete: boolean }) {
+export function DocumentsPanel({
+  projectId,
+  documents,
+  canDelete,
+  scannerNotice,
+}: {
+  projectId: string;
+  documents: DocumentItem[];
+  canDelete: boolean;
+  /** Set when no scanner is configured: why documents stay pending. */
+  scannerNotice: string | null;
+}) {
   const router = useRouter();
   const [uploads, setUploads] = useState<Upload[]>([]);
+  // While a configured scanner still has documents to decide, the list reloads itself until none is pending.
+  const waiting = scannerNotice === null && documents.some((d) => d.status === "pending_scan");
+  useEffect(() => {
+    if (!waiting) return;
+    const timer = setInterval(() => {
+      if (document.visibilityState === "visible") router.refresh();
+    }, PENDING_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [waiting, router]);
 
   async function onFiles(files: FileList | null) {
     for (const file of Array.from(files ?? [])) {
@@ -100,10 +146,16 @@ export function DocumentsPanel({ projectId, documents, canDelete }: { projectId:
   return (
     <section className="flex flex-col gap-3">
       <h2 className="text-lg font-semibold">Documents</h2>
+      {scannerNotice ? (
+        <p role="note" className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="scanner-off">
+          {scannerNotice}
+        </p>
+      ) : null}
       <label className="flex flex-col gap-1 text-sm">
         <span>Upload files (PDF, PNG, JPEG, WebP, text, CSV, DOCX, XLSX). Each is virus-scanned before it can be downloaded.</span>
         <input type="file" multiple onChange={(e) => void onFiles(e.target.files)} />
       </label>
+      <ImportForm projectId={projectId} />
       {uploads.length > 0 ? (
         <ul className="flex flex-col gap-2" aria-label="Uploads">
           {uploads.map((u) => (
@@ -123,7 +175,7 @@ export function DocumentsPanel({ projectId, documents, canDelete }: { projectId:
       ) : (
         <ul className="divide-y divide-slate-200">
           {documents.map((d) => (
-            <DocumentRow key={d.id} doc={d} canDelete={canDelete} />
+            <DocumentRow key={d.id} doc={d} canDelete={canDelete} canRescan={canDelete && scannerNotice === null} />
           ))}
         </ul>
       )}

@@ -14,7 +14,8 @@ export function CreateProjectForm() {
   return (
     <form ref={form} action={action} className="flex flex-col gap-3 sm:flex-row sm:items-end" aria-label="Create project" noValidate>
       <div className="flex-1">
-        <Field id="new-project-name" name="name" label="New project name" maxLength={100} required state={state} />
+        {/* Keyed by the answer, so a refused submission re-renders with what was typed (React resets forms after an action). */}
+        <Field key={state.values ? JSON.stringify(state.values) : "empty"} id="new-project-name" name="name" label="New project name" maxLength={100} required state={state} defaultValue={state.values?.name} />
       </div>
       <SubmitButton pendingText="Creating…">Create project</SubmitButton>
       <FormMessage state={state} />

@@ -3,6 +3,7 @@ import { env } from "@/lib/env";
 import type { Queryable } from "@/lib/db";
 import { defineAction } from "@/lib/actions/pipeline";
 import { AppError, NotFoundError } from "@/lib/errors";
+import { withinPlanLimit } from "@/lib/billing/limits";
 import { apiKeyPrefix, generateApiKey, hashApiKey } from "./key-format";
 import { createApiKeySchema, deleteApiKeySchema, revokeApiKeySchema, rollApiKeySchema, type ApiKeyPermission } from "./schemas";
 
@@ -64,7 +65,8 @@ export const createApiKey = defineAction({
     }
     const plaintext = generateApiKey(keyMode());
     const prefix = apiKeyPrefix(plaintext);
-    const [row] = await tx.query<{ id: string; expires_at: Date | null }>(
+    // BIL-1: the org's plan limits its unrevoked keys; the database's guard refuses the insert at the limit.
+    const [row] = await withinPlanLimit(() => tx.query<{ id: string; expires_at: Date | null }>(
       `insert into public.api_keys (org_id, project_id, name, prefix, key_hash, permissions, ip_allowlist, expires_at, created_by)
        values ($1, $2, $3, $4, $5, $6::text[], $7::cidr[], $8, $9)
        returning id, expires_at`,
@@ -79,7 +81,7 @@ export const createApiKey = defineAction({
         input.expiresAt?.toISOString() ?? null,
         session.userId,
       ],
-    );
+    ));
     const id = row!.id;
     const details = {
       name: input.name,

@@ -45,7 +45,7 @@ export interface ApiRouteSpec {
   /** The body is a file, sent raw with its own Content-Type and streamed (FILE-1), not JSON. */
   fileBody?: boolean;
   /** Error statuses the route's work can answer beyond those the wrapper derives (see errorStatuses). */
-  errors?: (409 | 413 | 415 | 422)[];
+  errors?: (402 | 409 | 411 | 413 | 415 | 422)[];
 }
 
 const PAGING = "Newest first. Pass `nextCursor` back as `cursor` for the next page; it is null on the last page. Paging never skips or repeats an item, also while items are added.";
@@ -69,11 +69,13 @@ export const API_ROUTES: ApiRouteSpec[] = [
     operationId: "createProject",
     tag: "Projects",
     summary: "Create a project",
-    description: "Creates a project in the key's organisation. Needs a read+write key that is not scoped to one project. Honours `Idempotency-Key`.",
+    description:
+      "Creates a project in the key's organisation. Needs a read+write key that is not scoped to one project. Honours `Idempotency-Key`. The organisation's plan limits its projects: at the limit the answer is 402 `plan_limit` naming it, and nothing is created (concurrent creates never exceed it).",
     permission: "write",
     body: createProjectBody,
     response: projectSchema,
     status: 201,
+    errors: [402],
     idempotent: true,
   },
   {
@@ -156,14 +158,14 @@ export const API_ROUTES: ApiRouteSpec[] = [
     tag: "Documents",
     summary: "Upload a document",
     description:
-      "The request body is the file itself (not JSON, not multipart), streamed: `Content-Type` is the file's type and `X-File-Name` its name, percent-encoded UTF-8. Allowed: PDF, PNG, JPEG, WebP, plain text, CSV, DOCX, XLSX; the declared type, the name's extension and the type sniffed from the bytes must agree (415 names what was found). The document starts `pending_scan` and becomes `clean` (downloadable) or `infected` once its virus scan ran. Content the organisation already stores answers 200 with the existing document and `duplicate: true`. Over the per-file limit or the organisation's storage quota: 413 with the limit. Rate limited in the `upload` class per key and per organisation. Needs a read+write key.",
+      "The request body is the file itself (not JSON, not multipart), streamed: `Content-Type` is the file's type and `X-File-Name` its name, percent-encoded UTF-8. Allowed: PDF, PNG, JPEG, WebP, plain text, CSV, DOCX, XLSX; the declared type, the name's extension and the type sniffed from the bytes must agree (415 names what was found). The document starts `pending_scan` and becomes `clean` (downloadable) or `infected` once its virus scan ran. Content the organisation already stores answers 200 with the existing document and `duplicate: true`. `Content-Length` is required (411 without it). Over the per-file limit or the organisation's storage quota: 413 with the limit. Rate limited in the `upload` class per key and per organisation. Needs a read+write key.",
     permission: "write",
     params: idParamsSchema,
     response: uploadedDocumentSchema,
     status: 201,
     alsoStatus: 200,
     fileBody: true,
-    errors: [409, 413, 415, 422],
+    errors: [409, 411, 413, 415, 422],
     idempotent: true,
   },
   {
@@ -214,10 +216,12 @@ export const API_ROUTES: ApiRouteSpec[] = [
 /** The error catalogue: every problem `code` the API returns, with its status. Shown on the reference page. */
 export const ERROR_CATALOGUE = [
   { status: 401, code: "unauthenticated", when: "The API key is missing, malformed, unknown, revoked, expired, or used from an address outside its allow-list. The body is the same in every case." },
+  { status: 402, code: "plan_limit", when: "The organisation's plan allows no more of this resource (e.g. projects); `detail` names the limit and the plan. Delete one or upgrade the plan." },
   { status: 403, code: "forbidden", when: "The key is read-only and the request writes, or the key is scoped to one project and the request reaches beyond it." },
   { status: 404, code: "not_found", when: "The resource does not exist or belongs to another organisation or project (existence is not disclosed), or there is no such endpoint." },
   { status: 405, code: "method_not_allowed", when: "The endpoint exists but not with this method; `Allow` lists the methods it has." },
   { status: 409, code: "conflict", when: "The resource is not in a state that allows this (a document not yet scanned clean), or the organisation already stores the same content where the key cannot see it." },
+  { status: 411, code: "length_required", when: "An upload did not declare its size in `Content-Length`." },
   { status: 413, code: "payload_too_large", when: "The body exceeds the route's limit, or an upload exceeds the per-file limit or the organisation's storage quota." },
   { status: 415, code: "unsupported_media_type", when: "A body was sent without `Content-Type: application/json` (or another JSON type, in UTF-8), or an uploaded file's declared type, extension and content disagree or are not allowed." },
   { status: 422, code: "invalid_input", when: "The query, path or body failed validation (see `errors`), or an Idempotency-Key was reused with a different request." },
@@ -280,10 +284,13 @@ const problemExample = (code: (typeof ERROR_CODES)[number], detail: string, extr
 /** Error responses by status: what each says, the headers it always carries, and an example body. */
 const ERROR_RESPONSES = {
   401: { name: "Unauthenticated", headers: ["X-Request-ID", "WWW-Authenticate"], example: problemExample("unauthenticated", "The API key is missing, invalid, expired or revoked.") },
+  402: { name: "PlanLimit", headers: ["X-Request-ID", ...RATE_LIMIT], example: problemExample("plan_limit", "Plan limit reached: 10 projects on the Free plan. Delete a project or upgrade the plan.") },
   403: { name: "Forbidden", headers: ["X-Request-ID", ...RATE_LIMIT], example: problemExample("forbidden", "This API key is read-only.") },
   409: { name: "Conflict", headers: ["X-Request-ID", ...RATE_LIMIT], example: problemExample("conflict", "This document is not available for download: pending scan.") },
   404: { name: "NotFound", headers: ["X-Request-ID", ...RATE_LIMIT], example: problemExample("not_found", "That project does not exist.") },
-  413: { name: "PayloadTooLarge", headers: ["X-Request-ID", ...RATE_LIMIT], example: problemExample("payload_too_large", "The request body is larger than 65536 bytes.") },
+  411: { name: "LengthRequired", headers: ["X-Request-ID"], example: problemExample("length_required", "Declare the file's size in Content-Length.") },
+  // A declared Content-Length over the limit is refused before the key is checked (lib/security/edge.ts): no RateLimit-*.
+  413: { name: "PayloadTooLarge", headers: ["X-Request-ID"], unlessRefusedEarly: RATE_LIMIT, example: problemExample("payload_too_large", "The request body is larger than 65536 bytes.") },
   415: { name: "UnsupportedMediaType", headers: ["X-Request-ID", ...RATE_LIMIT], example: problemExample("unsupported_media_type", "Send the body as application/json (UTF-8).") },
   422: {
     name: "InvalidInput",
@@ -293,7 +300,7 @@ const ERROR_RESPONSES = {
   429: { name: "RateLimited", headers: ["X-Request-ID", ...RATE_LIMIT, "Retry-After"], example: problemExample("rate_limited", "Too many requests. Retry after the number of seconds in Retry-After.") },
   500: { name: "Internal", headers: ["X-Request-ID"], example: problemExample("internal", "Something went wrong. Nothing was changed.") },
   503: { name: "Unavailable", headers: ["X-Request-ID", "Retry-After"], example: problemExample("unavailable", "The service is temporarily unavailable. Nothing was changed; please retry.") },
-} satisfies Record<number, { name: string; headers: HeaderName[]; example: ReturnType<typeof problemExample> }>;
+} satisfies Record<number, { name: string; headers: HeaderName[]; unlessRefusedEarly?: HeaderName[]; example: ReturnType<typeof problemExample> }>;
 
 /** The error statuses an operation can answer, derived from what the handler does (lib/api/handler.ts). */
 function errorStatuses(spec: ApiRouteSpec): (keyof typeof ERROR_RESPONSES)[] {
@@ -405,7 +412,7 @@ export function openApiDocument(serverUrl: string) {
         ? {
             requestBody: {
               required: true,
-              description: "The file's bytes, streamed. `Content-Type` is the file's type; `Content-Length` is optional (a larger one than the limit is refused before reading).",
+              description: "The file's bytes, streamed. `Content-Type` is the file's type; `Content-Length` is required (411 without it) and a larger one than the limit is refused before a byte is read (413).",
               content: Object.fromEntries(UPLOAD_MEDIA_TYPES.map((t) => [t, { schema: { type: "string", contentMediaType: t, maxLength: 26_214_400 } }])),
             },
           }
@@ -427,7 +434,15 @@ export function openApiDocument(serverUrl: string) {
       r.name,
       {
         description: ERROR_CATALOGUE.find((e) => String(e.status) === status)!.when,
-        headers: headers(...(r.headers as HeaderName[])),
+        headers: {
+          ...headers(...(r.headers as HeaderName[])),
+          ...Object.fromEntries(
+            ("unlessRefusedEarly" in r ? r.unlessRefusedEarly : []).map((n) => {
+              const header = HEADERS[HEADER_COMPONENT[n]];
+              return [n, { ...header, required: false, description: `${header.description} Absent when a declared \`Content-Length\` over the limit was refused before the key was checked.` }];
+            }),
+          ),
+        },
         content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" }, example: r.example } },
       },
     ]),

@@ -18,6 +18,16 @@ export const getSession = cache(async (): Promise<Session | null> => {
 });
 
 /**
+ * The session of a request the proxy did not run for (the upload routes, FILE-1). Clerk's `auth()` needs
+ * clerkMiddleware, so with Clerk the session token is read from Clerk's `__session` cookie and verified exactly as
+ * every other token (networkless, CLERK_JWT_KEY; an expired or forged one is no session).
+ */
+export const getSessionWithoutProxy = cache(async (): Promise<Session | null> => {
+  if (env.identityProvider !== "clerk") return getSession();
+  return resolveSession((await cookies()).get("__session")?.value);
+});
+
+/**
  * IDN-4: HttpOnly, SameSite=Lax, and Secure whenever the app is served over https (APP_URL), or this request
  * arrived over https. Only a demo on plain http://localhost goes without.
  */

@@ -71,6 +71,26 @@ export const LIVE_CHECKS = {
     summary: "The configured file storage answers: the S3-compatible bucket exists and the credentials are accepted (HeadBucket), or the local storage directory is readable and writable.",
     controls: ["FILE-3", "OBS-4"],
   },
+  "videos-waiting": {
+    title: "Videos waiting for Mux",
+    summary: "No video is still waiting for Mux more than 24 hours after its direct upload was created (abandoned uploads, or webhooks not arriving).",
+    controls: ["BIL-2"],
+  },
+  "plan-limits": {
+    title: "Plan limits",
+    summary: "No organisation holds more projects, unrevoked API keys or members than its effective plan allows, and every usage counter equals the rows it counts.",
+    controls: ["BIL-1"],
+  },
+  "webhook-rejections": {
+    title: "Rejected webhook deliveries",
+    summary: "How many webhook deliveries were refused in the last 24 hours (bad or missing signature, timestamp outside the tolerance, malformed): informational, a warning when any.",
+    controls: ["WH-1"],
+  },
+  "webhook-backlog": {
+    title: "Webhook events failed or stuck",
+    summary: "No webhook event has been failed, or received without its effect, for more than an hour.",
+    controls: ["WH-2", "WH-3"],
+  },
 } as const satisfies Record<string, { title: string; summary: string; controls: readonly ControlId[] }>;
 
 export type LiveCheckId = keyof typeof LIVE_CHECKS;

@@ -81,7 +81,7 @@ const { escapeLiteral } = pg;
 
 type RequestRole = "authenticated" | "anon" | ServiceRole;
 /** NOLOGIN roles with one narrow job each: EXECUTE on the SECURITY DEFINER functions of that job, nothing else. */
-type ServiceRole = "key_log_writer" | "embedded_idp" | "key_verifier" | "job_runner" | "job_service";
+type ServiceRole = "key_log_writer" | "embedded_idp" | "key_verifier" | "job_runner" | "job_service" | "webhook_service";
 
 // TEN-2: claims, role and (VAL-2) a statement time limit, all three with is_local = true: they end with the
 // transaction, commit or rollback, so a pooled connection never carries one request's identity into the next.
@@ -101,6 +101,7 @@ const SERVICE_PREAMBLES: Record<ServiceRole, readonly string[]> = {
   key_verifier: claimsPreamble("", "key_verifier"),
   job_runner: claimsPreamble("", "job_runner"),
   job_service: claimsPreamble("", "job_service"),
+  webhook_service: claimsPreamble("", "webhook_service"),
 };
 // Claims with a bound check are frozen (bindTenantCheck): their preamble is built once per claims object, e.g. once
 // per cached API key (lib/api-keys/verify.ts), not once per request.
@@ -210,6 +211,15 @@ export function withKeyVerifier<T>(fn: (tx: Queryable) => Promise<T>): Promise<T
  */
 export function withJobRunner<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
   return withRuntime((runtime) => runtime.transaction(fn, SERVICE_PREAMBLES.job_runner));
+}
+
+/**
+ * WH-2: the webhook receiver kernel (lib/webhooks): role `webhook_service`, no claims. It claims an event row and
+ * enters the one org our records link the event to through SECURITY DEFINER functions (private.webhook_enter_org),
+ * so the effect runs under RLS scoped to that org; the effect and the processed mark commit together.
+ */
+export function withWebhookService<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  return withRuntime((runtime) => runtime.transaction(fn, SERVICE_PREAMBLES.webhook_service));
 }
 
 /** A claimed job, as its handler's principal is built from it (lib/jobs). */

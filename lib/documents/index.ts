@@ -2,10 +2,21 @@ import "server-only";
 import { z } from "zod";
 import { defineAction, hasRole, type ActionResult } from "@/lib/actions/pipeline";
 import type { Session } from "@/lib/auth/claims";
-import { AppError, STATUS, ValidationError } from "@/lib/errors";
+import { AppError, NotFoundError, STATUS, ValidationError } from "@/lib/errors";
 import type { ByteSource } from "@/lib/files";
 import type { RequestContext } from "@/lib/http/request-context";
-import { deleteDocument, issueDownloadUrl, receiveDocument, recordDocument, removeStoredObject, requestRescan, settleDocument, type PreparedDocument } from "./pipeline";
+import {
+  deleteDocument,
+  importBody,
+  importDocument,
+  issueDownloadUrl,
+  receiveDocument,
+  recordDocument,
+  removeStoredObject,
+  requestRescan,
+  settleDocument,
+  type PreparedDocument,
+} from "./pipeline";
 import type { DocumentRow } from "./store";
 
 /**
@@ -95,4 +106,58 @@ export async function removeDocument(session: Session | null, input: unknown, re
   if (!result.ok) return result;
   await removeStoredObject(result.data.storageKey);
   return { ok: true, data: { id: (input as { id: string }).id } };
+}
+
+// The project must exist for the caller before the server fetches anything for it (another org's id: not found, and
+// the probe is recorded, TEN-4).
+const findImportProject = defineAction({
+  name: "documents.import_project",
+  schema: z.object({ projectId }),
+  minimumRole: "member",
+  run: async ({ input, tx }) => {
+    const [row] = await tx.query<{ id: string }>("select id from public.projects where id = $1", [input.projectId]);
+    if (!row) throw new NotFoundError("project", input.projectId);
+    return row;
+  },
+});
+
+const recordImport = defineAction({
+  name: "documents.import",
+  schema: z.object({ projectId, prepared: z.custom<PreparedDocument>((v) => typeof v === "object" && v !== null) }),
+  minimumRole: "member",
+  run: ({ input, session, tx, audit }) => recordDocument(tx, input.prepared, { subject: session.userId, audit }, input.projectId),
+});
+
+/**
+ * SSRF-1 then FILE-1..4 for a signed-in member: the dashboard's URL import, through the same importDocument the
+ * partner API's imports route uses (every hop's addresses checked, size, time and type capped), then recorded like
+ * an upload (`document.imported`). A refused URL answers with its safe reason as the `url` field's error.
+ */
+export async function importDocumentFromUrl(
+  session: Session | null,
+  input: { projectId: unknown; url: unknown },
+  request: RequestContext,
+): Promise<ActionResult<{ document: DocumentRow; duplicate: boolean }>> {
+  if (!session?.orgId) return refusal(new AppError("unauthenticated", "Sign in and choose an organisation first."));
+  if (!hasRole(session, "member")) return refusal(new AppError("forbidden", "You are not a member of this organisation."));
+  if (!projectId.safeParse(input.projectId).success) return refusal(new AppError("not_found", "That project does not exist."));
+  const body = importBody.safeParse({ url: typeof input.url === "string" ? input.url.trim() : input.url });
+  if (!body.success) return refusal(new ValidationError({ url: ["Enter the http or https URL of the file to import."] }, "Please correct the highlighted fields."));
+  const project = await findImportProject(session, { projectId: input.projectId }, request);
+  if (!project.ok) return project;
+  let prepared: PreparedDocument;
+  try {
+    prepared = await importDocument({ orgId: session.orgId, ...body.data });
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    // The URL is the form's one field: every refusal of it (SSRF-1, FILE-1) is shown next to it.
+    return { ...refusal(error), fieldErrors: { url: [error.message] } };
+  }
+  let result: ActionResult<{ document: DocumentRow; duplicate: boolean }> | undefined;
+  try {
+    result = await recordImport(session, { projectId: input.projectId, prepared }, request);
+    return result;
+  } finally {
+    await settleDocument(prepared, result?.ok === true);
+  }
 }

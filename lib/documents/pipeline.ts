@@ -24,6 +24,7 @@ import type { z } from "zod";
 import { documentScanJob } from "./scan";
 import { documentStorage } from "./services";
 import { DOCUMENT_COLUMNS, getDocument, type DocumentRow } from "./store";
+import { storageQuota } from "@/lib/billing/limits";
 
 /**
  * The documents pipeline (FILE-1..4), in two phases so that no transaction is held open while bytes arrive:
@@ -144,7 +145,8 @@ export async function recordDocument(
   if (!project) throw new NotFoundError("project", projectId);
   const [existing] = await tx.query<DocumentRow>(`select ${DOCUMENT_COLUMNS} from public.documents where content_hash = $1`, [prepared.file.sha256]);
   if (existing) return { document: existing, duplicate: true };
-  const quota = env.ORG_STORAGE_QUOTA_BYTES;
+  // BIL-1: the org's plan decides its quota (storage_bytes), capped by the deployment's ORG_STORAGE_QUOTA_BYTES.
+  const quota = await storageQuota(tx, env.ORG_STORAGE_QUOTA_BYTES);
   try {
     // Under the org's lock until commit: two concurrent uploads cannot both fit in the last free bytes.
     await tx.query("select private.reserve_document_bytes($1, $2)", [prepared.file.bytes, quota]);

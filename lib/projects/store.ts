@@ -1,6 +1,7 @@
 import "server-only";
 import type { Queryable } from "@/lib/db";
 import { NotFoundError } from "@/lib/errors";
+import { withinPlanLimit } from "@/lib/billing/limits";
 import { KEYSET_AT, KEYSET_ORDER, keysetAfter, keysetPage, type KeysetPosition } from "@/lib/pagination/keyset";
 
 /**
@@ -39,12 +40,11 @@ export async function getProject(tx: Queryable, id: string): Promise<Project> {
   return project;
 }
 
+/** BIL-1: the org's plan limits its projects; the database's guard refuses the insert at the limit (PlanLimitError). */
 export async function insertProject(tx: Queryable, input: { orgId: string; name: string; createdBy: string }): Promise<Project> {
-  const [project] = await tx.query<Project>(`insert into public.projects (org_id, name, created_by) values ($1, $2, $3) returning ${COLUMNS}`, [
-    input.orgId,
-    input.name,
-    input.createdBy,
-  ]);
+  const [project] = await withinPlanLimit(() =>
+    tx.query<Project>(`insert into public.projects (org_id, name, created_by) values ($1, $2, $3) returning ${COLUMNS}`, [input.orgId, input.name, input.createdBy]),
+  );
   return project!;
 }
 

@@ -1,4 +1,4 @@
-import { NextResponse, type NextRequest } from "next/server";
+import { NextRequest, NextResponse } from "next/server";
 import { acceptRequestId, REQUEST_ID_HEADER } from "@/lib/http/request-id";
 import { SESSION_COOKIE_NAME } from "@/lib/auth/cookie-name";
 import { contentSecurityPolicy, CSP_REPORT_PATH, newNonce, reportingEndpoints, staticSecurityHeaders } from "./headers";
@@ -16,6 +16,8 @@ export interface EdgeConfig {
   corsOrigins: string[];
   /** Clerk's Frontend API origin, when Clerk is configured. */
   clerkOrigin?: string;
+  /** BIL-2: Mux is configured (its media and upload hosts join the CSP). */
+  mux?: boolean;
   /** FILE-1: the largest body an upload route takes (MAX_UPLOAD_BYTES); every other route takes at most 1 MiB. */
   maxUploadBytes?: number;
 }
@@ -28,9 +30,12 @@ const PROTECTED_PAGES = ["/projects", "/account", "/settings"];
 // Signed download links (FILE-3): the token in the URL is the credential, so they work without a cookie.
 const PUBLIC_API = ["/api/webhooks/", CSP_REPORT_PATH, "/api/documents/download"];
 // FILE-1: the routes whose body is a file, streamed to quarantine (the partner API's and the dashboard's upload).
+// The proxy does not run for them (proxy.ts's matcher); they call edgeForRoute instead.
 const UPLOAD_ROUTE = /^\/api\/(v1\/projects\/[^/]+\/documents|documents\/upload)$/;
 // VAL-2: route handlers read bodies with a limit too (lib/http/body.ts); this stops oversized ones early.
 const MAX_BODY_BYTES = 1024 * 1024;
+// Clerk's session cookie (clerkMiddleware reads the session token from it).
+const CLERK_SESSION_COOKIE = "__session";
 
 function isProtectedPage(pathname: string) {
   return PROTECTED_PAGES.some((p) => pathname === p || pathname.startsWith(`${p}/`));
@@ -77,8 +82,12 @@ function problem(status: number, code: string, title: string, detail: string, re
   });
 }
 
+/** What the checks decided: a finished answer (a refusal, a preflight, a redirect), or pass with these CORS headers. */
+type Verdict = NextResponse | { cors: Record<string, string> | null };
+
 /**
- * Runs before every route (proxy.ts). In order:
+ * The edge pipeline, run by the proxy for every route (proxy.ts) and, through edgeForRoute, by the routes the proxy
+ * does not run for (the uploads). In order:
  *  - a request line Next.js cannot serve (a method outside ALLOWED_METHODS, a path whose escapes do not decode):
  *    405 with `Allow` or 400, before anything decodes the path;
  *  - OBS-3 request id (accepted when well-formed, generated otherwise), on the request and the response;
@@ -91,12 +100,12 @@ function problem(status: number, code: string, title: string, detail: string, re
  *  - HDR-1 / HDR-2 security headers and a per-request nonce CSP on every response, refusals included.
  * Real authentication happens server-side on every request (lib/auth), never here alone.
  */
-export function createEdgeHandler(config: EdgeConfig): EdgeHandler {
-  const { production, appOrigin, corsOrigins, clerkOrigin, maxUploadBytes } = config;
+function createEdge(config: EdgeConfig) {
+  const { production, appOrigin, corsOrigins, clerkOrigin, mux, maxUploadBytes } = config;
   const staticHeaders = Object.entries(staticSecurityHeaders(production));
   const reporting = reportingEndpoints();
 
-  function route(request: NextRequest, signedIn: boolean, requestId: string, nonce: string, csp: string): NextResponse | Promise<NextResponse> {
+  function check(request: NextRequest, signedIn: boolean, requestId: string): Verdict | Promise<Verdict> {
     const { pathname, search } = request.nextUrl;
     const method = request.method.toUpperCase();
 
@@ -115,10 +124,12 @@ export function createEdgeHandler(config: EdgeConfig): EdgeHandler {
     const declaredLength = Number(request.headers.get("content-length") ?? 0);
     const upload = method === "POST" && UPLOAD_ROUTE.test(pathname);
     const maxBody = upload ? Math.max(MAX_BODY_BYTES, maxUploadBytes ?? MAX_BODY_BYTES) : MAX_BODY_BYTES;
-    if (declaredLength > maxBody) return problem(413, "payload_too_large", "Request body too large", `The body may be at most ${maxBody} bytes.`, requestId);
-    // FILE-1: an upload declares its length. Next.js buffers what passes the proxy up to proxyClientMaxBodySize
-    // (next.config.ts: MAX_UPLOAD_BYTES) and would hand a longer, undeclared body over cut short; the route checks
-    // that it received exactly the declared bytes.
+    if (declaredLength > maxBody) {
+      const detail = upload ? `The file is larger than the upload limit of ${maxBody} bytes.` : `The body may be at most ${maxBody} bytes.`;
+      return problem(413, "payload_too_large", "Payload too large", detail, requestId);
+    }
+    // FILE-1: an upload declares its length, so a body over the limit is refused before a byte is read, and the
+    // route checks that it received exactly the declared bytes.
     if (upload && request.headers.get("content-length") === null) {
       return problem(411, "length_required", "Length required", "Declare the file's size in Content-Length.", requestId);
     }
@@ -134,7 +145,7 @@ export function createEdgeHandler(config: EdgeConfig): EdgeHandler {
         }
       } else if (!partner && !PUBLIC_API.some((p) => pathname.startsWith(p))) {
         // HDR-4: the partner API authenticates with bearer keys only and ignores cookies, so it cannot be CSRF'd.
-        const carriesCookie = request.cookies.has(SESSION_COOKIE_NAME) || request.cookies.has("__session");
+        const carriesCookie = request.cookies.has(SESSION_COOKIE_NAME) || request.cookies.has(CLERK_SESSION_COOKIE);
         if (carriesCookie && !isTrustedOrigin(request.headers, [appOrigin, request.nextUrl.origin, ...corsOrigins])) {
           return problem(403, "csrf_origin_mismatch", "Cross-site request refused", "This request must come from an allowed origin.", requestId);
         }
@@ -150,35 +161,94 @@ export function createEdgeHandler(config: EdgeConfig): EdgeHandler {
       return NextResponse.redirect(url);
     }
 
-    const passOn = () => {
+    const pass: Verdict = { cors: partner ? partnerCorsHeaders() : isApi ? cookieRouteCorsHeaders(request.headers.get("origin"), corsOrigins, false) : null };
+    const bodyCheck = pageBodyCheck(method, isApi, request);
+    if (Array.isArray(bodyCheck)) return problem(...bodyCheck, requestId);
+    if (bodyCheck) return pageBodyProblem(request, bodyCheck).then((refused) => (refused ? problem(...refused, requestId) : pass));
+    return pass;
+  }
+
+  /** Sets the request id, the nonce CSP, Reporting-Endpoints and the static headers (HDR-1/2, OBS-3). */
+  function decorate<R extends Response>(response: R, requestId: string, csp: string): R {
+    response.headers.set(REQUEST_ID_HEADER, requestId);
+    response.headers.set("Content-Security-Policy", csp);
+    response.headers.set("Reporting-Endpoints", reporting);
+    for (const [name, value] of staticHeaders) response.headers.set(name, value);
+    return response;
+  }
+
+  function start(request: NextRequest) {
+    const requestId = acceptRequestId(request.headers.get(REQUEST_ID_HEADER));
+    const nonce = newNonce();
+    return { requestId, nonce, csp: contentSecurityPolicy({ nonce, production, clerkOrigin, mux }) };
+  }
+
+  const proxy: EdgeHandler = (request, signedIn) => {
+    const { requestId, nonce, csp } = start(request);
+    const passOn = (verdict: Verdict) => {
+      if (verdict instanceof NextResponse) return decorate(verdict, requestId, csp);
       const headers = new Headers(request.headers);
       headers.set(REQUEST_ID_HEADER, requestId);
       headers.set("x-nonce", nonce);
       // Next.js reads the nonce from the request's CSP header and puts it on the scripts it renders.
       headers.set("content-security-policy", csp);
       const response = NextResponse.next({ request: { headers } });
-      const cors = partner ? partnerCorsHeaders() : isApi ? cookieRouteCorsHeaders(request.headers.get("origin"), corsOrigins, false) : null;
-      for (const [name, value] of Object.entries(cors ?? {})) response.headers.set(name, value);
-      return response;
+      for (const [name, value] of Object.entries(verdict.cors ?? {})) response.headers.set(name, value);
+      return decorate(response, requestId, csp);
     };
-    const bodyCheck = pageBodyCheck(method, isApi, request);
-    if (Array.isArray(bodyCheck)) return problem(...bodyCheck, requestId);
-    if (bodyCheck) return pageBodyProblem(request, bodyCheck).then((refused) => (refused ? problem(...refused, requestId) : passOn()));
-    return passOn();
+    const verdict = check(request, signedIn, requestId);
+    return verdict instanceof Promise ? verdict.then(passOn) : passOn(verdict);
+  };
+
+  async function forRoute(incoming: Request): Promise<Response | RouteEdge> {
+    const request = incoming instanceof NextRequest ? incoming : new NextRequest(incoming);
+    // Session presence, as the proxy decides it: the embedded provider's cookie, or Clerk's session cookie (which
+    // clerkMiddleware would read). lib/auth verifies the session in the route.
+    const signedIn = request.cookies.has(clerkOrigin ? CLERK_SESSION_COOKIE : SESSION_COOKIE_NAME);
+    const { requestId, csp } = start(request);
+    const verdict = await check(request, signedIn, requestId);
+    if (verdict instanceof NextResponse) return decorate(verdict, requestId, csp);
+    const headers = new Headers(request.headers);
+    headers.set(REQUEST_ID_HEADER, requestId);
+    // The body is handed on as the same stream, never read here.
+    const passed = new NextRequest(request, { headers });
+    return {
+      request: passed,
+      requestId,
+      finish: (response) => {
+        for (const [name, value] of Object.entries(verdict.cors ?? {})) response.headers.set(name, value);
+        return decorate(response, requestId, csp);
+      },
+    };
   }
 
-  return (request, signedIn) => {
-    const requestId = acceptRequestId(request.headers.get(REQUEST_ID_HEADER));
-    const nonce = newNonce();
-    const csp = contentSecurityPolicy({ nonce, production, clerkOrigin });
-    const decorate = (response: NextResponse) => {
-      response.headers.set(REQUEST_ID_HEADER, requestId);
-      response.headers.set("Content-Security-Policy", csp);
-      response.headers.set("Reporting-Endpoints", reporting);
-      for (const [name, value] of staticHeaders) response.headers.set(name, value);
-      return response;
-    };
-    const response = route(request, signedIn, requestId, nonce, csp);
-    return response instanceof Promise ? response.then(decorate) : decorate(response);
-  };
+  return { proxy, forRoute };
+}
+
+/** Runs before every route the proxy matches (proxy.ts). */
+export function createEdgeHandler(config: EdgeConfig): EdgeHandler {
+  return createEdge(config).proxy;
+}
+
+/** A request that passed the edge checks in its route (edgeForRoute). */
+export interface RouteEdge {
+  /** The request to serve: the same body stream, with the accepted request id in `X-Request-ID`. */
+  request: NextRequest;
+  requestId: string;
+  /** Puts the headers the proxy adds (CORS, request id, CSP, the static security headers) on the route's response. */
+  finish(response: Response): Response;
+}
+
+const routeEdges = new WeakMap<EdgeConfig, ReturnType<typeof createEdge>>();
+
+/**
+ * FILE-1: the edge pipeline for a route the proxy does not run for. Next.js buffers in memory every body that passes
+ * the proxy, so the upload routes are left out of its matcher (proxy.ts) and call this first: it applies exactly
+ * what the proxy would (the same checks, in the same order) and answers with the refusal the proxy would send, or
+ * hands back the request to serve and the decorator for the route's response.
+ */
+export function edgeForRoute(request: Request, config: EdgeConfig): Promise<Response | RouteEdge> {
+  let edge = routeEdges.get(config);
+  if (!edge) routeEdges.set(config, (edge = createEdge(config)));
+  return edge.forRoute(request);
 }

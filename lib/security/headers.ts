@@ -11,6 +11,8 @@ export interface CspOptions {
   production: boolean;
   /** Clerk's Frontend API origin, only when Clerk is configured (e.g. https://clerk.example.com). */
   clerkOrigin?: string;
+  /** BIL-2: Mux is configured: its stream hosts for <video>, and its direct-upload host for the browser's PUT. */
+  mux?: boolean;
 }
 
 /**
@@ -57,15 +59,18 @@ export function staticSecurityHeaders(production: boolean): Record<string, strin
  * or 'unsafe-eval' for scripts in production (development needs eval for React's debugging tools).
  * Provider origins are added only when that provider is configured.
  */
-export function contentSecurityPolicy({ nonce, production, clerkOrigin }: CspOptions): string {
+export function contentSecurityPolicy({ nonce, production, clerkOrigin, mux }: CspOptions): string {
   const clerk = clerkOrigin ? [clerkOrigin] : [];
+  // Mux's documented CSP: streams and their segments from *.mux.com; direct uploads go to Google Cloud Storage.
+  const muxMedia = mux ? ["https://*.mux.com"] : [];
   const directives: Record<string, string[]> = {
     "default-src": ["'self'"],
     "script-src": ["'self'", `'nonce-${nonce}'`, "'strict-dynamic'", ...(production ? [] : ["'unsafe-eval'"]), ...clerk],
     "style-src": ["'self'", "'unsafe-inline'"],
     "img-src": ["'self'", "data:", "blob:", ...(clerkOrigin ? ["https://img.clerk.com"] : [])],
     "font-src": ["'self'", "data:"],
-    "connect-src": ["'self'", ...clerk],
+    "connect-src": ["'self'", ...clerk, ...muxMedia, ...(mux ? ["https://storage.googleapis.com"] : [])],
+    ...(mux ? { "media-src": ["'self'", "blob:", ...muxMedia] } : {}),
     "frame-src": clerkOrigin ? ["https://challenges.cloudflare.com"] : ["'none'"],
     "worker-src": ["'self'", "blob:"],
     "object-src": ["'none'"],

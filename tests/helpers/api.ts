@@ -52,6 +52,8 @@ export async function callApi(
   else if (init.key) headers.authorization = `Bearer ${init.key}`;
   const body = init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
   if (body !== undefined && init.contentType !== null) headers["content-type"] = init.contentType ?? "application/json";
+  // As every HTTP client does for a body of known size (the upload routes require it: FILE-1, 411 otherwise).
+  if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-length")) headers["content-length"] = String(Buffer.byteLength(body));
   const res = await handler(new Request(`http://localhost:3000${path}${init.query ?? ""}`, { method: method.toUpperCase(), headers, body }), {
     params: Promise.resolve(params),
   });

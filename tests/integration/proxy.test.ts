@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { NextRequest, type NextResponse } from "next/server";
-import { createEdgeHandler, type EdgeHandler } from "@/lib/security/edge";
+import { createRequire } from "node:module";
+import { createEdgeHandler, edgeForRoute, type EdgeHandler, type RouteEdge } from "@/lib/security/edge";
 import { contentSecurityPolicy, DENIED_FEATURES, staticSecurityHeaders } from "@/lib/security/headers";
 import { requestLineProblem, unrepresentableRequestProblem } from "@/lib/security/request-line.mjs";
 
@@ -370,44 +371,188 @@ const CHROMIUM_PERMISSIONS_POLICY_FEATURES = [
   "xr-spatial-tracking",
 ];
 
-// FILE-1 / FILE-3: what the edge lets through to the document routes.
+// FILE-1 / FILE-3: what the edge lets through to the document routes. The two upload routes are outside the proxy
+// (its matcher, below) and run the same pipeline in the route (edgeForRoute); everything else meets the proxy.
 describe("document routes at the edge (FILE-1, FILE-3)", () => {
   const MiB = 1024 * 1024;
+  const PROJECT = "/api/v1/projects/0b6f1f2e-8f6e-4c39-9a51-6f7c1c1f2a10";
   const upload = (path: string, headers: Record<string, string>) => send(path, { method: "POST", headers: { origin: APP, ...headers } });
+  const config = { production: false, appOrigin: APP, corsOrigins: [], maxUploadBytes: 25 * MiB };
+  const edge = createEdgeHandler(config);
+  const post = (path: string, length: number, signedIn = false) =>
+    request(path, { method: "POST", headers: { origin: APP, "content-length": String(length), ...(signedIn ? { cookie: SESSION } : {}) } });
+  const passedInRoute = (res: Response | RouteEdge): res is RouteEdge => !(res instanceof Response);
 
   it("an upload may declare up to MAX_UPLOAD_BYTES; every other route at most 1 MiB", async () => {
-    const edge = createEdgeHandler({ production: false, appOrigin: APP, corsOrigins: [], maxUploadBytes: 25 * MiB });
-    const post = (path: string, length: number, signedIn = false) =>
-      edge(request(path, { method: "POST", headers: { origin: APP, "content-length": String(length), ...(signedIn ? { cookie: SESSION } : {}) } }), signedIn) as NextResponse;
-    expect(passedOn(post("/api/v1/projects/0b6f1f2e-8f6e-4c39-9a51-6f7c1c1f2a10/documents", 20 * MiB))).toBe(true);
-    expect(passedOn(post("/api/documents/upload", 20 * MiB, true))).toBe(true);
-    const over = post("/api/v1/projects/0b6f1f2e-8f6e-4c39-9a51-6f7c1c1f2a10/documents", 25 * MiB + 1);
-    expect(over.status).toBe(413);
-    expect((await problemOf(over)).detail).toContain(String(25 * MiB));
-    expect(post("/api/v1/projects", 2 * MiB).status).toBe(413);
-    expect(post("/api/v1/projects/0b6f1f2e-8f6e-4c39-9a51-6f7c1c1f2a10/documents/imports", 2 * MiB).status).toBe(413);
-    expect(post("/api/session", 2 * MiB, true).status).toBe(413);
+    // The upload routes, in the route (edgeForRoute): up to MAX_UPLOAD_BYTES.
+    expect(passedInRoute(await edgeForRoute(post(`${PROJECT}/documents`, 20 * MiB), config))).toBe(true);
+    expect(passedInRoute(await edgeForRoute(post("/api/documents/upload", 20 * MiB, true), config))).toBe(true);
+    const over = await edgeForRoute(post(`${PROJECT}/documents`, 25 * MiB + 1), config);
+    expect(over instanceof Response && over.status).toBe(413);
+    expect((await problemOf(over as Response)).detail).toContain(String(25 * MiB));
+    const overDashboard = await edgeForRoute(post("/api/documents/upload", 25 * MiB + 1, true), config);
+    expect(overDashboard instanceof Response && overDashboard.status).toBe(413);
+    // Every other route, through the proxy: at most 1 MiB, whatever MAX_UPLOAD_BYTES is.
+    const viaProxy = (path: string, length: number, signedIn = false) => edge(post(path, length, signedIn), signedIn) as NextResponse;
+    expect(passedOn(viaProxy("/api/v1/projects", MiB))).toBe(true);
+    expect(viaProxy("/api/v1/projects", 2 * MiB).status).toBe(413);
+    expect(viaProxy(`${PROJECT}/documents/imports`, 2 * MiB).status).toBe(413);
+    expect(viaProxy("/api/session", 2 * MiB, true).status).toBe(413);
+    // And a route that only looks like an upload gets the 1 MiB rule in the route-level pipeline too.
+    const lookalike = await edgeForRoute(post(`${PROJECT}/documents/imports`, 2 * MiB), config);
+    expect(lookalike instanceof Response && lookalike.status).toBe(413);
   });
 
   it("an upload without a declared length is refused with 411 (Next.js would cut an undeclared long body short)", async () => {
-    const res = upload("/api/v1/projects/0b6f1f2e-8f6e-4c39-9a51-6f7c1c1f2a10/documents", { authorization: "Bearer x" });
-    expect(res.status).toBe(411);
-    expect((await problemOf(res)).code).toBe("length_required");
-    expect(passedOn(upload("/api/v1/projects/0b6f1f2e-8f6e-4c39-9a51-6f7c1c1f2a10/documents", { authorization: "Bearer x", "content-length": "10" }))).toBe(true);
+    for (const path of [`${PROJECT}/documents`, "/api/documents/upload"]) {
+      const res = await edgeForRoute(request(path, { method: "POST", headers: { origin: APP, authorization: "Bearer x", cookie: SESSION } }), config);
+      expect(res instanceof Response && res.status, path).toBe(411);
+      expect((await problemOf(res as Response)).code).toBe("length_required");
+      expectSecurityHeaders(res as Response, path, false);
+    }
+    const declared = await edgeForRoute(request(`${PROJECT}/documents`, { method: "POST", headers: { authorization: "Bearer x", "content-length": "10" } }), config);
+    expect(passedInRoute(declared)).toBe(true);
+    // The proxy applies the same rule, should an upload path ever reach it (an escaped id, say).
+    expect(upload(`${PROJECT}/documents`, { authorization: "Bearer x" }).status).toBe(411);
   });
 
   it("a signed download link works without a cookie; other cookie routes still answer 401", async () => {
     expect(passedOn(send("/api/documents/download?token=abc"))).toBe(true);
-    expect(send("/api/documents/upload", { method: "POST", headers: { origin: APP, "content-length": "10" } }).status).toBe(401);
+    const anonymousUpload = await edgeForRoute(request("/api/documents/upload", { method: "POST", headers: { origin: APP, "content-length": "10" } }), config);
+    expect(anonymousUpload instanceof Response && anonymousUpload.status).toBe(401);
     expect(send("/api/session").status).toBe(401);
   });
 
-  it("a browser partner client may send X-File-Name cross-origin (preflight)", () => {
-    const res = send("/api/v1/projects/0b6f1f2e-8f6e-4c39-9a51-6f7c1c1f2a10/documents", {
-      method: "OPTIONS",
-      headers: { origin: EVIL, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type, x-file-name" },
-    });
-    expect(res.status).toBe(204);
-    expect(res.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("x-file-name");
+  it("a browser partner client may send X-File-Name cross-origin (preflight)", async () => {
+    const res = await edgeForRoute(
+      request(`${PROJECT}/documents`, {
+        method: "OPTIONS",
+        headers: { origin: EVIL, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type, x-file-name" },
+      }),
+      config,
+    );
+    expect(res instanceof Response && res.status).toBe(204);
+    expect((res as Response).headers.get("access-control-allow-headers")?.toLowerCase()).toContain("x-file-name");
+  });
+
+  it("the route-level pipeline hands on the same body stream with the accepted request id, and decorates the route's answer like the proxy", async () => {
+    const body = new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode("abc")), c.close()) });
+    const incoming = new NextRequest(`${APP}${PROJECT}/documents`, { method: "POST", headers: { "content-length": "3", "x-request-id": "x" }, body, duplex: "half" } as ConstructorParameters<typeof NextRequest>[1]);
+    const passed = await edgeForRoute(incoming, config);
+    if (!passedInRoute(passed)) throw new Error("refused");
+    expect(passed.request.headers.get("x-request-id")).toBe(passed.requestId);
+    expect(passed.requestId).not.toBe("x"); // malformed ids are replaced (OBS-3)
+    expect(await passed.request.text()).toBe("abc");
+    const answered = passed.finish(Response.json({ ok: true }));
+    expectSecurityHeaders(answered, "route answer", false);
+    expect(answered.headers.get("x-request-id")).toBe(passed.requestId);
+    expect(answered.headers.get("access-control-allow-origin")).toBe("*");
+    const production = await edgeForRoute(new NextRequest(`${APP}${PROJECT}/documents`, { method: "PUT" }), { ...config, production: true });
+    if (!passedInRoute(production)) throw new Error("refused");
+    expectSecurityHeaders(production.finish(new Response(null, { status: 405 })), "production route answer", true);
+  });
+});
+
+/**
+ * FILE-1: proxy.ts's matcher, evaluated as Next.js evaluates it (next/dist: the build's getMiddlewareMatchers, the
+ * server's getMiddlewareRouteMatcher, its parseUrl): the path as parsed (dot segments resolved) and, when it decodes,
+ * decoded; the proxy runs when either matches.
+ */
+describe("the proxy runs for every path but the two upload routes (FILE-1)", () => {
+  const require = createRequire(import.meta.url);
+  const { getMiddlewareMatchers } = require("next/dist/build/analysis/get-page-static-info") as {
+    getMiddlewareMatchers: (matchers: unknown, nextConfig: Record<string, unknown>) => unknown[];
+  };
+  const { getMiddlewareRouteMatcher } = require("next/dist/shared/lib/router/utils/middleware-route-matcher") as {
+    getMiddlewareRouteMatcher: (matchers: unknown[]) => (pathname: string, req: unknown, query: unknown) => boolean;
+  };
+  const { parseUrl } = require("next/dist/shared/lib/router/utils/parse-url") as { parseUrl: (url: string) => { pathname: string } };
+
+  let proxyRunsFor: (target: string) => boolean;
+  beforeAll(async () => {
+    const { config } = await import("@/proxy");
+    const match = getMiddlewareRouteMatcher(getMiddlewareMatchers(config.matcher, {}));
+    proxyRunsFor = (target) => {
+      const { pathname } = parseUrl(target);
+      let decoded = pathname;
+      try {
+        decoded = decodeURIComponent(pathname);
+      } catch {
+        // not decodable: only the raw path is matched
+      }
+      const req = { headers: {} };
+      return match(pathname, req, {}) || match(decoded, req, {});
+    };
+  });
+
+  const ID = "0b6f1f2e-8f6e-4c39-9a51-6f7c1c1f2a10";
+  it.each([
+    `/api/v1/projects/${ID}/documents`,
+    `/api/v1/projects/${ID}/documents?cursor=x`,
+    "/api/v1/projects/any-id/documents",
+    "/api/documents/upload",
+    "/api/documents/upload?projectId=x",
+  ])("%s is left to the route's own pipeline", (target) => {
+    expect(proxyRunsFor(target)).toBe(false);
+  });
+
+  it.each([
+    // Same paths, another shape: a trailing slash, a suffix, a longer or shorter path.
+    `/api/v1/projects/${ID}/documents/`,
+    "/api/documents/upload/",
+    `/api/v1/projects/${ID}/documents/imports`,
+    `/api/v1/projects/${ID}/documents.json`,
+    "/api/documents/upload.rsc",
+    "/api/documents/uploads",
+    `/api/v1/projects/${ID}/documentsx`,
+    "/API/documents/upload",
+    "/_next/data/build/api/documents/upload",
+    // Dot segments and escapes: resolved by Next.js's URL parsing, or left with a `%` the proxy checks.
+    `/api/v1/projects/${ID}/documents/../..`,
+    `/api/v1/projects/${ID}/documents/..`,
+    "/api/v1/projects/./documents",
+    "/api/v1/projects/%2e%2e/documents",
+    "/api/v1/projects/..%2Fdocuments/documents",
+    "/api/v1/projects/x%2Fy/documents",
+    `/api/v1/projects/${ID.replace("0", "%30")}/documents`,
+    "/api/v1/projects/%ff%fe/documents",
+    "/api/documents/upl%6Fad",
+    // Everything else.
+    "/api/v1/projects",
+    `/api/v1/projects/${ID}`,
+    "/api/v1/documents",
+    `/api/v1/documents/${ID}/download-urls`,
+    "/api/documents/download?token=x",
+    "/api/session",
+    "/api/graphql",
+    "/api/csp-report",
+    "/",
+    "/sign-in",
+    `/projects/${ID}`,
+  ])("%s goes through the proxy", (target) => {
+    expect(proxyRunsFor(target)).toBe(true);
+  });
+
+  it("Next.js buffers at most 1 MiB of a body that passes the proxy (proxyClientMaxBodySize), the most the edge lets those routes declare", async () => {
+    const { default: nextConfig } = await import("@/next.config");
+    const bytes = require("next/dist/compiled/bytes") as { parse: (value: string | number) => number };
+    const limit = bytes.parse(nextConfig.experimental?.proxyClientMaxBodySize ?? 10 * 1024 * 1024);
+    expect(limit).toBeLessThanOrEqual(1024 * 1024);
+  });
+
+  it("static assets stay outside the proxy, as before", () => {
+    expect(proxyRunsFor("/_next/static/chunks/app.js")).toBe(false);
+    expect(proxyRunsFor("/favicon.ico")).toBe(false);
+  });
+
+  it("the paths left out are exactly the upload routes the edge knows (a property over ids)", () => {
+    for (const id of [ID, "a", "x.y", "...", "_", "a-b", "%41", ".", ".."]) {
+      for (const path of [`/api/v1/projects/${id}/documents`, "/api/documents/upload"]) {
+        const parsed = parseUrl(path).pathname;
+        const outside = !proxyRunsFor(path);
+        // Outside the proxy only when the parsed path is an upload route whose id has no escape.
+        expect(outside, path).toBe(/^\/api\/(v1\/projects\/[^/%]+\/documents|documents\/upload)$/.test(parsed));
+      }
+    }
   });
 });

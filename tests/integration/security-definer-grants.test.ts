@@ -22,8 +22,9 @@ const EXPECTED: Record<string, string[]> = {
   "idp.session_is_current(text,text,text,text)": ["authenticated"],
   "private.provision_from_claims()": ["authenticated"],
   "private.exists_elsewhere(text,text)": ["authenticated"],
-  // ... and in a job's transaction: the scan job audits its verdict (AUD-3) as its org's service principal.
-  "private.audit_chain_head(text)": ["authenticated", "job_service"],
+  // ... and in a job's transaction: the scan job audits its verdict (AUD-3) as its org's service principal; and in a
+  // webhook effect's transaction, for the org it entered (lib/webhooks).
+  "private.audit_chain_head(text)": ["authenticated", "job_service", "webhook_service"],
   // FILE-3: the org-wide storage quota, checked under the org's lock in the uploading transaction.
   "private.reserve_document_bytes(bigint,bigint)": ["authenticated"],
   // FILE-3: the cookie-less download route, after it verified the token's MAC: that (document, org) while clean.
@@ -56,6 +57,29 @@ const EXPECTED: Record<string, string[]> = {
   "private.assert_schedule_lease(text,uuid)": [],
   // FILE-2: the scan sweep (lib/documents/sweep.ts), under its schedule lease.
   "private.sweep_unscanned_documents(uuid,integer)": ["job_runner"],
+  // BIL-2: Mux's verified webhook events change a video's status through this one function (lib/video/events.ts).
+  "private.apply_mux_video_event(text,timestamp with time zone,text,text,text,jsonb,text,text)": ["video_events"],
+  // BIL-1: the caller's own org's effective plan limits (billing page, documents storage quota).
+  "private.plan_limits()": ["authenticated"],
+  // BIL-1: the plan-limit counters, fired by their tables, executed by nobody.
+  "private.count_project()": [],
+  "private.count_api_key()": [],
+  "private.count_membership()": [],
+  // BIL-1 / WH-3: the Stripe webhook's writes and its customer -> org lookup (lib/billing/apply.ts): the owner only
+  // until the webhook principal is granted EXECUTE where it is created.
+  "private.apply_subscription_state(text,text,text,text,text,timestamp with time zone,boolean,timestamp with time zone)": [],
+  "private.record_invoice(text,text,text,text,text,text,bigint,bigint,text,text,timestamp with time zone,timestamp with time zone,timestamp with time zone)": [],
+  "private.billing_org_for_customer(text)": [],
+  // The webhook receiver kernel (lib/webhooks): claim, enter the resolved org, order, finish, fail, reject, prune.
+  "private.webhook_claim(text,text,text,jsonb,text)": ["webhook_service"],
+  "private.webhook_claim_stored(uuid)": ["webhook_service"],
+  "private.webhook_enter_org(uuid,text,text)": ["webhook_service"],
+  "private.webhook_advance_version(text,text,bigint)": ["webhook_service"],
+  "private.webhook_finish(uuid,text,text)": ["webhook_service"],
+  "private.webhook_fail(text,text,text,jsonb,text,text,text)": ["webhook_service"],
+  "private.record_webhook_rejection(text,text,text,text)": ["webhook_service"],
+  "private.prune_webhook_events(interval)": ["webhook_service"],
+  "private.webhook_health()": ["webhook_service"],
 };
 
 interface DefinerRow {
@@ -106,7 +130,7 @@ describe("SECURITY DEFINER functions: who may execute them", () => {
       await tx.exec(`create function private.${name}() returns int language sql security definer set search_path = '' as 'select 1';`);
       return tx.query<{ role: string; allowed: boolean }>(
         `select r as role, pg_catalog.has_function_privilege(r, 'private.${name}()', 'EXECUTE') as allowed
-           from unnest(array['anon', 'authenticated', 'app_runtime', 'embedded_idp', 'key_verifier', 'key_log_writer']) r order by 1`,
+           from unnest(array['anon', 'authenticated', 'app_runtime', 'embedded_idp', 'key_verifier', 'key_log_writer', 'video_events', 'webhook_service']) r order by 1`,
       );
     });
     expect(rows.filter((r) => r.allowed)).toEqual([]);

@@ -1,5 +1,6 @@
 "use server";
 
+import { randomUUID } from "node:crypto";
 import { revalidatePath } from "next/cache";
 import { getSession } from "@/lib/auth/current";
 import { currentRequestContext } from "@/lib/http/request-context";
@@ -19,7 +20,10 @@ function toFormState(result: ActionResult<unknown>, success: string): FormState 
 
 export async function createProjectAction(_prev: FormState, formData: FormData): Promise<FormState> {
   const result = await createProject(await getSession(), { name: formData.get("name") }, await currentRequestContext());
-  return toFormState(result, "Project created.");
+  const state = toFormState(result, "Project created.");
+  // A refusal (e.g. BIL-1's plan limit) keeps what was typed.
+  // `attempt` makes every answer distinct, so the form re-renders with the input even after the same refusal twice.
+  return state.ok ? state : { ...state, values: { name: String(formData.get("name") ?? "").slice(0, 200), attempt: randomUUID() } };
 }
 
 export async function renameProjectAction(_prev: FormState, formData: FormData): Promise<FormState> {

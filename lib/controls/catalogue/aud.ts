@@ -53,6 +53,8 @@ export const AUD = family("AUD", [
       evidence("tests/integration/api-keys-lifecycle.test.ts", "create, revoke, roll and delete are audit-logged without secrets"),
       evidence("tests/integration/api-v1.test.ts", "auditing writes as the key"),
       evidence("tests/integration/documents-pipeline.test.ts", "a clean file is pending in quarantine, scanned clean, promoted, and downloadable byte for byte with safe headers"),
+      evidence("tests/integration/documents-import-action.test.ts", "an allow-listed local server is imported: the document is listed pending, with its origin, audited"),
+      evidence("tests/integration/jobs-dashboard.test.ts", "an admin sees the org's dead job with its masked error and retries it: pending again, attempts 0, audited"),
     ],
     limitations: [
       "Audited today: project and API-key changes, cross-tenant probes, and documents (document.uploaded, document.imported, document.scan_verdict, document.download_url_issued, document.deleted; the fetch of a signed download link itself is not audited, only its issue). Sign-in outcomes, membership, webhooks and rate-limit abuse are not yet, and no test enforces coverage (#18).",

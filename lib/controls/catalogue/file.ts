@@ -9,13 +9,14 @@ const CLAMD = "tests/integration/files-scanner-clamd.test.ts";
 const CLAMSCAN = "tests/integration/files-scanner-clamscan.test.ts";
 const RECEIVE = "tests/integration/files-receive.test.ts";
 const PIPELINE = "tests/integration/documents-pipeline.test.ts";
+const UPLOAD_EDGE = "tests/integration/upload-routes-edge.test.ts";
 
 export const FILE = family("FILE", [
   {
     id: "FILE-1",
     title: "Size limits and sniffed types",
     description:
-      "Uploads are limited per file and per organisation, and allowed only for listed types (PDF, PNG, JPEG, WebP, plain text, CSV, DOCX, XLSX): the declared MIME type, the extension and the type sniffed from the bytes must agree, and a mismatch is refused with a message naming what was found. Text has no magic bytes, so it must be valid UTF-8 without control characters and must not begin as markup; SVG is refused outright, and a file of any kind whose first 64 KB hold page markup (a PDF/HTML polyglot) is refused. The size limit is enforced while the file streams in. File names are display names only, refused when they hold path, control, bidi or device-name parts. Client-provided types and names are never trusted.",
+      "Uploads are limited per file and per organisation, and allowed only for listed types (PDF, PNG, JPEG, WebP, plain text, CSV, DOCX, XLSX): the declared MIME type, the extension and the type sniffed from the bytes must agree, and a mismatch is refused with a message naming what was found. Text has no magic bytes, so it must be valid UTF-8 without control characters and must not begin as markup; SVG is refused outright, and a file of any kind whose first 64 KB hold page markup (a PDF/HTML polyglot) is refused. The size limit is enforced while the file streams in, and a declared size over it (or no declared size) is refused before a byte is read; the upload routes are outside Next.js's proxy, so a file streams from the socket to quarantine and is never held in memory. File names are display names only, refused when they hold path, control, bidi or device-name parts. Client-provided types and names are never trusted.",
     status: "implemented",
     implementation: [
       "lib/files/type-check.ts",
@@ -26,11 +27,28 @@ export const FILE = family("FILE", [
       "lib/documents/index.ts",
       "app/api/v1/projects/[id]/documents/route.ts",
       "app/api/documents/upload/route.ts",
+      "proxy.ts",
+      "lib/security/edge.ts",
+      "lib/security/edge-config.ts",
+      "lib/auth/current.ts",
+      "next.config.ts",
+      "scripts/bench-upload.ts",
       "components/documents/documents-panel.tsx",
       "supabase/migrations/20261201300000_documents_pipeline.sql",
     ],
     evidence: [
       evidence("tests/integration/proxy.test.ts", "an upload may declare up to MAX_UPLOAD_BYTES; every other route at most 1 MiB"),
+      evidence("tests/integration/proxy.test.ts", "an upload without a declared length is refused with 411"),
+      evidence("tests/integration/proxy.test.ts", "goes through the proxy"),
+      evidence("tests/integration/proxy.test.ts", "is left to the route's own pipeline"),
+      evidence("tests/integration/proxy.test.ts", "the paths left out are exactly the upload routes the edge knows"),
+      evidence("tests/integration/proxy.test.ts", "Next.js buffers at most 1 MiB of a body that passes the proxy"),
+      evidence(UPLOAD_EDGE, "the dashboard upload refuses a cross-site POST, a missing or oversized Content-Length and an anonymous caller"),
+      evidence(UPLOAD_EDGE, "the partner upload refuses a missing or oversized Content-Length before the key is read"),
+      evidence(UPLOAD_EDGE, "every other method on the two paths gets the same pipeline"),
+      evidence(UPLOAD_EDGE, "a partner upload reaches quarantine while the client is still sending"),
+      evidence(UPLOAD_EDGE, "a dashboard upload reaches quarantine while the browser is still sending"),
+      evidence("tests/integration/upload-clerk-session.test.ts", "comes from Clerk's __session cookie, verified networkless"),
       evidence("tests/integration/documents-received-length.test.ts", "a body that ends before its Content-Length is refused and nothing is kept in quarantine"),
       evidence(TYPES, "a PNG named .pdf (declared application/pdf)"),
       evidence(TYPES, "HTML declared as image/png"),
@@ -45,9 +63,6 @@ export const FILE = family("FILE", [
       evidence(PIPELINE, "mislabelled, HTML as image, empty, oversized and path-like names are refused with a clear problem; no row, no object"),
       evidence(PIPELINE, "the org's storage quota is enforced in the database: 413 naming the limit, nothing stored"),
       evidence("tests/integration/documents-dashboard.test.ts", "a member's upload lands pending on the project page; refusals are problem+json"),
-    ],
-    limitations: [
-      "Uploads pass Next.js's proxy, which buffers each body in memory up to `proxyClientMaxBodySize` (set to MAX_UPLOAD_BYTES): the route streams to quarantine, but the process holds up to one upload's bytes per request on the way. Streaming end to end needs the upload routes outside the proxy (#13).",
     ],
   },
   {
@@ -92,6 +107,9 @@ export const FILE = family("FILE", [
       evidence(PIPELINE, "with the scanner stopped the document stays blocked (scan_failed) and the job is retried"),
       evidence(PIPELINE, "a worker that dies mid-job (its claim never completes) loses the job at the lease's end; another worker scans it"),
       evidence(PIPELINE, "with no scanner configured the scan job completes and the document stays pending, never served"),
+      evidence("tests/e2e/documents.e2e.ts", "upload with progress, pending, scanned clean by clamd, downloaded as an attachment; EICAR ends infected with no download"),
+      evidence("tests/integration/documents-import-action.test.ts", "an allow-listed local server is imported: the document is listed pending, with its origin, audited"),
+      evidence("tests/integration/documents-dashboard.test.ts", "an admin asks for a new scan of a pending document (a fresh scan job); a member cannot"),
     ],
     limitations: [
       "A remote clamd's own MaxFileSize/MaxScanSize must be at least its StreamMaxLength (with AlertExceedsMax), or it passes the part beyond them unscanned; the README says so, the client cannot check it.",
@@ -130,6 +148,8 @@ export const FILE = family("FILE", [
       evidence(URLS, "always an attachment with nosniff"),
       evidence(PIPELINE, "expired, tampered, another org's and unknown tokens are the same 404; another org's key cannot issue one"),
       evidence(PIPELINE, "works the same on S3-compatible storage"),
+      evidence("tests/e2e/documents.e2e.ts", "upload with progress, pending, scanned clean by clamd, downloaded as an attachment"),
+      evidence("tests/integration/documents-dashboard.test.ts", "the download action gives a signed attachment link for a clean document only"),
     ],
   },
   {

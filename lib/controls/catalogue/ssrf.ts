@@ -39,6 +39,10 @@ export const SSRF = family("SSRF", [
       evidence("tests/unit/outbound-live-check.test.ts", "SSRF-1 live check: URL import policy"),
       evidence("tests/integration/documents-pipeline.test.ts", "an allow-listed local server is imported: pending, then clean"),
       evidence("tests/integration/documents-pipeline.test.ts", "a private address (this same server, not allow-listed) is refused with 422 before any connection"),
+      evidence("tests/integration/documents-import-action.test.ts", "a private address is refused before any connection: the reason is shown on the field and the typed URL is kept"),
+      evidence("tests/integration/documents-import-action.test.ts", "is refused with its reason, nothing stored"),
+      evidence("tests/integration/documents-import-action.test.ts", "the import class limits a user's imports (RL-1)"),
+      evidence("tests/e2e/documents.e2e.ts", "URL import refuses a private address with its reason and keeps the typed URL"),
     ],
     limitations: [
       "The partner API imports URLs (POST /api/v1/projects/{id}/documents/imports); the dashboard's import form is not built yet.",

@@ -52,6 +52,7 @@ export async function proxyResponseHeaders(path: string): Promise<{ headers: Hea
       appOrigin: new URL(env.APP_URL).origin,
       corsOrigins: env.corsOrigins,
       clerkOrigin: env.identityProvider === "clerk" ? clerkFrontendOrigin(env.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY!) : undefined,
+      mux: env.muxConfigured,
     });
     return { headers: (await edge(request, false)).headers, source: `edge pipeline (lib/security/edge.ts) response to ${path}` };
   }

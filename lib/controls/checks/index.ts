@@ -5,11 +5,15 @@ import { checkEmbeddedInProduction, checkRateLimitBackend } from "./configuratio
 import { checkDatabaseSession, checkExpiredKeys, checkRlsCoverage, checkRuntimeRole } from "./database";
 import { checkSecurityHeaders } from "./headers";
 import { checkDeadJobs, checkFileStorage, checkPendingScans, checkVirusScanner } from "./documents";
+import { checkWebhookBacklog, checkWebhookRejections } from "./webhooks";
 import { env } from "@/lib/env";
 import { checkUrlImportPolicy } from "@/lib/http/outbound";
+import { checkStuckVideos } from "@/lib/video/check";
+import { checkPlanLimits } from "@/lib/billing/live-check";
 
 export { checkAuditChain, checkDatabaseSession, checkEmbeddedInProduction, checkExpiredKeys, checkRateLimitBackend, checkRlsCoverage, checkRuntimeRole, checkSecurityHeaders };
 export { checkDeadJobs, checkFileStorage, checkPendingScans, checkVirusScanner };
+export { checkWebhookBacklog, checkWebhookRejections };
 export { evaluateSecurityHeaders } from "./headers";
 
 export interface RunOptions {
@@ -41,6 +45,10 @@ const IMPLEMENTATIONS: Record<LiveCheckId, (options: RunOptions) => CheckResult 
   "dead-jobs": () => checkDeadJobs(),
   "virus-scanner": () => checkVirusScanner(),
   "file-storage": () => checkFileStorage(),
+  "videos-waiting": () => checkStuckVideos(),
+  "plan-limits": ({ orgId }) => checkPlanLimits({ orgId }),
+  "webhook-rejections": () => checkWebhookRejections(),
+  "webhook-backlog": () => checkWebhookBacklog(),
 };
 
 /** A check that cannot run has not passed: it fails, naming only the error's kind (messages can carry hosts or SQL). */

@@ -5,9 +5,19 @@ import { getProject } from "@/lib/projects";
 import { viewProjectSchema } from "@/lib/projects/schemas";
 import { hasRole } from "@/lib/actions/pipeline";
 import { pageDocuments } from "@/lib/documents";
+import { documentScanner } from "@/lib/documents/services";
+import { env } from "@/lib/env";
 import { DocumentsPanel } from "@/components/documents/documents-panel";
 
 export const metadata: Metadata = { title: "Project" };
+
+/** FILE-2: with no scanner, nothing leaves quarantine; the page says so instead of leaving documents silently pending. */
+function scannerNotice(): string | null {
+  if (documentScanner()) return null;
+  return env.ENABLE_VIRUS_SCAN
+    ? "No virus scanner is configured, so documents stay pending and cannot be downloaded. An administrator can configure ClamAV (CLAMAV_HOST, CLAMAV_SOCKET or CLAMSCAN_PATH)."
+    : "Virus scanning is turned off (ENABLE_VIRUS_SCAN=false), so documents stay pending and cannot be downloaded.";
+}
 
 // TEN-4: another org's project, a malformed id and a missing one all look the same: not found (the first recorded).
 export default definePage(
@@ -19,7 +29,7 @@ export default definePage(
       const project = await getProject(tx, params.id);
       // The newest 100 documents (FILE-2: each with its scan status; only clean ones offer a download).
       const documents = await pageDocuments(tx, { projectId: project.id, limit: 100 });
-      return { ...project, documents: documents.items };
+      return { ...project, documents: documents.items, scannerNotice: scannerNotice() };
     },
   },
   function ProjectPage({ data: project, session }) {
@@ -29,6 +39,7 @@ export default definePage(
           ← All projects
         </Link>
         <h1 className="text-2xl font-semibold">{project.name}</h1>
+        <Link href={`/projects/${project.id}/videos`} className="text-sm text-indigo-700 hover:underline">Videos →</Link>
         <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm">
           <dt className="text-slate-500">Created</dt>
           <dd>{new Date(project.created_at).toLocaleString("en-GB")}</dd>
@@ -44,6 +55,7 @@ export default definePage(
         <DocumentsPanel
           projectId={project.id}
           canDelete={hasRole(session, "admin")}
+          scannerNotice={project.scannerNotice}
           documents={project.documents.map((d) => ({ id: d.id, name: d.name, status: d.status, sizeBytes: Number(d.size_bytes) }))}
         />
       </div>

@@ -1,5 +1,6 @@
 "use server";
 
+import { randomUUID } from "node:crypto";
 import { revalidatePath } from "next/cache";
 import { getSession } from "@/lib/auth/current";
 import { currentRequestContext } from "@/lib/http/request-context";
@@ -39,7 +40,12 @@ export async function createApiKeyAction(formData: FormData): Promise<ApiKeySecr
     },
     await currentRequestContext(),
   );
-  if (!result.ok) return failed(result);
+  if (!result.ok) {
+    // A refusal (e.g. BIL-1's plan limit, or a field error) keeps what was typed; `attempt` makes each answer distinct.
+    const text = (field: string) => String(formData.get(field) ?? "").slice(0, 2000);
+    const values = { name: text("name"), projectId: text("projectId"), permissions: text("permissions"), expiresAt: text("expiresAt"), ipAllowlist: text("ipAllowlist"), attempt: randomUUID() };
+    return { ...failed(result), values };
+  }
   revalidatePath(PAGE);
   const { name, prefix, plaintext } = result.data;
   return { ok: true, message: "API key created.", secret: { name, prefix, plaintext } };

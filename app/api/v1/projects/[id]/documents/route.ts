@@ -6,15 +6,19 @@ import { pageDocuments } from "@/lib/documents/store";
 import { methodNotAllowed } from "@/lib/api/unsupported";
 import { receiveDocument, recordDocument, settleDocument, type PreparedDocument } from "@/lib/documents/pipeline";
 import { ValidationError } from "@/lib/errors";
+import { withRouteEdge } from "@/lib/security/edge-config";
 
-export const GET = withApiKey(
+// FILE-1: the proxy does not run for this path (proxy.ts), so an upload's body streams: every method runs the edge
+// pipeline here first (withRouteEdge), with the proxy's checks, refusals and headers.
+
+export const GET = withRouteEdge(withApiKey(
   async ({ tx, params, query }) => {
     await getProject(tx, params.id); // 404 for a project the key cannot see (TEN-4, TEN-6)
     const page = await pageDocuments(tx, { projectId: params.id, limit: query.limit, after: cursorPosition(query.cursor) });
     return { status: 200, body: { data: page.items.map(documentResource), nextCursor: encodeCursor(page.next) } };
   },
   { permission: "read", params: idParamsSchema, query: listQuerySchema },
-);
+));
 
 /** The file's name travels in `X-File-Name`, percent-encoded UTF-8 (one header, no multipart parsing). */
 function fileName(request: Request): string {
@@ -31,7 +35,7 @@ function fileName(request: Request): string {
  * FILE-1..4: the raw body is the file, streamed into quarantine before the transaction (never buffered); its
  * Content-Type is the declared type, checked with the extension and the sniffed type.
  */
-export const POST = withApiKey<typeof idParamsSchema, never, never, PreparedDocument>(
+export const POST = withRouteEdge(withApiKey<typeof idParamsSchema, never, never, PreparedDocument>(
   async ({ tx, key, params, prepared, audit }) => {
     const { document, duplicate } = await recordDocument(tx, prepared, { subject: `key_${key.keyId}`, audit }, params.id);
     return { status: duplicate ? 200 : 201, body: { ...documentResource(document), duplicate } };
@@ -54,10 +58,12 @@ export const POST = withApiKey<typeof idParamsSchema, never, never, PreparedDocu
       settle: settleDocument,
     },
   },
-);
+));
 
 // VAL-3: the methods this path does not have answer 405 problem+json with `Allow`.
-const notAllowed = methodNotAllowed("/api/v1/projects/{id}/documents");
+const notAllowed = withRouteEdge(methodNotAllowed("/api/v1/projects/{id}/documents"));
 export const PUT = notAllowed;
 export const PATCH = notAllowed;
 export const DELETE = notAllowed;
+// HDR-3: the edge answers every preflight itself (this handler is never reached).
+export const OPTIONS = notAllowed;

@@ -1,0 +1,6 @@
+import { WEBHOOK_ADAPTERS, nylasChallenge, webhookRoute } from "@/lib/webhooks";
+
+// WH-1..3: verified on the raw body, exactly-once effects (lib/webhooks). No session, no CSRF: the signature is the credential.
+export const POST = webhookRoute(WEBHOOK_ADAPTERS.nylas);
+// Nylas's endpoint check when a webhook is created: echo the challenge token.
+export const GET = nylasChallenge;
