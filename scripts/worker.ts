@@ -3,8 +3,9 @@
 // no new job is claimed, running jobs finish within the grace period or are released for another worker.
 import { env } from "@/lib/env";
 import { closeDb } from "@/lib/db";
-import { startWorker } from "@/lib/jobs";
+import { startScheduler, startWorker } from "@/lib/jobs";
 import { JOB_DEFINITIONS } from "@/lib/jobs/registry";
+import { SCHEDULE_DEFINITIONS } from "@/lib/jobs/schedule-registry";
 import { logger } from "@/lib/observability/logger";
 
 function main() {
@@ -13,8 +14,14 @@ function main() {
     console.error("npm run worker needs DATABASE_URL (PostgreSQL). With the embedded database, the app runs its jobs in its own process.");
     process.exit(1);
   }
-  const stop = startWorker({ handlers: JOB_DEFINITIONS, concurrency: env.JOBS_CONCURRENCY, pollIntervalMs: env.JOBS_POLL_INTERVAL_MS });
-  logger.info({ scope: "jobs", kinds: JOB_DEFINITIONS.map((d) => d.kind), concurrency: env.JOBS_CONCURRENCY }, "job worker started");
+  const stopJobs = startWorker({ handlers: JOB_DEFINITIONS, concurrency: env.JOBS_CONCURRENCY, pollIntervalMs: env.JOBS_POLL_INTERVAL_MS });
+  // Scheduled maintenance tasks (lib/jobs/schedules.ts): each runs once per interval whatever the number of workers.
+  const stopSchedules = startScheduler({ schedules: SCHEDULE_DEFINITIONS });
+  const stop = () => Promise.all([stopJobs(), stopSchedules()]);
+  logger.info(
+    { scope: "jobs", kinds: JOB_DEFINITIONS.map((d) => d.kind), schedules: SCHEDULE_DEFINITIONS.map((s) => s.name), concurrency: env.JOBS_CONCURRENCY },
+    "job worker started",
+  );
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

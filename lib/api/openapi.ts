@@ -145,7 +145,7 @@ export const API_ROUTES: ApiRouteSpec[] = [
     operationId: "getDocument",
     tag: "Documents",
     summary: "Get a document's metadata",
-    description: "One document's metadata by id. Another organisation's document, or one outside the key's scope, is 404.",
+    description: "One document's metadata by id. Another organisation's document, or one outside the key's scope, is 404. Fetching the URL needs no key; it is rate limited per client address and per organisation (429 problem+json with `Retry-After`).",
     permission: "read",
     params: documentParamsSchema,
     response: documentSchema,
@@ -192,7 +192,7 @@ export const API_ROUTES: ApiRouteSpec[] = [
     tag: "Documents",
     summary: "Get a download URL",
     description:
-      "A signed URL valid for five minutes that serves the file as an attachment. Only for a `clean` document: one that is pending its scan, infected or failed its scan answers 409. Another organisation's document, or one outside the key's scope, is 404.",
+      "A signed URL valid for five minutes that serves the file as an attachment. Only for a `clean` document: one that is pending its scan, infected or failed its scan answers 409. Another organisation's document, or one outside the key's scope, is 404. Fetching the URL needs no key; it is rate limited per client address and per organisation (429 problem+json with `Retry-After`).",
     permission: "read",
     params: documentParamsSchema,
     response: downloadUrlSchema,

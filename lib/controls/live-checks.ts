@@ -51,6 +51,26 @@ export const LIVE_CHECKS = {
     summary: "With the deployment's settings, URL import refuses loopback, private, IPv4-mapped, NAT64 and cloud-metadata forms, other schemes and credentials (checked without network), and no loopback allow-list is set in production.",
     controls: ["SSRF-1"],
   },
+  "pending-scans": {
+    title: "Documents waiting for their scan",
+    summary: "No document has waited more than an hour for its virus scan (pending or failed and awaiting a retry); with no scanner configured, how many wait (a warning).",
+    controls: ["FILE-2"],
+  },
+  "dead-jobs": {
+    title: "Dead jobs",
+    summary: "How many jobs are in the dead-letter state, by kind (a warning when any is: each failed its last attempt and waits for an admin's re-queue).",
+    controls: ["FILE-2", "OBS-4"],
+  },
+  "virus-scanner": {
+    title: "Virus scanner",
+    summary: "The configured virus scanner (clamd or clamscan) answers with its version; none configured is a warning (uploads stay pending).",
+    controls: ["FILE-2", "OBS-4"],
+  },
+  "file-storage": {
+    title: "File storage",
+    summary: "The configured file storage answers: the S3-compatible bucket exists and the credentials are accepted (HeadBucket), or the local storage directory is readable and writable.",
+    controls: ["FILE-3", "OBS-4"],
+  },
   "videos-waiting": {
     title: "Videos waiting for Mux",
     summary: "No video is still waiting for Mux more than 24 hours after its direct upload was created (abandoned uploads, or webhooks not arriving).",

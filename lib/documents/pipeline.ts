@@ -14,6 +14,7 @@ import {
   TooLargeError,
   verifyDownloadToken,
   type ByteSource,
+  type DownloadGrant,
   type ReceivedFile,
 } from "@/lib/files";
 import { enqueue } from "@/lib/jobs";
@@ -208,6 +209,13 @@ export async function requestRescan(tx: Queryable, orgId: string, documentId: st
   if (document.status !== "pending_scan" && document.status !== "scan_failed") {
     throw new AppError("conflict", `This document's scan has already decided: ${STATUS_TEXT[document.status]}.`);
   }
+  // One live scan job per document (the database refuses a second: jobs_one_live_scan_per_document_idx): a scan
+  // already waiting or running decides it.
+  const [live] = await tx.query("select 1 from public.jobs where kind = $1 and state in ('pending', 'running') and payload ->> 'documentId' = $2", [
+    documentScanJob.kind,
+    documentId,
+  ]);
+  if (live) return;
   await enqueue(tx, documentScanJob, { orgId, payload: { documentId }, idempotencyKey: `scan:${documentId}:${randomUUID()}` });
 }
 
@@ -241,8 +249,13 @@ export async function issueDownloadUrl(
  * the document is looked up for exactly the token's (document, org) and only while clean. Every refusal is the same
  * 404 (TEN-4): a token for another org's or a deleted, pending or infected document reads as "invalid or expired".
  */
-export async function openDownload(token: string, options: { now?: Date } = {}): Promise<{ headers: Record<string, string>; body: Readable }> {
+export async function openDownload(
+  token: string,
+  options: { now?: Date; beforeLookup?: (grant: DownloadGrant) => Promise<void> } = {},
+): Promise<{ headers: Record<string, string>; body: Readable }> {
   const grant = await verifyDownloadToken(token, {}, options);
+  // RL-1: the per-org limit, keyed on the org of a token whose MAC was verified (never on what a caller claims).
+  await options.beforeLookup?.(grant);
   const [row] = await withAnonymous((tx) =>
     tx.query<{ storage_key: string; mime_type: string; name: string }>("select storage_key, mime_type, name from private.downloadable_document($1::uuid, $2)", [
       grant.documentId,

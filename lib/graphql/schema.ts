@@ -6,7 +6,7 @@ import type { Queryable } from "@/lib/db";
 import type { VerifiedApiKey } from "@/lib/api-keys";
 import type { AuditEntry } from "@/lib/audit/writer";
 import { getProject, insertProject, pageProjects, removeProject, updateProjectName } from "@/lib/projects/store";
-import { pageDocuments } from "@/lib/documents/store";
+import { getDocument, pageDocuments } from "@/lib/documents/store";
 import { projectId, projectName } from "@/lib/projects/schemas";
 import { cursorPosition, documentResource, projectResource } from "@/lib/api/resources";
 import { encodeCursor, cursorSchema } from "@/lib/api/schemas";
@@ -31,12 +31,30 @@ const typeDefs = /* GraphQL */ `
     documents(first: Int = 20, after: String): DocumentConnection!
   }
 
+  "FILE-2: the virus scan's state, named as in the REST API; only clean documents can be downloaded."
+  enum DocumentStatus {
+    pending_scan
+    clean
+    infected
+    rejected
+    scan_failed
+  }
+
+  "How a document arrived: uploaded, or imported from a URL."
+  enum DocumentSource {
+    upload
+    url
+  }
+
+  "A document's metadata, never its content (the REST API's Document)."
   type Document {
     id: ID!
     projectId: ID!
     name: String!
     mimeType: String!
     sizeBytes: Int!
+    status: DocumentStatus!
+    source: DocumentSource!
     createdBy: String!
     createdAt: String!
   }
@@ -54,6 +72,7 @@ const typeDefs = /* GraphQL */ `
   type Query {
     projects(first: Int = 20, after: String): ProjectConnection!
     project(id: ID!): Project!
+    document(id: ID!): Document!
   }
 
   type Mutation {
@@ -108,6 +127,13 @@ const resolvers = {
         const { id } = parse(z.object({ id: z.string() }), args);
         if (!projectId.safeParse(id).success) throw new NotFoundError("project", id);
         return projectResource(await getProject(ctx.tx, id));
+      }),
+    // TEN-4: another org's (or another project's, for a scoped key) document is NOT_FOUND, like a missing one.
+    document: (_: unknown, args: unknown, ctx: GraphQLContext) =>
+      guard(ctx, async () => {
+        const { id } = parse(z.object({ id: z.string() }), args);
+        if (!z.uuid().safeParse(id).success) throw new NotFoundError("document", id);
+        return documentResource(await getDocument(ctx.tx, id));
       }),
   },
   Project: {

@@ -4,8 +4,11 @@ import { pingDatabase, runtimeSession } from "@/lib/db";
 import { rateLimitStatus } from "@/lib/ratelimit";
 import { logger } from "@/lib/observability/logger";
 import { configuredScanner, scannerCheck as fileScannerCheck } from "@/lib/files/scanner";
-import { queueStats, type QueueStats } from "@/lib/jobs";
+import { queueStats, scheduleStatus, type QueueStats } from "@/lib/jobs";
 import { inProcessWorkerRunning } from "@/lib/jobs/in-process";
+import { storageCheck, type StorageStatus } from "./storage";
+
+export { storageCheck, type StorageStatus };
 
 /** OBS-4: dependency checks for /health/ready and the embedded-defaults report for /health/status. Only what exists. */
 export type CheckStatus = "ok" | "down" | "degraded" | "off";
@@ -55,10 +58,20 @@ export async function scannerCheck(): Promise<Check | null> {
   return { status: result.status === "ok" ? "ok" : "down", required: true, detail: result.status === "ok" ? result.detail : "The virus scanner did not answer." };
 }
 
+/**
+ * FILE-3: file storage. Not required: with it down, uploads and downloads fail (503/500) but everything else serves,
+ * so the instance stays in rotation; readiness says so.
+ */
+export async function fileStorageCheck(): Promise<Check> {
+  const result = await storageCheck();
+  return { status: result.status, required: false, detail: result.detail };
+}
+
 export async function readiness() {
   const checks: Record<string, Check> = {
     database: await databaseCheck(),
     rateLimiting: rateLimitCheck(),
+    storage: await fileStorageCheck(),
   };
   const scanner = await scannerCheck();
   if (scanner) checks.virusScanner = scanner;
@@ -88,11 +101,34 @@ export async function databaseIsolation(): Promise<{ sessionUserIsSuperuser: boo
 
 /**
  * lib/jobs: the queue's depth (due now, scheduled for later, running), dead letters and the oldest due job's wait,
- * as counts across orgs; whether this process runs a worker itself. queue is null when the database did not answer.
+ * as counts across orgs; the scheduled tasks' last outcome and next run; whether this process runs a worker itself.
+ * queue and schedules are null when the database did not answer.
  */
-export async function jobsReport(): Promise<{ inProcessWorker: boolean; queue: QueueStats | null }> {
+export async function jobsReport(): Promise<{
+  inProcessWorker: boolean;
+  queue: QueueStats | null;
+  schedules: { name: string; lastStatus: "succeeded" | "failed" | null; lastFinishedAt: string | null; nextRunAt: string; running: boolean }[] | null;
+}> {
   const queue = await withTimeout(queueStats(), 5_000).catch(() => null);
-  return { inProcessWorker: inProcessWorkerRunning(), queue };
+  // Scheduled maintenance tasks (lib/jobs/schedules.ts): whether the last run failed and when the next is due.
+  const schedules = await withTimeout(scheduleStatus(), 5_000).then(
+    (rows) =>
+      rows.map((s) => ({ name: s.name, lastStatus: s.lastStatus, lastFinishedAt: s.lastFinishedAt?.toISOString() ?? null, nextRunAt: s.nextRunAt.toISOString(), running: s.running })),
+    () => null,
+  );
+  return { inProcessWorker: inProcessWorkerRunning(), queue, schedules };
+}
+
+/**
+ * OBS-4 / FILE-2: the virus scanner as /health/status shows it: off (and why), ok with its engine and signature
+ * version, or down. Never its address or path.
+ */
+export async function scannerReport(): Promise<{ status: "ok" | "down" | "off"; detail: string; signatureVersion: string | null }> {
+  const scanner = configuredScanner();
+  const result = await withTimeout(fileScannerCheck(scanner), 10_000).catch(() => ({ status: "down" as const, detail: "", signatureVersion: null }));
+  if (result.status === "off") return { status: "off", detail: result.detail, signatureVersion: null };
+  if (result.status === "ok") return { status: "ok", detail: result.detail, signatureVersion: result.signatureVersion ?? null };
+  return { status: "down", detail: "The virus scanner did not answer: uploads stay in quarantine until it does.", signatureVersion: null };
 }
 
 /** What runs where, without a single secret: which embedded defaults are in use, and what they cannot enforce. */
@@ -114,6 +150,8 @@ export async function status() {
       rateLimiting: env.UPSTASH_REDIS_REST_URL ? "upstash" : env.REDIS_URL ? "redis" : "memory",
       errorReporting: env.SENTRY_DSN ? "sentry" : "logs only",
       tracing: env.OTEL_EXPORTER_OTLP_ENDPOINT ? "otlp" : "off",
+      storage: await storageCheck(),
+      scanner: await scannerReport(),
     },
     databaseIsolation: await databaseIsolation(),
     jobs: await jobsReport(),

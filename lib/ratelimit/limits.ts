@@ -19,6 +19,13 @@ export const RATE_LIMIT_CLASSES = {
   upload: { limit: 60, window: "60 s" },
   /** URL imports (SSRF-1), per API key or user and per org: each one makes the server fetch a remote URL. */
   import: { limit: 20, window: "60 s" },
+  /**
+   * Signed downloads (FILE-3, `GET /api/documents/download`), per client IP (`ip:<hash>`), checked before the token
+   * is even verified: a token guesser or a leaked link's scraper meets it first.
+   */
+  download: { limit: 120, window: "60 s" },
+  /** Signed downloads per organisation of the verified token (`org:<id>`): all of an org's links together. */
+  downloadOrg: { limit: 1_200, window: "60 s" },
   /** Sign-in attempts, per IP and email (IDN-5 temporary lockout): `signInIdentifier(ip, email)`. */
   signIn: { limit: 10, window: "5 m" },
   /**

@@ -20,9 +20,9 @@ describe("health endpoints (OBS-4)", () => {
     expect(body).toMatchObject({ version: expect.any(String), uptimeSeconds: expect.any(Number) });
     const embedded = !process.env.DATABASE_URL;
     expect(body).toMatchObject({ embeddedDefaults: { database: embedded, identityProvider: true }, services: { database: embedded ? "pglite" : "postgres" } });
-    // Only what exists: no file storage, no virus scanner until those capabilities do.
+    // Only what exists (file storage and the virus scanner: tests/integration/health-storage-scanner.test.ts).
     expect(Object.keys(body.embeddedDefaults as object).sort()).toEqual(["database", "errorReporting", "identityProvider", "rateLimiting", "tracing"]);
-    expect(Object.keys(body.services as object).sort()).toEqual(["database", "errorReporting", "identityProvider", "rateLimiting", "tracing"]);
+    expect(Object.keys(body.services as object).sort()).toEqual(["database", "errorReporting", "identityProvider", "rateLimiting", "scanner", "storage", "tracing"]);
     const text = JSON.stringify(body);
     for (const secret of [process.env.DATABASE_URL, process.env.MIGRATION_DATABASE_URL, process.env.REDIS_URL].filter(Boolean)) {
       expect(text).not.toContain(secret);

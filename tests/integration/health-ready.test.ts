@@ -58,7 +58,9 @@ describe("/health/ready", () => {
     expect(status).toBe(200);
     expect(body.status).toBe("ready");
     expect(body.checks.database!.status).toBe("ok");
-    expect(Object.keys(body.checks).sort()).toEqual(["database", "rateLimiting"]);
+    // File storage is always there (local by default); the scanner only when one is configured.
+    expect(Object.keys(body.checks).sort()).toEqual(["database", "rateLimiting", "storage"]);
+    expect(body.checks.storage!.status).toBe("ok");
   });
 
   it.skipIf(!realUrl)("turns 503 when the database is unreachable, and recovers", async () => {

@@ -46,6 +46,17 @@ const EXPECTED: Record<string, string[]> = {
   "private.job_queue_stats()": ["job_runner"],
   // A job handler's transaction checks its own claims against the live lease (lib/db withJobPrincipal).
   "private.assert_job_lease(uuid,uuid)": ["job_service"],
+  // Scheduled maintenance tasks (lib/jobs/schedules.ts): the worker's role only. A task's own function checks the
+  // task's live lease first (private.assert_schedule_lease, called inside those functions only, granted to nobody).
+  "private.register_schedule(text,bigint)": ["job_runner"],
+  "private.claim_schedules(text,text[],integer,integer)": ["job_runner"],
+  "private.extend_schedule_lease(text,uuid,integer)": ["job_runner"],
+  "private.finish_schedule(text,uuid,text,jsonb)": ["job_runner"],
+  "private.release_schedule(text,uuid)": ["job_runner"],
+  "private.schedule_status()": ["job_runner"],
+  "private.assert_schedule_lease(text,uuid)": [],
+  // FILE-2: the scan sweep (lib/documents/sweep.ts), under its schedule lease.
+  "private.sweep_unscanned_documents(uuid,integer)": ["job_runner"],
   // BIL-2: Mux's verified webhook events change a video's status through this one function (lib/video/events.ts).
   "private.apply_mux_video_event(text,timestamp with time zone,text,text,text,jsonb,text,text)": ["video_events"],
   // BIL-1: the caller's own org's effective plan limits (billing page, documents storage quota).

@@ -202,6 +202,8 @@ describe("backend choice and limit classes (RL-1, RL-2)", () => {
       expensive: { limit: 30, windowMs: 60_000 },
       upload: { limit: 60, windowMs: 60_000 },
       import: { limit: 20, windowMs: 60_000 },
+      download: { limit: 120, windowMs: 60_000 },
+      downloadOrg: { limit: 1_200, windowMs: 60_000 },
       signIn: { limit: 10, windowMs: 300_000 },
       signInAccount: { limit: 20, windowMs: 900_000 },
     });

@@ -12,6 +12,8 @@ export const GQL = family("GQL", [
     implementation: ["lib/graphql/server.ts", "lib/graphql/schema.ts", "app/api/graphql/route.ts"],
     evidence: [
       evidence(GRAPHQL, "requires a valid key on every POST"),
+      evidence("tests/integration/graphql-documents.test.ts", "another org's key gets NOT_FOUND for each document by id, sees none of them, and the probe is recorded"),
+      evidence("tests/integration/graphql-documents.test.ts", "a key scoped to another project of the same org gets NOT_FOUND for the document"),
       evidence(GRAPHQL, "answers queries through RLS with the key's scope"),
       evidence(GRAPHQL, "rejects too-deep queries and too many aliases before executing them"),
       evidence(GRAPHQL, "introspection is rejected in production mode"),

@@ -8,12 +8,14 @@ export const RL = family("RL", [
     id: "RL-1",
     title: "Sliding-window limits per key, org and IP",
     description:
-      "TenantGuard limits requests with sliding windows per API key, per organisation and per client IP, with tighter budgets for costly work (GraphQL, and uploads and imports as they arrive) and for sign-in attempts. Every class is defined in one place, and identifiers are derived values, never secrets.",
+      "TenantGuard limits requests with sliding windows per API key, per organisation and per client IP, with tighter budgets for costly work (GraphQL, and uploads and imports as they arrive), for signed downloads (per client address before the link is verified, and per the link's organisation) and for sign-in attempts. Every class is defined in one place, and identifiers are derived values, never secrets.",
     status: "partial",
     issue: 13,
-    implementation: ["lib/ratelimit/limits.ts", "lib/ratelimit/limiter.ts", "lib/api/handler.ts", "lib/graphql/server.ts", "lib/http/client-address.ts"],
+    implementation: ["lib/ratelimit/limits.ts", "lib/ratelimit/limiter.ts", "lib/api/handler.ts", "lib/graphql/server.ts", "lib/http/client-address.ts", "lib/documents/download.ts"],
     evidence: [
       evidence(MEMORY, "the app's limit classes are per key, org and IP, with stricter expensive and sign-in classes"),
+      evidence("tests/integration/documents-download-limits.test.ts", "one client address gets the download class's budget, then 429 problem+json with Retry-After"),
+      evidence("tests/integration/documents-download-limits.test.ts", "an org's verified tokens share the downloadOrg budget across addresses"),
       evidence(MEMORY, "allows exactly `limit` requests in a window"),
       evidence(REDIS, "50 concurrent requests across two instances: exactly the limit succeed, counted in Redis"),
       evidence("tests/integration/api-v1.test.ts", "bad keys are rate limited per client IP"),

@@ -4,6 +4,7 @@ import { checkAuditChain } from "./audit";
 import { checkEmbeddedInProduction, checkRateLimitBackend } from "./configuration";
 import { checkDatabaseSession, checkExpiredKeys, checkRlsCoverage, checkRuntimeRole } from "./database";
 import { checkSecurityHeaders } from "./headers";
+import { checkDeadJobs, checkFileStorage, checkPendingScans, checkVirusScanner } from "./documents";
 import { checkWebhookBacklog, checkWebhookRejections } from "./webhooks";
 import { env } from "@/lib/env";
 import { checkUrlImportPolicy } from "@/lib/http/outbound";
@@ -11,6 +12,7 @@ import { checkStuckVideos } from "@/lib/video/check";
 import { checkPlanLimits } from "@/lib/billing/live-check";
 
 export { checkAuditChain, checkDatabaseSession, checkEmbeddedInProduction, checkExpiredKeys, checkRateLimitBackend, checkRlsCoverage, checkRuntimeRole, checkSecurityHeaders };
+export { checkDeadJobs, checkFileStorage, checkPendingScans, checkVirusScanner };
 export { checkWebhookBacklog, checkWebhookRejections };
 export { evaluateSecurityHeaders } from "./headers";
 
@@ -39,6 +41,10 @@ const IMPLEMENTATIONS: Record<LiveCheckId, (options: RunOptions) => CheckResult 
   "embedded-in-production": () => checkEmbeddedInProduction(),
   "url-import-policy": () =>
     checkUrlImportPolicy({ allowedPorts: env.URL_IMPORT_ALLOWED_PORTS, allowHosts: env.URL_IMPORT_ALLOW_HOSTS, production: env.NODE_ENV === "production" }),
+  "pending-scans": () => checkPendingScans(),
+  "dead-jobs": () => checkDeadJobs(),
+  "virus-scanner": () => checkVirusScanner(),
+  "file-storage": () => checkFileStorage(),
   "videos-waiting": () => checkStuckVideos(),
   "plan-limits": ({ orgId }) => checkPlanLimits({ orgId }),
   "webhook-rejections": () => checkWebhookRejections(),
