@@ -7,6 +7,9 @@ await vi.hoisted(async () => {
 
 import { closeDb, ownerDb, withWebhookService } from "@/lib/db";
 import { pruneWebhookEvents, replayWebhookRow } from "@/lib/webhooks";
+import { webhookEventsPrune } from "@/lib/webhooks/schedule";
+import { SCHEDULE_DEFINITIONS } from "@/lib/jobs/schedule-registry";
+import { registerSchedules, runDueSchedules } from "@/lib/jobs";
 import { POST as stripePost } from "@/app/api/webhooks/stripe/route";
 import { POST as clerkPost } from "@/app/api/webhooks/clerk/route";
 import { checkAuditChain } from "@/lib/controls/checks";
@@ -240,5 +243,31 @@ describe("WH-2 retention: pruneWebhookEvents", () => {
     await expect(pruneWebhookEvents(new Date(Date.now() - 3 * 86_400_000))).rejects.toMatchObject({ code: "22023" });
     expect(await pruneWebhookEvents(new Date(Date.now() - 28 * 86_400_000))).toBeGreaterThanOrEqual(1);
     expect(await storedEvents("dub", recent)).toEqual([]);
+  });
+});
+
+describe("WH-2 retention on the job queue's scheduler", () => {
+  it("the webhooks.prune task is registered for the workers and, once due, removes deliveries past the retention under its lease", async () => {
+    expect(SCHEDULE_DEFINITIONS.map((s) => s.name)).toContain("webhooks.prune");
+    const db = await ownerDb();
+    const old = `evt_sched_old${uid()}`;
+    const recent = `evt_sched_recent${uid()}`;
+    await db.query(
+      `insert into public.webhook_events (provider, event_id, event_type, status, payload, received_at)
+       values ('nylas', $1, 'grant.updated', 'processed', '{}', now() - interval '40 days'), ('nylas', $2, 'grant.updated', 'processed', '{}', now() - interval '1 day')`,
+      [old, recent],
+    );
+    await registerSchedules([webhookEventsPrune]);
+    // Not due yet: registering does not run it, and a run now claims nothing.
+    await db.query("update private.scheduled_tasks set next_run_at = now() + interval '1 hour', locked_until = null, lease_token = null where name = $1", [webhookEventsPrune.name]);
+    expect(await runDueSchedules({ schedules: [webhookEventsPrune] })).toEqual([]);
+    expect(await storedEvents("nylas", old)).toHaveLength(1);
+
+    await db.query("update private.scheduled_tasks set next_run_at = now() - interval '1 second' where name = $1", [webhookEventsPrune.name]);
+    const runs = await runDueSchedules({ schedules: [webhookEventsPrune] });
+    expect(runs).toMatchObject([{ name: "webhooks.prune", outcome: "succeeded" }]);
+    expect((runs[0]!.result as { removed: number }).removed).toBeGreaterThanOrEqual(1);
+    expect(await storedEvents("nylas", old)).toEqual([]);
+    expect(await storedEvents("nylas", recent)).toHaveLength(1);
   });
 });

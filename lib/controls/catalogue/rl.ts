@@ -8,9 +8,8 @@ export const RL = family("RL", [
     id: "RL-1",
     title: "Sliding-window limits per key, org and IP",
     description:
-      "TenantGuard limits requests with sliding windows per API key, per organisation and per client IP, with tighter budgets for costly work (GraphQL, and uploads and imports as they arrive), for signed downloads (per client address before the link is verified, and per the link's organisation) and for sign-in attempts. Every class is defined in one place, and identifiers are derived values, never secrets.",
-    status: "partial",
-    issue: 13,
+      "TenantGuard limits requests with sliding windows per API key, per organisation and per client IP, with tighter budgets for costly work (GraphQL, uploads and URL imports, in the API and the dashboard alike), for signed downloads (per client address before the link is verified, and per the link's organisation) and for sign-in attempts. Every class is defined in one place, and identifiers are derived values, never secrets.",
+    status: "implemented",
     implementation: ["lib/ratelimit/limits.ts", "lib/ratelimit/limiter.ts", "lib/api/handler.ts", "lib/graphql/server.ts", "lib/http/client-address.ts", "lib/documents/download.ts"],
     evidence: [
       evidence(MEMORY, "the app's limit classes are per key, org and IP, with stricter expensive and sign-in classes"),
@@ -24,8 +23,8 @@ export const RL = family("RL", [
       evidence("tests/e2e/client-address.e2e.ts", "a new forged address per request does not escape the per-IP limit"),
       evidence("tests/integration/documents-pipeline.test.ts", "a key gets the import class's budget in a minute, then 429 with Retry-After"),
       evidence("tests/integration/documents-dashboard.test.ts", "the upload class limits a user's uploads (RL-1)"),
+      evidence("tests/integration/documents-import-action.test.ts", "the import class limits a user's imports (RL-1)"),
     ],
-    limitations: ["The dashboard has no URL-import form yet, so the import class applies to the partner API only."],
   },
   {
     id: "RL-2",

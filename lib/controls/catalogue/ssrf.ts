@@ -10,8 +10,7 @@ export const SSRF = family("SSRF", [
     title: "SSRF-safe URL import",
     description:
       "URL import fetches only http and https URLs whose every resolved address is plain public unicast: loopback, private, link-local, CGNAT, unique-local, IPv4-mapped forms and cloud metadata addresses are refused. The connection goes to the address that was checked (no DNS rebinding), every redirect is checked again, and size, time and content type are capped.",
-    status: "partial",
-    issue: 13,
+    status: "implemented",
     implementation: [
       "lib/http/outbound/public-fetch.ts",
       "lib/http/outbound/url-policy.ts",
@@ -21,6 +20,8 @@ export const SSRF = family("SSRF", [
       "lib/env.ts",
       "lib/documents/pipeline.ts",
       "app/api/v1/projects/[id]/documents/imports/route.ts",
+      "lib/documents/index.ts",
+      "app/(dashboard)/projects/[id]/document-actions.ts",
     ],
     evidence: [
       evidence(SSRF_TESTS, "user-supplied URLs that would reach this machine are refused before connecting"),
@@ -45,7 +46,6 @@ export const SSRF = family("SSRF", [
       evidence("tests/e2e/documents.e2e.ts", "URL import refuses a private address with its reason and keeps the typed URL"),
     ],
     limitations: [
-      "The partner API imports URLs (POST /api/v1/projects/{id}/documents/imports); the dashboard's import form is not built yet.",
       "Of several resolved addresses the first is connected to (all are checked); there is no fallback to the next one when it is unreachable.",
     ],
   },

@@ -48,7 +48,7 @@ export const WH = family("WH", [
     description:
       "Every delivery is recorded in one `webhook_events` table, unique on provider and event id, and the event's effect commits in the same transaction as its processed mark: duplicates, concurrent duplicates and a crash between effect and mark all end with exactly one effect.",
     status: "implemented",
-    implementation: ["lib/webhooks/kernel.ts", "lib/webhooks/index.ts", "lib/db/index.ts", MIGRATION],
+    implementation: ["lib/webhooks/kernel.ts", "lib/webhooks/index.ts", "lib/webhooks/schedule.ts", "lib/db/index.ts", MIGRATION],
     evidence: [
       evidence(ONCE, "50 concurrent deliveries of one event: one effect, one processed row, every delivery answered 200"),
       evidence(ONCE, "a duplicate of a processed event is answered 200 and its effect does not run again"),
@@ -57,9 +57,9 @@ export const WH = family("WH", [
       evidence(ONCE, "webhook_service reads no table directly and cannot write its own scope"),
       evidence(SIGNATURES, "an event about an object our records do not link to any org changes nothing"),
       evidence(ONCE, "removes deliveries older than the retention, keeps newer ones, and refuses a retention under every provider's retry horizon"),
+      evidence(ONCE, "the webhooks.prune task is registered for the workers and, once due, removes deliveries past the retention under its lease"),
       evidence(ADMIN, "admins see their own org's deliveries per provider, members and other orgs see none, and nobody reads a payload"),
     ],
-    limitations: ["pruneWebhookEvents is a function: its schedule on the job queue is not wired yet."],
   },
   {
     id: "WH-3",
