@@ -7,6 +7,7 @@ import { MemberControls, LeaveOrganizationForm, RevokeInviteForm } from "@/compo
 
 export const metadata: Metadata = { title: "Members" };
 
+const RANK = { member: 1, admin: 2, owner: 3 } as const;
 const utc = (d: Date | string) => new Date(d).toLocaleString("en-GB", { timeZone: "UTC", dateStyle: "medium" });
 
 /** TEN-3: every member sees the org's members; owners and admins also invite, re-role and remove. */
@@ -54,7 +55,8 @@ export default definePage(
                     <span className="font-medium text-slate-700">{m.role}</span> · joined {utc(m.joined_at)}
                   </p>
                 </div>
-                {data.manage && m.user_id !== session.userId ? (
+                {/* Only roles at or below one's own can be managed (the database enforces it too). */}
+                {data.manage && m.user_id !== session.userId && RANK[m.role] <= RANK[session.orgRole ?? "member"] ? (
                   <MemberControls userId={m.user_id} name={m.display_name ?? m.email ?? m.user_id} role={m.role} roles={[...roles]} />
                 ) : null}
               </li>
