@@ -56,6 +56,11 @@ export const LIVE_CHECKS = {
     summary: "No video is still waiting for Mux more than 24 hours after its direct upload was created (abandoned uploads, or webhooks not arriving).",
     controls: ["BIL-2"],
   },
+  memberships: {
+    title: "Members and owners",
+    summary: "The last-owner trigger is enabled and no request role writes memberships or invites directly; organisations with members but no owner are a warning; expired, unredeemed invites are counted.",
+    controls: ["TEN-3"],
+  },
 } as const satisfies Record<string, { title: string; summary: string; controls: readonly ControlId[] }>;
 
 export type LiveCheckId = keyof typeof LIVE_CHECKS;

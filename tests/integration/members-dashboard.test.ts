@@ -11,6 +11,8 @@ const { SESSION_COOKIE_NAME } = await import("@/lib/auth/cookie-name");
 const { default: MembersPage } = await import("@/app/(dashboard)/settings/members/page");
 const { default: InvitePage } = await import("@/app/(auth)/invite/[token]/page");
 const { inviteMemberAction, removeMemberAction } = await import("@/app/(dashboard)/settings/members/actions");
+const { acceptInviteAction, createAccountAndJoinAction } = await import("@/app/(auth)/invite/[token]/actions");
+const { resolveSession } = await import("@/lib/auth/session");
 const { createProjectAction } = await import("@/app/(dashboard)/projects/actions");
 const { POST: uploadRoute } = await import("@/app/api/documents/upload/route");
 const { AppRouterContext } = await import("next/dist/shared/lib/app-router-context.shared-runtime");
@@ -84,6 +86,29 @@ describe("members page (TEN-3)", () => {
     expect(live).toContain("Create account and join");
     await (await ownerDb()).query("update public.org_invites set revoked_at = now() where org_id = $1", [org.id]);
     expect(await html(await InvitePage({ params: Promise.resolve({ token }) }))).toContain("This invite link was revoked");
+  });
+});
+
+describe("invite acceptance (TEN-3, AUD-3)", () => {
+  it("an invite redemption is audited in the invite's org, and the new member's session is switched to it", async () => {
+    const { org, admin } = await orgWithMembers("Acme");
+    asUser((await signIn(admin.userId, { ...org, role: "admin" })).token);
+    const created = await inviteMemberAction(form({ email: "joiner@example.test", role: "member" }));
+    const token = created.link!.split("/invite/")[1]!;
+
+    asUser(null);
+    const short = await createAccountAndJoinAction({ ok: null }, form({ token, displayName: "Jo", password: "short" }));
+    expect(short).toMatchObject({ ok: false, fieldErrors: { password: [expect.any(String)] } });
+    asUser(null);
+    await expect(createAccountAndJoinAction({ ok: null }, form({ token, displayName: "Jo Iner", password: "a long enough password" }))).rejects.toThrow(/NEXT_REDIRECT/);
+    const cookie = nextRequest.cookies.get(SESSION_COOKIE_NAME)!.value;
+    expect(await resolveSession(cookie)).toMatchObject({ orgId: org.id, orgRole: "member" });
+    const audit = await (await ownerDb()).query<{ action: string; actor_id: string }>("select action, actor_id from public.audit_logs where org_id = $1 and action = 'member.invite_redeemed'", [org.id]);
+    expect(audit).toHaveLength(1);
+
+    // The same link again, by the now-member: refused as used.
+    asUser(cookie);
+    expect(await acceptInviteAction({ ok: null }, form({ token }))).toMatchObject({ ok: false, message: expect.stringMatching(/already been used/) });
   });
 });
 

@@ -8,6 +8,7 @@ const { changeMemberRole, inviteMember, leaveOrganization, listMembers, previewI
 const { createProject } = await import("@/lib/projects");
 const { default: MembersPage } = await import("@/app/(dashboard)/settings/members/page");
 const { createOrg, createUser, orgWithMembers, request, signIn } = await import("../helpers/tenants");
+const { inRolledBackOwnerTransaction } = await import("../helpers/owner-scratch");
 
 afterAll(closeDb);
 const onPostgres = Boolean(process.env.DATABASE_URL);
@@ -284,5 +285,30 @@ describe("IDN-3 / TEN-3 applyClerkMembership", () => {
     await expect(apply({ clerkOrgId: org.id, clerkUserId: owner, role: "org:superuser", deleted: false, eventTime: new Date() })).rejects.toThrow(/unknown Clerk membership role/);
     expect(await apply({ clerkOrgId: org.id, clerkUserId: owner, role: null, deleted: true, eventTime: new Date() })).toBe("last_owner");
     expect(await roleOf(org.id, owner)).toBe("owner");
+  });
+});
+
+describe("TEN-3 live check: memberships", () => {
+  it("passes or warns on the migrated system, warns for an org with members but no owner, and counts expired invites", async () => {
+    const { checkMemberships } = await import("@/lib/members/check");
+    expect((await checkMemberships()).status).not.toBe("fail");
+    await inRolledBackOwnerTransaction(async (tx) => {
+      await tx.query("insert into public.organizations (id, name, slug) values ('org_ownerlesscheck', 'x', 'ownerless-check')");
+      await tx.query("insert into public.users (id) values ('user_ownerlesscheck')");
+      await tx.query("insert into public.memberships (org_id, user_id, role) values ('org_ownerlesscheck', 'user_ownerlesscheck', 'member')");
+      expect(await checkMemberships(tx)).toMatchObject({ status: "warn", detail: expect.stringMatching(/have members but no owner.*past their expiry/) });
+    });
+  });
+
+  it("fails when the last-owner trigger is disabled or a request role may write memberships directly", async () => {
+    const { checkMemberships } = await import("@/lib/members/check");
+    await inRolledBackOwnerTransaction(async (tx) => {
+      await tx.query("alter table public.memberships disable trigger memberships_keep_one_owner");
+      expect(await checkMemberships(tx)).toMatchObject({ status: "fail", detail: expect.stringMatching(/last-owner trigger/) });
+    });
+    await inRolledBackOwnerTransaction(async (tx) => {
+      await tx.query("grant update on public.memberships to authenticated");
+      expect(await checkMemberships(tx)).toMatchObject({ status: "fail", detail: expect.stringMatching(/authenticated update memberships/) });
+    });
   });
 });

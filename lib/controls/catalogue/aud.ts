@@ -51,6 +51,11 @@ export const AUD = family("AUD", [
       evidence("tests/integration/api-keys-lifecycle.test.ts", "create, revoke, roll and delete are audit-logged without secrets"),
       evidence("tests/integration/api-v1.test.ts", "auditing writes as the key"),
       evidence("tests/integration/documents-pipeline.test.ts", "a clean file is pending in quarantine, scanned clean, promoted, and downloadable byte for byte with safe headers"),
+      // Membership events: member.invite_created / invite_revoked / invite_redeemed / role_changed / removed / left.
+      evidence("tests/integration/members.test.ts", "an admin's invite link adds the invited person once, is stored only as its hash, and is audited"),
+      evidence("tests/integration/members.test.ts", "owners promote, demote and remove; an admin manages members and admins"),
+      evidence("tests/integration/members.test.ts", "the last owner can be neither demoted, removed nor leave"),
+      evidence("tests/integration/members-dashboard.test.ts", "an invite redemption is audited in the invite's org"),
     ],
     limitations: [
       "Audited today: project and API-key changes, cross-tenant probes, and documents (document.uploaded, document.imported, document.scan_verdict, document.download_url_issued, document.deleted). Sign-in outcomes, membership, webhooks and rate-limit abuse are not yet, and no test enforces coverage (#18).",

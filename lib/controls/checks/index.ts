@@ -7,6 +7,7 @@ import { checkSecurityHeaders } from "./headers";
 import { env } from "@/lib/env";
 import { checkUrlImportPolicy } from "@/lib/http/outbound";
 import { checkStuckVideos } from "@/lib/video/check";
+import { checkMemberships } from "@/lib/members/check";
 
 export { checkAuditChain, checkDatabaseSession, checkEmbeddedInProduction, checkExpiredKeys, checkRateLimitBackend, checkRlsCoverage, checkRuntimeRole, checkSecurityHeaders };
 export { evaluateSecurityHeaders } from "./headers";
@@ -37,6 +38,7 @@ const IMPLEMENTATIONS: Record<LiveCheckId, (options: RunOptions) => CheckResult 
   "url-import-policy": () =>
     checkUrlImportPolicy({ allowedPorts: env.URL_IMPORT_ALLOWED_PORTS, allowHosts: env.URL_IMPORT_ALLOW_HOSTS, production: env.NODE_ENV === "production" }),
   "videos-waiting": () => checkStuckVideos(),
+  memberships: () => checkMemberships(),
 };
 
 /** A check that cannot run has not passed: it fails, naming only the error's kind (messages can carry hosts or SQL). */
