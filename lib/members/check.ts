@@ -16,7 +16,9 @@ export async function checkMemberships(db?: Queryable): Promise<CheckResult> {
                where t.tgrelid = 'public.memberships'::regclass and t.tgname = 'memberships_keep_one_owner'
                  and t.tgfoid = 'private.keep_one_owner()'::regprocedure) as trigger_enabled,
             array(select distinct g.grantee::text || ' ' || lower(g.privilege_type) || ' ' || g.table_name::text
-                    from information_schema.role_table_grants g
+                    from (select grantee, privilege_type, table_schema, table_name from information_schema.role_table_grants
+                          union all
+                          select grantee, privilege_type, table_schema, table_name from information_schema.role_column_grants) g
                    where g.table_schema = 'public' and g.table_name in ('memberships', 'org_invites', 'membership_versions')
                      and g.grantee in ('authenticated', 'anon', 'PUBLIC', 'app_runtime')
                      and g.privilege_type in ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
