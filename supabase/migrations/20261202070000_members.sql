@@ -91,7 +91,7 @@ revoke all on function private.caller_org_role() from public;
 
 -- At least one owner per organisation. The per-org advisory lock serialises every change that takes an owner away,
 -- and the count runs after it with a fresh snapshot, so of two concurrent "last but one" demotions one fails.
--- Deleting the organisation itself (cascade) is not blocked.
+-- Deleting the organisation itself, or the owner's user account (cascades), is not blocked.
 create or replace function private.keep_one_owner() returns trigger
 language plpgsql security definer
 set search_path = ''
@@ -101,6 +101,11 @@ begin
     return null;
   end if;
   if not exists (select 1 from public.organizations o where o.id = old.org_id) then
+    return null;
+  end if;
+  -- The person's account itself is deleted (e.g. Clerk's user.deleted): the local copy follows, and the live check
+  -- reports the org as having members but no owner.
+  if tg_op = 'DELETE' and not exists (select 1 from public.users u where u.id = old.user_id) then
     return null;
   end if;
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('tg.org_owners:' || old.org_id, 0));

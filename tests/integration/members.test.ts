@@ -208,10 +208,14 @@ describe("TEN-3 the last owner stays", () => {
     }
   });
 
-  it("deleting the organisation itself still removes its memberships", async () => {
+  it("deleting the organisation itself, or the last owner's account, still removes the memberships", async () => {
     const { org } = await orgWithMembers("Gone");
     await (await ownerDb()).query("delete from public.organizations where id = $1", [org.id]);
     expect(await (await ownerDb()).query("select 1 from public.memberships where org_id = $1", [org.id])).toHaveLength(0);
+    const other = await orgWithMembers("Stays");
+    await (await ownerDb()).query("delete from public.users where id = $1", [other.owner.userId]);
+    expect(await roleOf(other.org.id, other.owner.userId)).toBeNull();
+    expect(await roleOf(other.org.id, other.admin.userId)).toBe("admin");
   });
 });
 
