@@ -10,7 +10,7 @@ const { closeDb, ownerDb } = await import("@/lib/db");
 const { SESSION_COOKIE_NAME } = await import("@/lib/auth/cookie-name");
 const { default: MembersPage } = await import("@/app/(dashboard)/settings/members/page");
 const { default: InvitePage } = await import("@/app/(auth)/invite/[token]/page");
-const { inviteMemberAction, removeMemberAction } = await import("@/app/(dashboard)/settings/members/actions");
+const { inviteMemberAction, removeMemberAction, revokeInviteAction, changeRoleAction } = await import("@/app/(dashboard)/settings/members/actions");
 const { acceptInviteAction, createAccountAndJoinAction } = await import("@/app/(auth)/invite/[token]/actions");
 const { resolveSession } = await import("@/lib/auth/session");
 const { createProjectAction } = await import("@/app/(dashboard)/projects/actions");
@@ -84,6 +84,12 @@ describe("members page (TEN-3)", () => {
     const live = await html(await InvitePage({ params: Promise.resolve({ token }) }));
     expect(live).toContain("Join Acme");
     expect(live).toContain("Create account and join");
+    // Signed in as someone else: told so, with no accept button.
+    asUser((await signIn(admin.userId, { ...org, role: "admin" })).token);
+    const other = await html(await InvitePage({ params: Promise.resolve({ token }) }));
+    expect(other).toContain("but this invite is for <strong>fresh@example.test</strong>");
+    expect(other).not.toContain("Accept and join");
+    asUser(null);
     await (await ownerDb()).query("update public.org_invites set revoked_at = now() where org_id = $1", [org.id]);
     expect(await html(await InvitePage({ params: Promise.resolve({ token }) }))).toContain("This invite link was revoked");
   });
@@ -140,5 +146,21 @@ describe("a removed member's cookie stops working on the next request (TEN-3)", 
     expect(upload.status).toBe(401);
     const projects = await (await ownerDb()).query("select 1 from public.projects where org_id = $1", [org.id]);
     expect(projects).toHaveLength(1);
+  });
+});
+
+describe("member actions given arguments that are not their form (VAL-1)", () => {
+  it.each([["a string", "$K1"], ["an array", ["$K1"]], ["an object", { userId: "user_x" }], ["null", null]])("answer %s with invalid input and change nothing", async (_label, argument) => {
+    const { org, admin, member } = await orgWithMembers("Acme");
+    asUser((await signIn(admin.userId, { ...org, role: "admin" })).token);
+    const bad = argument as unknown as FormData;
+    expect(await inviteMemberAction(bad)).toMatchObject({ ok: false });
+    expect(await revokeInviteAction({ ok: null }, bad)).toMatchObject({ ok: false });
+    expect(await changeRoleAction({ ok: null }, bad)).toMatchObject({ ok: false, fieldErrors: expect.any(Object) });
+    expect(await removeMemberAction({ ok: null }, bad)).toMatchObject({ ok: false, fieldErrors: expect.any(Object) });
+    expect(await acceptInviteAction({ ok: null }, bad)).toMatchObject({ ok: false });
+    expect(await createAccountAndJoinAction({ ok: null }, bad)).toMatchObject({ ok: false });
+    const [row] = await (await ownerDb()).query<{ role: string }>("select role from public.memberships where org_id = $1 and user_id = $2", [org.id, member.userId]);
+    expect(row!.role).toBe("member");
   });
 });

@@ -2,6 +2,8 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { env } from "@/lib/env";
 import { getSession } from "@/lib/auth/current";
+import { withTenant } from "@/lib/db";
+import { signOutAction } from "@/app/(auth)/actions";
 import { previewInvite, type InviteStatus } from "@/lib/members";
 import { AcceptInviteForm, CreateInvitedAccountForm } from "@/components/members/invite-forms";
 
@@ -18,8 +20,13 @@ const REFUSED: Record<Exclude<InviteStatus, "valid">, { title: string; text: str
 export default async function InvitePage({ params }: { params: Promise<{ token: string }> }) {
   const { token } = await params;
   const preview = env.identityProvider === "embedded" ? await previewInvite(token) : { status: "invalid" as const };
-  const refused = preview.status === "valid" ? null : REFUSED[preview.status];
   const session = await getSession();
+  const refused = preview.status === "valid" ? null : REFUSED[preview.status];
+  // Signed in as someone else than the invited email: say so before they try (the redemption refuses it anyway).
+  const signedInEmail =
+    session && !refused
+      ? ((await withTenant(session.claims, (tx) => tx.query<{ email: string | null }>("select email from public.users where id = $1", [session.userId])))[0]?.email ?? null)
+      : null;
   return (
     <main className="mx-auto flex max-w-md flex-col gap-6 px-6 py-20">
       {refused ? (
@@ -40,7 +47,19 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
             {preview.expiresAt!.toLocaleString("en-GB", { timeZone: "UTC", dateStyle: "medium", timeStyle: "short" })} UTC.
           </p>
           <div className="mt-6">
-            {session ? (
+            {session && signedInEmail !== preview.email ? (
+              <div role="alert" className="flex flex-col gap-3 text-sm">
+                <p>
+                  You are signed in as <strong>{signedInEmail ?? "another account"}</strong>, but this invite is for <strong>{preview.email}</strong>. Sign out, then open the
+                  link again and sign in with the invited account.
+                </p>
+                <form action={signOutAction}>
+                  <button type="submit" className="rounded-md px-3 py-2 ring-1 ring-slate-300 hover:bg-slate-100">
+                    Sign out
+                  </button>
+                </form>
+              </div>
+            ) : session ? (
               <AcceptInviteForm token={token} />
             ) : preview.accountExists ? (
               <p className="text-sm">

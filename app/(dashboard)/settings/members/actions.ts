@@ -16,6 +16,9 @@ export interface InviteFormState extends FormState {
   link?: string | null;
 }
 
+// VAL-1: action ids are public; arguments that are not a form are bad input (the schemas refuse the nulls), never a 500.
+const field = (formData: unknown, name: string) => (formData instanceof FormData ? formData.get(name) : null);
+
 function toFormState(result: ActionResult<unknown>, success: string): FormState {
   if (!result.ok) return { ok: false, message: result.message, fieldErrors: result.fieldErrors };
   revalidatePath(PAGE);
@@ -36,15 +39,15 @@ export async function inviteMemberAction(formData: FormData): Promise<InviteForm
 }
 
 export async function revokeInviteAction(_prev: FormState, formData: FormData): Promise<FormState> {
-  return toFormState(await revokeInvite(await getSession(), { id: formData.get("id") }, await currentRequestContext()), "Invite revoked.");
+  return toFormState(await revokeInvite(await getSession(), { id: field(formData, "id") }, await currentRequestContext()), "Invite revoked.");
 }
 
 export async function changeRoleAction(_prev: FormState, formData: FormData): Promise<FormState> {
-  return toFormState(await changeMemberRole(await getSession(), { userId: formData.get("userId"), role: formData.get("role") }, await currentRequestContext()), "Role changed.");
+  return toFormState(await changeMemberRole(await getSession(), { userId: field(formData, "userId"), role: field(formData, "role") }, await currentRequestContext()), "Role changed.");
 }
 
 export async function removeMemberAction(_prev: FormState, formData: FormData): Promise<FormState> {
-  return toFormState(await removeMember(await getSession(), { userId: formData.get("userId") }, await currentRequestContext()), "Member removed.");
+  return toFormState(await removeMember(await getSession(), { userId: field(formData, "userId") }, await currentRequestContext()), "Member removed.");
 }
 
 export async function leaveOrganizationAction(_prev: FormState): Promise<FormState> {
