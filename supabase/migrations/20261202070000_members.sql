@@ -420,7 +420,6 @@ revoke all on function private.leave_org() from public;
 revoke all on function private.apply_clerk_membership(text, text, text, boolean, timestamptz) from public;
 revoke all on function idp.create_invited_account(bytea, text, text, text) from public;
 
-grant execute on function private.role_rank(text) to authenticated;
 grant execute on function private.caller_org_role() to authenticated;
 grant execute on function private.create_org_invite(text, text, bytea, text, timestamptz) to authenticated;
 grant execute on function private.revoke_org_invite(uuid) to authenticated;
