@@ -103,6 +103,9 @@ const schema = z.object({
   CLERK_SECRET_KEY: optionalString,
   CLERK_JWT_KEY: optionalString,
   CLERK_AUTHORIZED_PARTIES: optionalString,
+  // TEN-3: Clerk's Backend API origin (tests point it at a local stand-in), and how long member invites last.
+  CLERK_API_URL: optionalString.pipe(z.url().optional()),
+  MEMBER_INVITE_TTL_DAYS: z.coerce.number().int().min(1).max(30).default(7),
 
   // Webhooks (WH-1..3, lib/webhooks). A provider without a secret has no endpoint (404).
   CLERK_WEBHOOK_SECRET: webhookSecrets(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, "a Svix signing secret: whsec_ followed by base64"),
@@ -303,6 +306,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   }
   if (e.MUX_SIGNING_PRIVATE_KEY !== undefined && !isPemPrivateKey(e.MUX_SIGNING_PRIVATE_KEY)) {
     problems.push("BIL-2: MUX_SIGNING_PRIVATE_KEY must be the RSA private key Mux gave (base64 of a PEM, or the PEM itself).");
+  }
+  if (production && e.CLERK_API_URL && !isLoopback(e.CLERK_API_URL) && new URL(e.CLERK_API_URL).protocol !== "https:") {
+    problems.push("ENC-4: CLERK_API_URL must be https in production.");
   }
   if (production && e.MUX_API_URL && !isLoopback(e.MUX_API_URL) && new URL(e.MUX_API_URL).protocol !== "https:") {
     problems.push("ENC-4: MUX_API_URL must be https in production.");

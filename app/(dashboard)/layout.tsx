@@ -42,6 +42,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <Link href="/projects" className="text-slate-700 hover:text-slate-950">
               Projects
             </Link>
+            <Link href="/settings/members" className="text-slate-700 hover:text-slate-950">
+              Members
+            </Link>
             <Link href="/account/sessions" className="text-slate-700 hover:text-slate-950">
               Sessions
             </Link>

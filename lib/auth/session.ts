@@ -46,9 +46,15 @@ export async function resolveSession(token: string | null | undefined): Promise<
     return current ? session : null;
   }
   const provisionKey = `${session.sessionId}:${session.orgId}:${session.orgRole}`;
-  if (!provisioned.has(provisionKey)) {
-    await withTenant(session.claims, (tx) => tx.query("select private.provision_from_claims()"));
-    provisioned.add(provisionKey);
-  }
+  // TEN-3: provisioning never undoes a newer Clerk event (a removal or role change applied since the token was
+  // issued), and the session counts only while the membership it names exists with that role.
+  const current = await withTenant(session.claims, async (tx) => {
+    if (!provisioned.has(provisionKey)) await tx.query("select private.provision_from_claims()");
+    if (!session.orgId || !session.orgRole) return true;
+    const [row] = await tx.query<{ role: string }>("select role from public.memberships where org_id = $1 and user_id = $2", [session.orgId, session.userId]);
+    return row?.role === session.orgRole;
+  });
+  if (!current) return null;
+  provisioned.add(provisionKey);
   return session;
 }

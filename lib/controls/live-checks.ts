@@ -91,6 +91,11 @@ export const LIVE_CHECKS = {
     summary: "No webhook event has been failed, or received without its effect, for more than an hour.",
     controls: ["WH-2", "WH-3"],
   },
+  memberships: {
+    title: "Members and owners",
+    summary: "The last-owner trigger is enabled and no request role writes memberships or invites directly; organisations with members but no owner are a warning; expired, unredeemed invites are counted.",
+    controls: ["TEN-3"],
+  },
 } as const satisfies Record<string, { title: string; summary: string; controls: readonly ControlId[] }>;
 
 export type LiveCheckId = keyof typeof LIVE_CHECKS;

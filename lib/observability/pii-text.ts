@@ -83,6 +83,7 @@ const JWT = /eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)*/g;
 const KNOWN_KEYS = new RegExp(
   [
     "tg_(?:live|test)_[A-Za-z0-9_-]{20,}", // KEY-1: ours (tg_live_/tg_test_ + base62/base64url)
+    "tgi_[A-Za-z0-9_-]{43}", // TEN-3: ours, member invite links (/invite/tgi_...)
     "(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{8,}", // Stripe, Clerk
     "whsec_[A-Za-z0-9+/=]{16,}", // Stripe / Svix webhook secrets
     "gh[pousr]_[A-Za-z0-9]{20,}", // GitHub tokens

@@ -80,6 +80,22 @@ const EXPECTED: Record<string, string[]> = {
   "private.record_webhook_rejection(text,text,text,text)": ["webhook_service"],
   "private.prune_webhook_events(interval)": ["webhook_service"],
   "private.webhook_health()": ["webhook_service"],
+  // TEN-3: membership writes, each re-checking the caller's role from the table (escalation and last-owner rules).
+  "private.caller_org_role()": ["authenticated"],
+  "private.create_org_invite(text,text,bytea,text,timestamp with time zone)": ["authenticated"],
+  "private.revoke_org_invite(uuid)": ["authenticated"],
+  "private.redeem_org_invite(bytea)": ["authenticated"],
+  "private.change_member_role(text,text)": ["authenticated"],
+  "private.remove_member(text)": ["authenticated"],
+  "private.leave_org()": ["authenticated"],
+  // The invite page, before sign-in: what the link is, or why it no longer works (for the link's holder).
+  "private.org_invite_preview(bytea)": ["anon"],
+  // An invited person creates their embedded account with the invited email, while the link is live.
+  "idp.create_invited_account(bytea,text,text,text)": ["embedded_idp"],
+  // Clerk's membership webhooks (lib/members/sync.ts), as the NOLOGIN role with this one privilege.
+  "private.apply_clerk_membership(text,text,text,boolean,timestamp with time zone)": ["membership_events"],
+  // A trigger function: fired by the table, executed by nobody.
+  "private.keep_one_owner()": [],
 };
 
 interface DefinerRow {

@@ -55,6 +55,11 @@ export const AUD = family("AUD", [
       evidence("tests/integration/documents-pipeline.test.ts", "a clean file is pending in quarantine, scanned clean, promoted, and downloadable byte for byte with safe headers"),
       evidence("tests/integration/documents-import-action.test.ts", "an allow-listed local server is imported: the document is listed pending, with its origin, audited"),
       evidence("tests/integration/jobs-dashboard.test.ts", "an admin sees the org's dead job with its masked error and retries it: pending again, attempts 0, audited"),
+      // Membership events: member.invite_created / invite_revoked / invite_redeemed / role_changed / removed / left.
+      evidence("tests/integration/members.test.ts", "an admin's invite link adds the invited person once, is stored only as its hash, and is audited"),
+      evidence("tests/integration/members.test.ts", "owners promote, demote and remove; an admin manages members and admins"),
+      evidence("tests/integration/members.test.ts", "the last owner can be neither demoted, removed nor leave"),
+      evidence("tests/integration/members-dashboard.test.ts", "an invite redemption is audited in the invite's org"),
     ],
     limitations: [
       "Audited today: project and API-key changes, cross-tenant probes, and documents (document.uploaded, document.imported, document.scan_verdict, document.download_url_issued, document.deleted; the fetch of a signed download link itself is not audited, only its issue). Sign-in outcomes, membership, webhooks and rate-limit abuse are not yet, and no test enforces coverage (#18).",

@@ -3,6 +3,9 @@ import { evidence, family } from "../types";
 const RLS = "tests/integration/rls-coverage.test.ts";
 const SCOPE = "tests/integration/api-keys-scope.test.ts";
 const API = "tests/integration/api-v1.test.ts";
+const MEMBERS = "tests/integration/members.test.ts";
+const MEMBERS_DASHBOARD = "tests/integration/members-dashboard.test.ts";
+const MEMBERS_CLERK = "tests/integration/members-clerk.test.ts";
 const PGLITE_SUPERUSER =
   "On the embedded engine (PGlite) the database session is its superuser: a request transaction only switches role with SET LOCAL, so SQL that resets the role (`reset role`, `set session authorization`) leaves row-level security. Only PostgreSQL enforces the non-superuser login role; the `database-session` check reports this as a warning.";
 
@@ -66,19 +69,56 @@ export const TEN = family("TEN", [
   },
   {
     id: "TEN-3",
-    title: "Membership and role checked before work",
+    title: "Members and roles, checked before work",
     description:
-      "On top of row-level security, every server action and page checks the caller's membership and role before doing any work: members view and work on data; admins and owners also manage keys, members, integrations, billing and settings. Roles come from verified claims only, never from request input.",
+      "On top of row-level security, every server action and page checks the caller's membership and role before doing any work: members view and work on data; admins and owners also manage keys, members, integrations, billing and settings. Roles come from verified claims only, never from request input, and every request re-checks that the membership its session names still exists with that role, so a removal or role change takes effect on the next request. Owners and admins invite people by email (embedded provider: a one-use link valid 7 days by default, stored only as its SHA-256, revocable, for the invited email only; Clerk: Clerk's invitations), change roles and remove members; members leave. Nobody grants, changes or removes a role above their own, and every organisation keeps at least one owner: both rules are enforced by the database (SECURITY DEFINER functions that read the caller's role from the memberships table, and a trigger under a per-org lock), which request roles cannot bypass because they have no write privilege on the membership tables. With Clerk configured the same operations go through Clerk's Backend API, and Clerk's membership events update the local copy, never overwritten by an older event or an older token.",
     status: "partial",
     issue: 15,
-    implementation: ["lib/actions/pipeline.ts", "lib/pages/read.ts", "lib/pages/define-page.tsx", "lib/projects/index.ts", "lib/api-keys/manage.ts"],
+    implementation: [
+      "lib/actions/pipeline.ts",
+      "lib/pages/read.ts",
+      "lib/pages/define-page.tsx",
+      "lib/auth/session.ts",
+      "lib/projects/index.ts",
+      "lib/api-keys/manage.ts",
+      "lib/members/manage.ts",
+      "lib/members/redeem.ts",
+      "lib/members/sync.ts",
+      "lib/members/clerk-api.ts",
+      "lib/members/check.ts",
+      "supabase/migrations/20261202070000_members.sql",
+      "app/(dashboard)/settings/members/page.tsx",
+      "app/(auth)/invite/[token]/page.tsx",
+    ],
     evidence: [
       evidence("tests/integration/projects-pipeline.test.ts", "members create and rename, only admins delete, all audited"),
       evidence("tests/integration/api-keys-lifecycle.test.ts", "members can neither create nor see keys, logs or admin notices"),
       evidence("tests/integration/session-membership.test.ts", "a demoted admin's token stops working at once"),
       evidence("tests/integration/page-pipeline.test.ts", "the API-key page is an admin page: a member gets 404"),
+      evidence(MEMBERS, "an admin's invite link adds the invited person once, is stored only as its hash"),
+      evidence(MEMBERS, "expired, revoked, tampered and wrong-account links are refused with their reason"),
+      evidence(MEMBERS, "another org's invite adds a membership only in that org"),
+      evidence(MEMBERS, "concurrent redemptions of a one-use link: exactly one membership"),
+      evidence(MEMBERS, "an admin cannot invite an owner, promote to owner, or demote or remove an owner"),
+      evidence(MEMBERS, "members cannot invite, change roles or remove anyone, in the app or in the database"),
+      evidence(MEMBERS, "the last owner can be neither demoted, removed nor leave"),
+      evidence(MEMBERS, "two owners demoting each other at once leave exactly one owner"),
+      evidence(MEMBERS, "their session no longer resolves, so pages and actions refuse them"),
+      evidence(MEMBERS, "members see their own org's members only; invites only for admins; other orgs' users are a 404"),
+      evidence(MEMBERS, "older events change nothing, and a deletion is not undone"),
+      evidence(MEMBERS, "fails when the last-owner trigger is disabled or a request role may write memberships directly"),
+      evidence(MEMBERS_DASHBOARD, "pages, server actions and the cookie API refuse it"),
+      evidence(MEMBERS_DASHBOARD, "renders for a member without management controls or invites"),
+      evidence(MEMBERS_CLERK, "an invite creates a Clerk organization invitation"),
+      evidence(MEMBERS_CLERK, "role changes and removals are sent to Clerk and applied locally; an older token cannot undo them"),
+      evidence(MEMBERS_CLERK, "the escalation rule is checked before anything is sent to Clerk"),
     ],
-    limitations: ["There is no member management yet (invite, change role, remove): #15."],
+    limitations: [
+      "Clerk's membership webhooks are not wired to the local copy yet: `applyClerkMembership` (lib/members/sync.ts) is what the webhook receiver calls for organizationMembership.created/updated/deleted, tested on its own. Until then, with Clerk, the local copy follows the changes made in this app and JIT provisioning from tokens, not changes made in Clerk's own dashboard; a member removed there still appears in the local member list, without access (Clerk's tokens no longer name the org), until the webhook is wired or the member is removed here too.",
+      "Two steps of membership work are not in one transaction: the audit entry of an invite redemption is written right after the membership, in the invite's org under the new member's session for it (the redeeming session names another org or none); a failure there is logged, not undone. With Clerk, the database is changed and Clerk's API called in one transaction, so a Clerk refusal rolls the change back, but a commit failing after Clerk accepted leaves Clerk ahead until its webhook arrives.",
+      "With Clerk, owners are Clerk's custom role `org:owner`, which the Clerk instance must define; the invite link page is the embedded provider's only (Clerk sends its own emails). Organisations created without any owner (e.g. JIT-provisioned from a member's token) stay ownerless until one is made: the live check warns about them.",
+      "API keys belong to the organisation, not to the admin who created them: removing that admin does not revoke them.",
+    ],
   },
   {
     id: "TEN-4",

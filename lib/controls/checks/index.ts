@@ -10,6 +10,7 @@ import { env } from "@/lib/env";
 import { checkUrlImportPolicy } from "@/lib/http/outbound";
 import { checkStuckVideos } from "@/lib/video/check";
 import { checkPlanLimits } from "@/lib/billing/live-check";
+import { checkMemberships } from "@/lib/members/check";
 
 export { checkAuditChain, checkDatabaseSession, checkEmbeddedInProduction, checkExpiredKeys, checkRateLimitBackend, checkRlsCoverage, checkRuntimeRole, checkSecurityHeaders };
 export { checkDeadJobs, checkFileStorage, checkPendingScans, checkVirusScanner };
@@ -49,6 +50,7 @@ const IMPLEMENTATIONS: Record<LiveCheckId, (options: RunOptions) => CheckResult 
   "plan-limits": ({ orgId }) => checkPlanLimits({ orgId }),
   "webhook-rejections": () => checkWebhookRejections(),
   "webhook-backlog": () => checkWebhookBacklog(),
+  memberships: () => checkMemberships(),
 };
 
 /** A check that cannot run has not passed: it fails, naming only the error's kind (messages can carry hosts or SQL). */
