@@ -177,7 +177,7 @@ describe("BIL-1: plan limits are enforced atomically in the database", () => {
     // The identity provider made this user a member: their first verified request provisions them, at the limit too.
     const newcomer = `user_${uid()}`;
     // The claims of a verified Clerk session token (lib/auth/session.ts runs exactly this for Clerk sessions).
-    const claims = { sub: newcomer, sid: `sess_${uid()}`, o: { id: org.id, rol: "member", slg: org.slug } } as unknown as TenantClaims;
+    const claims = { sub: newcomer, sid: `sess_${uid()}`, iat: Math.floor(Date.now() / 1000), o: { id: org.id, rol: "member", slg: org.slug } } as unknown as TenantClaims;
     await withTenant(claims, (tx) => tx.query("select private.provision_from_claims()"));
     expect(await count()).toBe(FREE.members + 1);
 

@@ -121,7 +121,7 @@ describe("dashboard uploads (FILE-1..4)", () => {
     expect(await downloadDocumentAction({ ok: null }, form)).toEqual({ ok: false, message: "This document is not available for download: infected (blocked)." });
   });
 
-  it("an admin asks for a new scan of a pending document (a fresh scan job); a member cannot; a decided one is refused", async () => {
+  it("an admin asks for a new scan of a pending document (a fresh scan job once none is live); a member cannot; a decided one is refused", async () => {
     const org = await createOrg("Acme");
     const adminUser = await createUser([{ orgId: org.id, role: "admin" }]);
     const memberUser = await createUser([{ orgId: org.id, role: "member" }]);
@@ -147,6 +147,12 @@ describe("dashboard uploads (FILE-1..4)", () => {
     expect(await rescanDocumentAction({ ok: null }, form)).toEqual({ ok: false, message: "Only organisation admins and owners can do this." });
     expect(await scanJobs()).toBe(1);
 
+    await asUser(admin.token);
+    // The upload's scan job is still waiting: it decides, and no second live job is made (FILE-2: one per document).
+    expect(await rescanDocumentAction({ ok: null }, form)).toEqual({ ok: true, message: "A new virus scan was requested." });
+    expect(await scanJobs()).toBe(1);
+    // Once that job has died (the scanner was down through its last attempt), the admin's request makes a fresh one.
+    await (await ownerDb()).query("update public.jobs set state = 'dead', finished_at = now() where org_id = $1 and kind = 'documents.scan' and payload->>'documentId' = $2", [org.id, id]);
     await asUser(admin.token);
     expect(await rescanDocumentAction({ ok: null }, form)).toEqual({ ok: true, message: "A new virus scan was requested." });
     expect(await scanJobs()).toBe(2);

@@ -139,7 +139,7 @@ describe("a removed member's cookie stops working on the next request (TEN-3)", 
     const upload = await uploadRoute(
       new Request(`http://localhost:3000/api/documents/upload?projectId=${project.data.id}`, {
         method: "POST",
-        headers: { "content-type": "text/plain", "x-file-name": "x.txt", cookie: `${SESSION_COOKIE_NAME}=${token}` },
+        headers: { origin: "http://localhost:3000", "content-type": "text/plain", "content-length": "14", "x-file-name": "x.txt", cookie: `${SESSION_COOKIE_NAME}=${token}` },
         body: "after removal\n",
       }),
     );

@@ -109,7 +109,7 @@ export const FILE = family("FILE", [
       evidence(PIPELINE, "with no scanner configured the scan job completes and the document stays pending, never served"),
       evidence("tests/e2e/documents.e2e.ts", "upload with progress, pending, scanned clean by clamd, downloaded as an attachment; EICAR ends infected with no download"),
       evidence("tests/integration/documents-import-action.test.ts", "an allow-listed local server is imported: the document is listed pending, with its origin, audited"),
-      evidence("tests/integration/documents-dashboard.test.ts", "an admin asks for a new scan of a pending document (a fresh scan job); a member cannot"),
+      evidence("tests/integration/documents-dashboard.test.ts", "an admin asks for a new scan of a pending document (a fresh scan job once none is live); a member cannot"),
     ],
     limitations: [
       "A remote clamd's own MaxFileSize/MaxScanSize must be at least its StreamMaxLength (with AlertExceedsMax), or it passes the part beyond them unscanned; the README says so, the client cannot check it.",
