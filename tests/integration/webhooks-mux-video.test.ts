@@ -98,6 +98,10 @@ describe("BIL-2: Mux events through the webhook route drive the video", () => {
     const unknown = assetReady(muxId(), iso(1_000), { uploadId: muxId(), passthrough: videoId });
     expect(await deliver(unknown)).toEqual({ status: 200, body: { status: "ignored" } });
     expect(await storedEvents("mux", unknown.id)).toMatchObject([{ status: "ignored", note: "no local record of this object", org_id: null }]);
+    // An asset event without an upload id, for an asset id no video of ours is linked to.
+    const unknownAsset = assetReady(muxId(), iso(900), { passthrough: videoId });
+    expect(await deliver(unknownAsset)).toEqual({ status: 200, body: { status: "ignored" } });
+    expect(await storedEvents("mux", unknownAsset.id)).toMatchObject([{ status: "ignored", note: "no local record of this object", org_id: null }]);
     // Our upload id, but another asset than the one linked to it.
     const otherAsset = assetReady(muxId(), iso(500), { uploadId, passthrough: videoId });
     expect(await deliver(otherAsset)).toEqual({ status: 200, body: { status: "ignored" } });
