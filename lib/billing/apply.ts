@@ -26,9 +26,9 @@ export const subscriptionStateSchema = z.object({
 export type SubscriptionState = z.input<typeof subscriptionStateSchema>;
 
 /**
- * Stores an org's subscription state when it is newer than what is stored (strictly: an event of the same second as
- * the stored state is not applied; refetch the subscription from Stripe to settle such a tie). The customer must be
- * the one created for this org. Returns whether the state was applied.
+ * Stores an org's subscription state when it is newer than what is stored; in the same second, when its status is
+ * further along the lifecycle (supabase/migrations/20261202080000_billing_video_webhooks.sql), otherwise the first
+ * delivered stays. The customer must be the one created for this org. Returns whether the state was applied.
  */
 export async function applySubscriptionState(tx: Queryable, org: string, state: SubscriptionState): Promise<{ applied: boolean }> {
   const s = subscriptionStateSchema.parse(state);

@@ -74,7 +74,13 @@ export function eventBody(provider: Provider, externalId: string, over: { id?: s
     case "mux":
       return {
         id,
-        body: JSON.stringify({ id, type: over.type ?? "video.asset.ready", created_at: new Date(at).toISOString(), object: { type: "asset", id: externalId }, data: { id: externalId, status: "ready" } }),
+        body: JSON.stringify({
+          id,
+          type: over.type ?? "video.asset.ready",
+          created_at: new Date(at).toISOString(),
+          object: { type: "asset", id: externalId },
+          data: { id: externalId, status: "ready", playback_ids: [{ id: `pb${externalId}`, policy: "public" }] },
+        }),
       };
     case "nylas":
       return {
@@ -88,6 +94,8 @@ export function eventBody(provider: Provider, externalId: string, over: { id?: s
 
 /** What the valid default event of each provider sets on its object. */
 export const EXPECTED_STATE: Record<Provider, string> = { clerk: "Renamed", stripe: "active", mux: "ready", nylas: "expired", dub: "active" };
+/** The state of a provider's linked object before any event (a Mux object is a waiting video). */
+export const INITIAL_STATE: Record<Exclude<Provider, "clerk">, string> = { stripe: "unknown", mux: "waiting", nylas: "unknown", dub: "unknown" };
 
 const KIND: Record<Exclude<Provider, "clerk">, string> = { stripe: "customer", mux: "asset", nylas: "grant", dub: "link" };
 const EXTERNAL: Record<Exclude<Provider, "clerk">, () => string> = {
@@ -101,6 +109,11 @@ const EXTERNAL: Record<Exclude<Provider, "clerk">, () => string> = {
 export async function linkedObject(provider: Provider, orgId: string): Promise<string> {
   if (provider === "clerk") return orgId;
   const externalId = EXTERNAL[provider]();
+  if (provider === "mux") {
+    // A Mux asset is ours through the video it belongs to (public.videos, lib/video): an upload whose asset is linked.
+    await linkedVideo(orgId, { assetId: externalId });
+    return externalId;
+  }
   await (await ownerDb()).query("insert into public.provider_objects (org_id, provider, kind, external_id, status) values ($1, $2, $3, $4, 'unknown')", [
     orgId,
     provider,
@@ -114,6 +127,7 @@ export async function linkedObject(provider: Provider, orgId: string): Promise<s
 export async function objectState(provider: Provider, externalId: string): Promise<string | undefined> {
   const db = await ownerDb();
   if (provider === "clerk") return (await db.query<{ name: string }>("select name from public.organizations where id = $1", [externalId]))[0]?.name;
+  if (provider === "mux") return (await db.query<{ status: string }>("select status from public.videos where mux_asset_id = $1", [externalId]))[0]?.status;
   return (await db.query<{ status: string }>("select status from public.provider_objects where provider = $1 and external_id = $2", [provider, externalId]))[0]?.status;
 }
 
@@ -130,4 +144,17 @@ export async function rejectionCount(provider: Provider, reason?: string): Promi
     [provider, reason ?? null],
   );
   return Number(row!.n);
+}
+
+/** A video of a new project of `orgId` whose Mux upload was created (waiting), optionally with its asset linked. */
+export async function linkedVideo(orgId: string, options: { assetId?: string; playbackPolicy?: "public" | "signed" } = {}) {
+  const db = await ownerDb();
+  const [project] = await db.query<{ id: string }>("insert into public.projects (org_id, name, created_by) values ($1, 'Videos', 'user_test') returning id", [orgId]);
+  const uploadId = alnum();
+  const [video] = await db.query<{ id: string }>(
+    `insert into public.videos (org_id, project_id, title, mux_upload_id, mux_asset_id, playback_policy, created_by)
+     values ($1, $2, 'Clip', $3, $4, $5, 'user_test') returning id`,
+    [orgId, project!.id, uploadId, options.assetId ?? null, options.playbackPolicy ?? "public"],
+  );
+  return { videoId: video!.id, projectId: project!.id, uploadId };
 }

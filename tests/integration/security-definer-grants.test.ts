@@ -65,11 +65,13 @@ const EXPECTED: Record<string, string[]> = {
   "private.count_project()": [],
   "private.count_api_key()": [],
   "private.count_membership()": [],
-  // BIL-1 / WH-3: the Stripe webhook's writes and its customer -> org lookup (lib/billing/apply.ts): the owner only
-  // until the webhook principal is granted EXECUTE where it is created.
-  "private.apply_subscription_state(text,text,text,text,text,timestamp with time zone,boolean,timestamp with time zone)": [],
-  "private.record_invoice(text,text,text,text,text,text,bigint,bigint,text,text,timestamp with time zone,timestamp with time zone,timestamp with time zone)": [],
-  "private.billing_org_for_customer(text)": [],
+  // BIL-1 / WH-3: the Stripe webhook's writes and its customer -> org lookup (lib/billing/apply.ts), in the webhook
+  // effect's transaction for the org it entered (lib/webhooks/providers/stripe.ts).
+  "private.apply_subscription_state(text,text,text,text,text,timestamp with time zone,boolean,timestamp with time zone)": ["webhook_service"],
+  "private.record_invoice(text,text,text,text,text,text,bigint,bigint,text,text,timestamp with time zone,timestamp with time zone,timestamp with time zone)": ["webhook_service"],
+  "private.billing_org_for_customer(text)": ["webhook_service"],
+  // BIL-1: links a stored Stripe customer in provider_objects (the kernel's org resolution); a trigger, executed by nobody.
+  "private.link_billing_customer()": [],
   // The webhook receiver kernel (lib/webhooks): claim, enter the resolved org, order, finish, fail, reject, prune.
   "private.webhook_claim(text,text,text,jsonb,text)": ["webhook_service"],
   "private.webhook_claim_stored(uuid)": ["webhook_service"],

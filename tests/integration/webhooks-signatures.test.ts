@@ -15,6 +15,7 @@ import { POST as dubPost } from "@/app/api/webhooks/dub/route";
 import { createOrg } from "../helpers/tenants";
 import {
   EXPECTED_STATE,
+  INITIAL_STATE,
   SECRETS,
   WRONG,
   eventBody,
@@ -102,7 +103,7 @@ describe.each(PROVIDERS)("WH-1 %s: verified with the provider's own mechanism be
     expect(await rejectionCount(provider, reason)).toBe(before + 1);
     expect(await rejectedMetric(provider)).toBe(metricBefore + 1);
     expect(await storedEvents(provider, f.id)).toEqual([]);
-    expect(await objectState(provider, f.externalId)).toBe(provider === "clerk" ? `Wh${provider}` : "unknown");
+    expect(await objectState(provider, f.externalId)).toBe(provider === "clerk" ? `Wh${provider}` : INITIAL_STATE[provider]);
   });
 
   it("within the tolerance on both sides (a little ahead, a little behind) is accepted", async () => {

@@ -45,7 +45,7 @@ export const AUD = family("AUD", [
       "TenantGuard records every change that matters to an auditor (keys and other credentials, who belongs to an organisation and with which role, integrations, the subscription, documents read or removed) and every security event (refused authentication, attempts on another tenant's data, abuse of the rate limits, webhooks that fail verification), each through the one audit writer in the same transaction as the change it records.",
     status: "partial",
     issue: 18,
-    implementation: ["lib/audit/writer.ts", "lib/audit/security-events.ts", "lib/projects/index.ts", "lib/api-keys/manage.ts", "lib/documents/pipeline.ts", "lib/documents/scan.ts"],
+    implementation: ["lib/audit/writer.ts", "lib/audit/security-events.ts", "lib/projects/index.ts", "lib/api-keys/manage.ts", "lib/documents/pipeline.ts", "lib/documents/scan.ts", "lib/webhooks/providers/stripe.ts"],
     evidence: [
       evidence("tests/integration/projects-pipeline.test.ts", "members create and rename, only admins delete, all audited"),
       evidence("tests/integration/documents-audit.test.ts", "upload, scan verdict, download-URL issue and delete are audited in order, by the key and the system actor, and the chain verifies"),
@@ -60,9 +60,12 @@ export const AUD = family("AUD", [
       evidence("tests/integration/members.test.ts", "owners promote, demote and remove; an admin manages members and admins"),
       evidence("tests/integration/members.test.ts", "the last owner can be neither demoted, removed nor leave"),
       evidence("tests/integration/members-dashboard.test.ts", "an invite redemption is audited in the invite's org"),
+      evidence("tests/integration/webhooks-stripe-billing.test.ts", "subscription deleted: back to the Free plan's limits"),
+      evidence("tests/integration/webhooks-stripe-billing.test.ts", "invoice paid delivered twice (and again as a new event) is one payment row, audited once"),
+      evidence("tests/integration/webhooks-stripe-billing.test.ts", "finalized then paid in the same second, in either order, ends paid; a failed payment is audited"),
     ],
     limitations: [
-      "Audited today: project and API-key changes, cross-tenant probes, and documents (document.uploaded, document.imported, document.scan_verdict, document.download_url_issued, document.deleted; the fetch of a signed download link itself is not audited, only its issue). Sign-in outcomes, membership, webhooks and rate-limit abuse are not yet, and no test enforces coverage (#18).",
+      "Audited today: project and API-key changes, cross-tenant probes, documents (document.uploaded, document.imported, document.scan_verdict, document.download_url_issued, document.deleted), and billing events from Stripe's webhooks (billing.subscription_changed, billing.subscription_ended, billing.checkout_completed, billing.invoice_finalized, billing.payment_succeeded, billing.payment_failed). membership changes (member.invite_created, member.invite_revoked, member.invite_redeemed, member.role_changed, member.removed, member.left). Sign-in outcomes, webhook deliveries themselves and rate-limit abuse are not yet, and no test enforces coverage (#18).",
     ],
   },
   {

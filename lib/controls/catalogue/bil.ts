@@ -6,6 +6,8 @@ const LIMITS = "tests/integration/billing-limits.test.ts";
 const STATE = "tests/integration/billing-state.test.ts";
 const STRIPE = "tests/integration/billing-stripe.test.ts";
 const PAGE = "tests/integration/billing-page.test.ts";
+const STRIPE_ROUTE = "tests/integration/webhooks-stripe-billing.test.ts";
+const MUX_ROUTE = "tests/integration/webhooks-mux-video.test.ts";
 
 export const BIL = family("BIL", [
   {
@@ -13,7 +15,7 @@ export const BIL = family("BIL", [
     title: "Stripe-driven plans and limits",
     description:
       "Stripe subscriptions decide each organisation's plan and limits: checkout and the customer portal for owners, state changed only by verified webhooks, payments recorded idempotently, and plan limits enforced atomically in the database so concurrent creates never exceed them.",
-    status: "partial",
+    status: "implemented",
     issue: 14,
     implementation: [
       "lib/billing/plans.ts",
@@ -23,6 +25,8 @@ export const BIL = family("BIL", [
       "lib/billing/checkout.ts",
       "lib/billing/live-check.ts",
       "supabase/migrations/20261202050000_billing.sql",
+      "supabase/migrations/20261202080000_billing_video_webhooks.sql",
+      "lib/webhooks/providers/stripe.ts",
       "lib/projects/store.ts",
       "lib/api-keys/manage.ts",
       "lib/documents/pipeline.ts",
@@ -58,10 +62,19 @@ export const BIL = family("BIL", [
       evidence(PAGE, "at the plan's key limit the create-key form answers the limit and keeps every field"),
       evidence(PAGE, "the dashboard's navigation links Billing for owners and admins"),
       evidence("tests/unit/billing-plans.test.ts", "STRIPE_API_URL (a stand-in for api.stripe.com) is refused in production"),
+      evidence(STRIPE_ROUTE, "subscription created: the plan is pro and the project limit rises past the Free plan's"),
+      evidence(STRIPE_ROUTE, "newest-first delivery ends in the newest state"),
+      evidence(STRIPE_ROUTE, "in the same second, created (incomplete) after updated (active) still ends active"),
+      evidence(STRIPE_ROUTE, "subscription deleted: back to the Free plan's limits"),
+      evidence(STRIPE_ROUTE, "a subscription event for a customer not linked to any org is not applied"),
+      evidence(STRIPE_ROUTE, "an event whose metadata names another org but whose customer is ours is applied to our org only"),
+      evidence(STRIPE_ROUTE, "checkout completed for a customer the checkout flow never stored is not applied"),
+      evidence(STRIPE_ROUTE, "invoice paid delivered twice (and again as a new event) is one payment row, audited once"),
+      evidence(STRIPE_ROUTE, "finalized then paid in the same second, in either order, ends paid"),
     ],
     limitations: [
-      "Subscription state and invoices are written by private.apply_subscription_state and private.record_invoice (lib/billing/apply.ts), which are out-of-order safe and idempotent, but no verified Stripe webhook calls them yet: until the webhook receiver (lib/webhooks, issue 14) is wired to them, every organisation stays on the plan its subscription row says (none: Free).",
-      "Ordering compares Stripe's event `created` time, which has one-second resolution: a second event for the same subscription in the same second as the stored one is not applied (the receiver should refetch the subscription from Stripe to settle such a tie).",
+      "Ordering compares Stripe's event `created` time, which has one-second resolution: in the same second the state further along its lifecycle wins (incomplete < trialing < active < past_due < unpaid/paused < canceled; draft < open < paid < void), and two states of equal rank in the same second (a plan changed twice within one second) keep the first delivered.",
+      "One subscription row per organisation: events of a second subscription of the same customer overwrite the first one's state (the checkout sells one plan at a time).",
       "The members limit refuses additions made by the product (invitations) but not a member's own just-in-time provisioning, because the identity provider (Clerk) decides membership; an organisation can therefore exceed it, and the plan-limits live check reports that.",
       "Statements the database owner runs without claims (migrations, seeding, benchmarks) are counted but never refused.",
       "The Stripe SDK uses its own HTTP client (10 s timeout, one retry with its idempotency key), not lib/http/outbound.",
@@ -72,7 +85,7 @@ export const BIL = family("BIL", [
     title: "Mux video per project",
     description:
       "Projects hold Mux videos uploaded directly to Mux, with status driven by Mux webhooks; playback is restricted to callers row-level security lets read the project, through short-lived signed playback tokens where a signing key is configured. A member asks for an upload in a project RLS lets them see; the Mux SDK creates the direct upload (our video id as passthrough, the app's origin as CORS origin, signed playback when a signing key is configured) and only then is the video stored, waiting, with an audit entry: a Mux refusal, error or timeout is a clear message and stores nothing. Videos have RLS enabled and forced with the documents' policies; a caller can never set a status. Webhook events change status only through one SECURITY DEFINER function executable by a NOLOGIN role alone, which finds the video from the upload or asset id we stored (a payload's passthrough is only a cross-check, no org is read from a payload) and ignores an event older than the newest one applied. Each viewer of a ready signed video gets their own RS256 token (kid, aud v, sub the playback id, exp ten minutes, at most an hour, viewer_id). Without Mux keys the pages say video is not configured.",
-    status: "partial",
+    status: "implemented",
     issue: 14,
     implementation: [
       "lib/video/index.ts",
@@ -86,6 +99,8 @@ export const BIL = family("BIL", [
       "components/video/video-upload-form.tsx",
       "components/video/video-list.tsx",
       "supabase/migrations/20261202060000_videos.sql",
+      "supabase/migrations/20261202080000_billing_video_webhooks.sql",
+      "lib/webhooks/providers/mux.ts",
     ],
     evidence: [
       evidence(MUX, "creates a direct upload at Mux (POST /video/v1/uploads, Basic auth, cors_origin, signed policy, our video id as passthrough)"),
@@ -106,9 +121,13 @@ export const BIL = family("BIL", [
       evidence(NOT_CONFIGURED, "without Mux, the CSP names no Mux host; with it, only its media and upload hosts"),
       evidence("tests/unit/video-env.test.ts", "refuses %s"),
       evidence("tests/integration/security-definer-grants.test.ts", "every one of them, and each grantee, is exactly the expected table"),
+      evidence(MUX_ROUTE, "upload created, then asset_created, then ready: the video is ready with its playback id"),
+      evidence(MUX_ROUTE, "a duplicate delivery has one effect"),
+      evidence(MUX_ROUTE, "an older event after a newer one changes nothing"),
+      evidence(MUX_ROUTE, "an event for an asset that is not ours has no effect"),
     ],
     limitations: [
-      "The Mux webhook route (/api/webhooks/mux, with its signature check and exactly-once processing in lib/webhooks) is not yet wired to applyMuxEvent: until it is, no status changes in a running app.",
+      "Mux's video.asset.created and video.asset.deleted change nothing (stored as not handled): a video deleted at Mux still shows its last status.",
       "Without a signing key, uploads get public playback ids: anyone who learns one can play the video (the page says so).",
       "The player is a plain <video> element with the HLS URL: it plays where the browser plays HLS natively (Safari, iOS, Android, recent Chrome); other browsers need Mux Player or hls.js, which are not installed.",
       "With Mux configured, the CSP allows connections to https://storage.googleapis.com (where Mux's direct uploads go) and media from https://*.mux.com, as Mux documents.",

@@ -72,6 +72,8 @@ export const WH = family("WH", [
       evidence(ONCE, "a fault after the effect and before commit rolls both back (500, failed)"),
       evidence(ONCE, "Stripe events delivered newest first end in the newest state; the older one is ignored as superseded"),
       evidence(ONCE, "Clerk organisation renames delivered out of order leave the newest name"),
+      evidence("tests/integration/webhooks-stripe-billing.test.ts", "newest-first delivery ends in the newest state"),
+      evidence("tests/integration/webhooks-mux-video.test.ts", "an older event after a newer one changes nothing"),
       evidence(ONCE, "a failed row is replayed from its stored payload: processed once, and a second replay does nothing"),
       evidence(ADMIN, "Replay re-runs a failed delivery from its stored payload for an admin of its org only, and audits it"),
       evidence(ADMIN, "webhook-backlog fails on an event failed or left received for over an hour, and passes on recent ones"),

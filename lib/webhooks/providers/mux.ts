@@ -1,8 +1,8 @@
 import "server-only";
 import { z } from "zod";
 import { env } from "@/lib/env";
+import { applyMuxEvent, muxVideoEventSchema, type MuxEventOutcome, type MuxVideoEvent, type MuxVideoEventType } from "@/lib/video/events";
 import { verifyMux } from "../signatures";
-import { setProviderObjectStatus } from "./objects";
 import type { EventHandler, WebhookAdapter } from "../types";
 
 const envelope = z.object({
@@ -11,34 +11,38 @@ const envelope = z.object({
   created_at: z.iso.datetime({ offset: true }),
 });
 
-const ASSET_STATUS = { "video.asset.created": null, "video.asset.ready": "ready", "video.asset.errored": "errored", "video.asset.deleted": "deleted" } as const;
-type AssetEventType = keyof typeof ASSET_STATUS;
-
-const assetEvent = (type: AssetEventType) =>
-  z.object({
-    type: z.literal(type),
-    created_at: z.iso.datetime({ offset: true }),
-    data: z.object({ id: z.string().regex(/^[A-Za-z0-9]{1,255}$/), status: z.enum(["preparing", "ready", "errored"]).optional() }),
-  });
-
 /**
- * The Mux asset we created for an org's project (provider_objects kind `asset`) follows its events: preparing,
- * ready, errored, deleted. The event's `created_at` orders them (WH-3).
+ * BIL-2: Mux's events are the videos' (lib/video/events.ts owns their effect, video.asset.* included). The kernel
+ * resolves the org from public.videos (private.webhook_resolve_org): an upload event by the upload id we stored when
+ * Mux created the upload, an asset event by its upload id when it carries one, otherwise by the asset id linked since.
+ * applyMuxEvent then matches the same row again, with the resolved org as a cross-check (and the passthrough, our
+ * video id), and applies nothing older than the newest event applied to that video (WH-3).
  */
-function onAsset(type: AssetEventType): EventHandler<z.infer<ReturnType<typeof assetEvent>>> {
-  return {
-    schema: assetEvent(type),
-    target: (e) => ({ kind: "asset", externalId: e.data.id }),
-    apply: (tx, e, ctx) =>
-      setProviderObjectStatus(tx, ctx, {
-        provider: "mux",
-        kind: "asset",
-        externalId: e.data.id,
-        version: Date.parse(e.created_at),
-        status: ASSET_STATUS[type] ?? e.data.status ?? "preparing",
-      }),
-  };
+const HANDLED: readonly MuxVideoEventType[] = ["video.upload.asset_created", "video.upload.errored", "video.upload.cancelled", "video.asset.ready", "video.asset.errored"];
+
+const NOTE: Record<Exclude<MuxEventOutcome, "applied">, string> = {
+  stale: "superseded by a newer event",
+  unknown: "no video of ours has this upload or asset",
+  mismatch: "the event contradicts our video record",
+  ignored: "event type not handled",
+};
+
+function target(e: MuxVideoEvent): { kind: string; externalId: string } {
+  if (e.type === "video.asset.ready" || e.type === "video.asset.errored") {
+    return e.data.upload_id ? { kind: "upload", externalId: e.data.upload_id } : { kind: "asset", externalId: e.data.id };
+  }
+  return { kind: "upload", externalId: e.data.id };
 }
+
+const onVideoEvent: EventHandler<MuxVideoEvent> = {
+  schema: muxVideoEventSchema,
+  target,
+  async apply(tx, e, ctx) {
+    const result = await applyMuxEvent(tx, e, { orgId: ctx.orgId });
+    if (result.outcome === "applied") return { applied: true };
+    return { applied: false, note: NOTE[result.outcome] };
+  },
+};
 
 export const muxAdapter: WebhookAdapter<z.infer<typeof envelope>> = {
   provider: "mux",
@@ -46,5 +50,5 @@ export const muxAdapter: WebhookAdapter<z.infer<typeof envelope>> = {
   verify: verifyMux,
   envelope,
   identify: (e) => ({ eventId: e.id, eventType: e.type }),
-  handlers: Object.fromEntries((Object.keys(ASSET_STATUS) as AssetEventType[]).map((type) => [type, onAsset(type)])),
+  handlers: Object.fromEntries(HANDLED.map((type) => [type, onVideoEvent])),
 };
