@@ -5,6 +5,7 @@ export type ErrorCode =
   | "not_found"
   | "method_not_allowed"
   | "invalid_input"
+  | "malformed_request"
   | "payload_too_large"
   | "length_required"
   | "unsupported_media_type"
@@ -61,6 +62,8 @@ export const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   method_not_allowed: 405,
   invalid_input: 422,
+  // The edge refuses a malformed request line (lib/security/request-line.mjs): in the proxy, or in a route that runs it itself.
+  malformed_request: 400,
   payload_too_large: 413,
   length_required: 411,
   unsupported_media_type: 415,

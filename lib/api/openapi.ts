@@ -45,7 +45,7 @@ export interface ApiRouteSpec {
   /** The body is a file, sent raw with its own Content-Type and streamed (FILE-1), not JSON. */
   fileBody?: boolean;
   /** Error statuses the route's work can answer beyond those the wrapper derives (see errorStatuses). */
-  errors?: (402 | 409 | 411 | 413 | 415 | 422)[];
+  errors?: (400 | 402 | 409 | 411 | 413 | 415 | 422)[];
 }
 
 const PAGING = "Newest first. Pass `nextCursor` back as `cursor` for the next page; it is null on the last page. Paging never skips or repeats an item, also while items are added.";
@@ -126,6 +126,8 @@ export const API_ROUTES: ApiRouteSpec[] = [
     query: listQuerySchema,
     response: documentPage,
     status: 200,
+    // Served by the upload route's file, which runs the edge pipeline itself (FILE-1): its 400 is documented here.
+    errors: [400],
   },
   {
     method: "get",
@@ -165,7 +167,8 @@ export const API_ROUTES: ApiRouteSpec[] = [
     status: 201,
     alsoStatus: 200,
     fileBody: true,
-    errors: [409, 411, 413, 415, 422],
+    // The upload routes run the edge pipeline themselves (FILE-1: outside the proxy), so its 400 is theirs to document.
+    errors: [400, 409, 411, 413, 415, 422],
     idempotent: true,
   },
   {
@@ -215,6 +218,7 @@ export const API_ROUTES: ApiRouteSpec[] = [
 
 /** The error catalogue: every problem `code` the API returns, with its status. Shown on the reference page. */
 export const ERROR_CATALOGUE = [
+  { status: 400, code: "malformed_request", when: "The request line is malformed (a control character, or a percent-escape that does not decode, in the path) and was refused before it reached the endpoint." },
   { status: 401, code: "unauthenticated", when: "The API key is missing, malformed, unknown, revoked, expired, or used from an address outside its allow-list. The body is the same in every case." },
   { status: 402, code: "plan_limit", when: "The organisation's plan allows no more of this resource (e.g. projects); `detail` names the limit and the plan. Delete one or upgrade the plan." },
   { status: 403, code: "forbidden", when: "The key is read-only and the request writes, or the key is scoped to one project and the request reaches beyond it." },
@@ -283,6 +287,7 @@ const problemExample = (code: (typeof ERROR_CODES)[number], detail: string, extr
 
 /** Error responses by status: what each says, the headers it always carries, and an example body. */
 const ERROR_RESPONSES = {
+  400: { name: "MalformedRequest", headers: ["X-Request-ID"], example: problemExample("malformed_request", "The path contains a control character.") },
   401: { name: "Unauthenticated", headers: ["X-Request-ID", "WWW-Authenticate"], example: problemExample("unauthenticated", "The API key is missing, invalid, expired or revoked.") },
   402: { name: "PlanLimit", headers: ["X-Request-ID", ...RATE_LIMIT], example: problemExample("plan_limit", "Plan limit reached: 10 projects on the Free plan. Delete a project or upgrade the plan.") },
   403: { name: "Forbidden", headers: ["X-Request-ID", ...RATE_LIMIT], example: problemExample("forbidden", "This API key is read-only.") },

@@ -24,6 +24,7 @@ export const TITLES: Record<ErrorCode, string> = {
   not_found: "Not found",
   method_not_allowed: "Method not allowed",
   invalid_input: "Invalid request",
+  malformed_request: "Malformed request",
   payload_too_large: "Payload too large",
   length_required: "Length required",
   unsupported_media_type: "Unsupported media type",

@@ -423,7 +423,7 @@ function leaksIn(body: Record<string, unknown>, echoed: string[]): string[] {
   return LEAKS.filter(([, re]) => re.test(scrubbed)).map(([what]) => what);
 }
 
-const TITLES = new Set(["Authentication required", "Forbidden", "Not found", "Method not allowed", "Invalid request", "Payload too large", "Length required", "Unsupported media type", "Conflict", "Plan limit reached", "Too many requests", "Service unavailable", "Internal error"]);
+const TITLES = new Set(["Authentication required", "Forbidden", "Not found", "Method not allowed", "Invalid request", "Malformed request", "Payload too large", "Length required", "Unsupported media type", "Conflict", "Plan limit reached", "Too many requests", "Service unavailable", "Internal error"]);
 
 const STATUS_OF_CODE = new Map<string, number>(ERROR_CATALOGUE.map((e) => [e.code, e.status]));
 const strictProblem = problemSchema.strict();
