@@ -60,9 +60,11 @@ export const AUD = family("AUD", [
       evidence("tests/integration/members.test.ts", "owners promote, demote and remove; an admin manages members and admins"),
       evidence("tests/integration/members.test.ts", "the last owner can be neither demoted, removed nor leave"),
       evidence("tests/integration/members-dashboard.test.ts", "an invite redemption is audited in the invite's org"),
+      evidence("tests/integration/webhooks-clerk-sync.test.ts", "Clerk membership role change -> local role and an audit row"),
+      evidence("tests/integration/webhooks-clerk-sync.test.ts", "user deleted -> their session is refused on the next request, and every membership is gone"),
     ],
     limitations: [
-      "Audited today: project and API-key changes, cross-tenant probes, and documents (document.uploaded, document.imported, document.scan_verdict, document.download_url_issued, document.deleted; the fetch of a signed download link itself is not audited, only its issue). Sign-in outcomes, membership, webhooks and rate-limit abuse are not yet, and no test enforces coverage (#18).",
+      "Audited today: project and API-key changes, cross-tenant probes, and documents (document.uploaded, document.imported, document.scan_verdict, document.download_url_issued, document.deleted; the fetch of a signed download link itself is not audited, only its issue). Membership changes are audited too, made in the app or arriving as Clerk's webhooks (member.added / role_changed / removed as the `webhook` actor `clerk`, one removal per org for a user deleted at Clerk). Sign-in outcomes, webhook deliveries that fail verification (counted in the webhook log, not audited) and rate-limit abuse are not yet, and no test enforces coverage (#18).",
     ],
   },
   {
