@@ -14,7 +14,7 @@ process.env.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY = `pk_test_${Buffer.from("happy-ot
 process.env.CLERK_SECRET_KEY = `sk_test_${randomBytes(16).toString("hex")}`;
 process.env.CLERK_JWT_KEY = keys.publicKey;
 
-const { closeDb, ownerDb } = await import("@/lib/db");
+const { closeDb, ownerDb, withWebhookService } = await import("@/lib/db");
 const { env } = await import("@/lib/env");
 const { resolveSession } = await import("@/lib/auth/session");
 const { POST } = await import("@/app/api/webhooks/clerk/route");
@@ -209,5 +209,22 @@ describe("Clerk sync (IDN-3) through /api/webhooks/clerk", () => {
     expect(await resolveSession(token)).toBeNull();
     expect(await db.query("select 1 from public.memberships where org_id = $1", [org.id])).toEqual([]);
     expect((await db.query<{ action: string }>("select action from public.audit_logs where org_id = $1", [org.id])).map((a) => a.action)).toContain("organization.deleted");
+  });
+
+  it("webhook_service reaches no org's members outside an entered org, writes no user or membership directly, and the user-scoped functions need the claimed delivery", async () => {
+    const org = await createOrg("Narrow");
+    const user = await createUser([{ orgId: org.id, role: "owner" }]);
+    const seen = await withWebhookService((tx) => tx.query("select org_id from public.memberships where org_id = $1", [org.id]));
+    expect(seen).toEqual([]);
+    for (const statement of [
+      ["update public.users set email = null where id = $1", [user]],
+      ["delete from public.memberships where user_id = $1", [user]],
+      ["insert into public.organizations (id, name, slug) values ($1, 'x', $2)", [`org_${uid()}`, `x-${uid()}`]],
+    ] as const) {
+      await expect(withWebhookService((tx) => tx.query(statement[0], [...statement[1]]))).rejects.toMatchObject({ code: "42501" });
+    }
+    await expect(withWebhookService((tx) => tx.query("select * from private.webhook_clerk_user_delete(gen_random_uuid(), $1, 1)", [user]))).rejects.toMatchObject({ code: "55000" });
+    await expect(withWebhookService((tx) => tx.query("select private.webhook_clerk_org_create(gen_random_uuid(), $1, 'x', null)", [`org_${uid()}`]))).rejects.toMatchObject({ code: "55000" });
+    expect(await roleOf(org.id, user)).toBe("owner");
   });
 });

@@ -62,6 +62,7 @@ export const IDN = family("IDN", [
       evidence(CLERK_SYNC, "a membership event names its org only through our records: an unknown Clerk org is ignored"),
       evidence(CLERK_SYNC, "a last-owner demotion via webhook -> 5xx and failed; retried after a promotion, processed"),
       evidence(CLERK_SYNC, "organization.deleted: nobody is a member, tokens are refused, the audit trail stays"),
+      evidence(CLERK_SYNC, "webhook_service reaches no org's members outside an entered org"),
       evidence("tests/integration/security-definer-grants.test.ts", "the request roles cannot call what is not theirs"),
     ],
     limitations: [
