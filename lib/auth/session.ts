@@ -50,6 +50,9 @@ export async function resolveSession(token: string | null | undefined): Promise<
   // issued), and the session counts only while the membership it names exists with that role.
   const current = await withTenant(session.claims, async (tx) => {
     if (!provisioned.has(provisionKey)) await tx.query("select private.provision_from_claims()");
+    // IDN-3: a user deleted at Clerk (user.deleted applied) holds no session, with or without an org.
+    const [active] = await tx.query<{ active: boolean }>("select private.clerk_user_active() as active");
+    if (active?.active !== true) return false;
     if (!session.orgId || !session.orgRole) return true;
     const [row] = await tx.query<{ role: string }>("select role from public.memberships where org_id = $1 and user_id = $2", [session.orgId, session.userId]);
     return row?.role === session.orgRole;

@@ -80,6 +80,11 @@ function effectContext(tx: Queryable, provider: WebhookProvider, eventId: string
 
 /** Within the claimed row's transaction: resolve the org from our records, apply, mark. */
 async function applyClaimed(tx: Queryable, provider: WebhookProvider, eventId: string, rowId: string, handler: EventHandler<unknown>, payload: unknown): Promise<ProcessOutcome> {
+  if (handler.applyOutsideOrg) {
+    const outcome = await handler.applyOutsideOrg(tx, payload, { provider, eventId, rowId });
+    await tx.query("select private.webhook_finish($1, $2, $3)", [rowId, outcome.applied ? "processed" : "ignored", outcome.applied ? null : outcome.note]);
+    return outcome.applied ? "processed" : "ignored";
+  }
   const target = handler.target(payload);
   const [entered] = await tx.query<{ org_id: string | null }>("select private.webhook_enter_org($1, $2, $3) as org_id", [rowId, target.kind, target.externalId]);
   if (!entered?.org_id) {

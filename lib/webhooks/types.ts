@@ -56,6 +56,13 @@ export interface EventHandler<P> {
   target(payload: P): { kind: string; externalId: string };
   /** Runs inside the event's transaction, as webhook_service scoped to the resolved org. */
   apply(tx: Queryable, payload: P, ctx: EffectContext): Promise<EffectOutcome>;
+  /**
+   * For an event that belongs to no single org (Clerk's user.*, organization.created): when set, the kernel enters no
+   * org and runs this instead of `apply`, still in the event's transaction as webhook_service. Such an effect acts
+   * only through SECURITY DEFINER functions bound to the claimed delivery row (`rowId`), which touch only the rows of
+   * the event's own object; webhook_service's RLS still reaches no org.
+   */
+  applyOutsideOrg?(tx: Queryable, payload: P, event: { provider: WebhookProvider; eventId: string; rowId: string }): Promise<EffectOutcome>;
 }
 
 /** A provider, as the kernel sees it: verification, the envelope that names the event, and the handled types. */

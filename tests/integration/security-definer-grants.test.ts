@@ -98,6 +98,15 @@ const EXPECTED: Record<string, string[]> = {
   "private.apply_clerk_membership(text,text,text,boolean,timestamp with time zone)": ["membership_events"],
   // A trigger function: fired by the table, executed by nobody.
   "private.keep_one_owner()": [],
+  // IDN-3: Clerk events that belong to no single org (user.*, organization.created), bound to the claimed delivery
+  // row and touching only that object's rows; organization.deleted in the entered org (lib/webhooks/providers/clerk.ts).
+  "private.webhook_clerk_user_sync(uuid,text,text,text,bigint)": ["webhook_service"],
+  "private.webhook_clerk_user_delete(uuid,text,bigint)": ["webhook_service"],
+  "private.webhook_user_scope_close()": ["webhook_service"],
+  "private.webhook_clerk_org_create(uuid,text,text,text)": ["webhook_service"],
+  "private.webhook_clerk_org_delete(timestamp with time zone)": ["webhook_service"],
+  // A deleted Clerk user holds no session (lib/auth/session.ts).
+  "private.clerk_user_active()": ["authenticated"],
 };
 
 interface DefinerRow {

@@ -63,9 +63,11 @@ export const AUD = family("AUD", [
       evidence("tests/integration/webhooks-stripe-billing.test.ts", "subscription deleted: back to the Free plan's limits"),
       evidence("tests/integration/webhooks-stripe-billing.test.ts", "invoice paid delivered twice (and again as a new event) is one payment row, audited once"),
       evidence("tests/integration/webhooks-stripe-billing.test.ts", "finalized then paid in the same second, in either order, ends paid; a failed payment is audited"),
+      evidence("tests/integration/webhooks-clerk-sync.test.ts", "Clerk membership role change -> local role and an audit row"),
+      evidence("tests/integration/webhooks-clerk-sync.test.ts", "user deleted -> their session is refused on the next request, and every membership is gone"),
     ],
     limitations: [
-      "Audited today: project and API-key changes, cross-tenant probes, documents (document.uploaded, document.imported, document.scan_verdict, document.download_url_issued, document.deleted), and billing events from Stripe's webhooks (billing.subscription_changed, billing.subscription_ended, billing.checkout_completed, billing.invoice_finalized, billing.payment_succeeded, billing.payment_failed). membership changes (member.invite_created, member.invite_revoked, member.invite_redeemed, member.role_changed, member.removed, member.left). Sign-in outcomes, webhook deliveries themselves and rate-limit abuse are not yet, and no test enforces coverage (#18).",
+      "Audited today: project and API-key changes, cross-tenant probes; documents (document.uploaded, document.imported, document.scan_verdict, document.download_url_issued, document.deleted; the fetch of a signed download link itself is not audited, only its issue); billing events from Stripe's webhooks (billing.subscription_changed, billing.subscription_ended, billing.checkout_completed, billing.invoice_finalized, billing.payment_succeeded, billing.payment_failed); membership changes made in the app (member.invite_created, member.invite_revoked, member.invite_redeemed, member.role_changed, member.removed, member.left) or arriving as Clerk's webhooks (member.added / role_changed / removed as the `webhook` actor `clerk`, one removal per org for a user deleted at Clerk). Sign-in outcomes, webhook deliveries that fail verification (counted in the webhook log, not audited) and rate-limit abuse are not yet, and no test enforces coverage (#18).",
     ],
   },
   {

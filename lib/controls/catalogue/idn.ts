@@ -4,6 +4,7 @@ const VERIFY = "tests/unit/verify-session-token.test.ts";
 const CLERK = "tests/unit/clerk-offline-verification.test.ts";
 const SIGN_IN = "tests/integration/embedded-sign-in.test.ts";
 const RESOLVE = "tests/integration/session-resolution.test.ts";
+const CLERK_SYNC = "tests/integration/webhooks-clerk-sync.test.ts";
 
 export const IDN = family("IDN", [
   {
@@ -43,16 +44,31 @@ export const IDN = family("IDN", [
     id: "IDN-3",
     title: "Local users provisioned and kept in sync",
     description:
-      "TenantGuard keeps its own copy of users, organisations and memberships. A user, organisation or membership seen for the first time in a verified token is created on that request (just-in-time), and a role that changed in the identity provider is applied to the local membership. Clerk's webhooks keep the copy in step between sign-ins, including deletions.",
-    status: "partial",
+      "TenantGuard keeps its own copy of users, organisations and memberships. A user, organisation or membership seen for the first time in a verified token is created on that request (just-in-time), and a role that changed in the identity provider is applied to the local membership. Clerk's webhooks keep the copy in step between sign-ins, including deletions: organizationMembership.created/updated/deleted set or remove the local membership and its role (audited in the org as the `webhook` actor `clerk`), user.created/updated the user's primary email and name, user.deleted removes every membership and refuses every session of that user from the next request, organization.created creates the org and organization.deleted removes everyone from it while its audit trail stays. Events are ordered per object, so an older event after a newer one changes nothing; the org of a membership event is the one our records hold under its Clerk id, never created from the payload; events that belong to no single org run through SECURITY DEFINER functions bound to the delivery and touching only that object's rows.",
+    status: "implemented",
     issue: 14,
-    implementation: ["lib/auth/session.ts", "lib/auth/claims.ts"],
+    implementation: ["lib/auth/session.ts", "lib/auth/claims.ts", "lib/webhooks/providers/clerk.ts", "lib/members/sync.ts", "supabase/migrations/20261202090000_clerk_sync.sql"],
     evidence: [
       evidence(RESOLVE, "Clerk v2 claims for an unknown user and org create the user, the org and an admin membership"),
       evidence(RESOLVE, "a later token with a lower role demotes the membership"),
       evidence(RESOLVE, "an embedded token cannot provision a membership"),
+      evidence(CLERK_SYNC, "Clerk membership role change -> local role and an audit row"),
+      evidence(CLERK_SYNC, "an older membership event after a newer one changes nothing"),
+      evidence(CLERK_SYNC, "the same delivery twice has one effect"),
+      evidence(CLERK_SYNC, "membership deleted -> removed, and the Clerk session for that org is refused on the next request"),
+      evidence(CLERK_SYNC, "user deleted -> their session is refused on the next request, and every membership is gone"),
+      evidence(CLERK_SYNC, "user.updated changes the email; an older user event after it does not"),
+      evidence(CLERK_SYNC, "organization.created creates the org whose id is the Clerk org id"),
+      evidence(CLERK_SYNC, "a membership event names its org only through our records: an unknown Clerk org is ignored"),
+      evidence(CLERK_SYNC, "a last-owner demotion via webhook -> 5xx and failed; retried after a promotion, processed"),
+      evidence(CLERK_SYNC, "organization.deleted: nobody is a member, tokens are refused, the audit trail stays"),
+      evidence(CLERK_SYNC, "webhook_service reaches no org's members outside an entered org"),
+      evidence("tests/integration/security-definer-grants.test.ts", "the request roles cannot call what is not theirs"),
     ],
-    limitations: ["Just-in-time provisioning only: Clerk webhooks (created, updated, deleted) are not received yet, so a user deleted in Clerk is only noticed when a token stops verifying."],
+    limitations: [
+      "A membership event for a Clerk org we have no record of yet is stored as ignored (200), not applied: the org appears through organization.created or the first token that names it (JIT), and the membership then through its token or a later event. Clerk itself cannot be reached from the test machines: deliveries are Svix-signed offline in Clerk's documented shapes.",
+      "A user deleted at Clerk loses the local user row (email and name) and every membership; their audit entries keep the user id. An org deleted at Clerk keeps its local row, data and audit trail (nothing cascades), with no members and no way back in.",
+    ],
   },
   {
     id: "IDN-4",

@@ -72,7 +72,7 @@ export const TEN = family("TEN", [
     title: "Members and roles, checked before work",
     description:
       "On top of row-level security, every server action and page checks the caller's membership and role before doing any work: members view and work on data; admins and owners also manage keys, members, integrations, billing and settings. Roles come from verified claims only, never from request input, and every request re-checks that the membership its session names still exists with that role, so a removal or role change takes effect on the next request. Owners and admins invite people by email (embedded provider: a one-use link valid 7 days by default, stored only as its SHA-256, revocable, for the invited email only; Clerk: Clerk's invitations), change roles and remove members; members leave. Nobody grants, changes or removes a role above their own, and every organisation keeps at least one owner: both rules are enforced by the database (SECURITY DEFINER functions that read the caller's role from the memberships table, and a trigger under a per-org lock), which request roles cannot bypass because they have no write privilege on the membership tables. With Clerk configured the same operations go through Clerk's Backend API, and Clerk's membership events update the local copy, never overwritten by an older event or an older token.",
-    status: "partial",
+    status: "implemented",
     issue: 15,
     implementation: [
       "lib/actions/pipeline.ts",
@@ -84,6 +84,7 @@ export const TEN = family("TEN", [
       "lib/members/manage.ts",
       "lib/members/redeem.ts",
       "lib/members/sync.ts",
+      "lib/webhooks/providers/clerk.ts",
       "lib/members/clerk-api.ts",
       "lib/members/check.ts",
       "supabase/migrations/20261202070000_members.sql",
@@ -112,9 +113,12 @@ export const TEN = family("TEN", [
       evidence(MEMBERS_CLERK, "an invite creates a Clerk organization invitation"),
       evidence(MEMBERS_CLERK, "role changes and removals are sent to Clerk and applied locally; an older token cannot undo them"),
       evidence(MEMBERS_CLERK, "the escalation rule is checked before anything is sent to Clerk"),
+      evidence("tests/integration/webhooks-clerk-sync.test.ts", "Clerk membership role change -> local role and an audit row"),
+      evidence("tests/integration/webhooks-clerk-sync.test.ts", "an older membership event after a newer one changes nothing"),
+      evidence("tests/integration/webhooks-clerk-sync.test.ts", "membership deleted -> removed, and the Clerk session for that org is refused on the next request"),
+      evidence("tests/integration/webhooks-clerk-sync.test.ts", "a last-owner demotion via webhook -> 5xx and failed; retried after a promotion, processed"),
     ],
     limitations: [
-      "Clerk's membership webhooks are not wired to the local copy yet: `applyClerkMembership` (lib/members/sync.ts) is what the webhook receiver calls for organizationMembership.created/updated/deleted, tested on its own. Until then, with Clerk, the local copy follows the changes made in this app and JIT provisioning from tokens, not changes made in Clerk's own dashboard; a member removed there still appears in the local member list, without access (Clerk's tokens no longer name the org), until the webhook is wired or the member is removed here too.",
       "Two steps of membership work are not in one transaction: the audit entry of an invite redemption is written right after the membership, in the invite's org under the new member's session for it (the redeeming session names another org or none); a failure there is logged, not undone. With Clerk, the database is changed and Clerk's API called in one transaction, so a Clerk refusal rolls the change back, but a commit failing after Clerk accepted leaves Clerk ahead until its webhook arrives.",
       "With Clerk, owners are Clerk's custom role `org:owner`, which the Clerk instance must define; the invite link page is the embedded provider's only (Clerk sends its own emails). Organisations created without any owner (e.g. JIT-provisioned from a member's token) stay ownerless until one is made: the live check warns about them.",
       "API keys belong to the organisation, not to the admin who created them: removing that admin does not revoke them.",
