@@ -194,14 +194,15 @@ describe("TEN-1: the runtime role is safe", () => {
     // Switching to a privileged role is refused on PostgreSQL (each attempt in its own transaction: an error aborts
     // it). On PGlite a superuser session may switch to any role: the statement succeeds.
     for (const role of onPostgres ? ["postgres", "root"] : ["postgres"]) {
-      const anon = withAnonymous((tx) => tx.query(`set local role ${role}`));
-      const tenant = withTenant(a.owner.claims, (tx) => tx.query(`set local role ${role}`));
+      // One at a time, each awaited as it starts: a refusal is never left without its handler (unhandled rejection).
+      const anon = () => withAnonymous((tx) => tx.query(`set local role ${role}`));
+      const tenant = () => withTenant(a.owner.claims, (tx) => tx.query(`set local role ${role}`));
       if (onPostgres) {
-        await expect(anon).rejects.toMatchObject({ code: "42501" });
-        await expect(tenant).rejects.toMatchObject({ code: "42501" });
+        await expect(anon()).rejects.toMatchObject({ code: "42501" });
+        await expect(tenant()).rejects.toMatchObject({ code: "42501" });
       } else {
-        await expect(anon).resolves.toEqual([]);
-        await expect(tenant).resolves.toEqual([]);
+        await expect(anon()).resolves.toEqual([]);
+        await expect(tenant()).resolves.toEqual([]);
       }
     }
     const authorization = withAnonymous(async (tx) => {
