@@ -91,7 +91,12 @@ async function applyClaimed(tx: Queryable, provider: WebhookProvider, eventId: s
     await tx.query("select private.webhook_finish($1, 'ignored', $2)", [rowId, "no local record of this object"]);
     return "ignored";
   }
-  const outcome = await handler.apply(tx, payload, effectContext(tx, provider, eventId, entered.org_id));
+  return applyInOrg(tx, provider, eventId, rowId, handler, payload, entered.org_id);
+}
+
+/** The effect in the org the transaction entered, then the mark. */
+async function applyInOrg(tx: Queryable, provider: WebhookProvider, eventId: string, rowId: string, handler: EventHandler<unknown>, payload: unknown, orgId: string): Promise<ProcessOutcome> {
+  const outcome = await handler.apply(tx, payload, effectContext(tx, provider, eventId, orgId));
   if (outcome.applied) {
     await tx.query("select private.webhook_finish($1, 'processed', null)", [rowId]);
     return "processed";
@@ -161,9 +166,26 @@ export async function processEvent(adapter: WebhookAdapter, event: { eventId: st
   const payloadJson = JSON.stringify(event.payload);
   try {
     return await withWebhookService(async (tx) => {
-      const [row] = await tx.query<ClaimedRow>("select * from private.webhook_claim($1, $2, $3, $4::jsonb, $5)", [provider, event.eventId, event.eventType, payloadJson, target.externalId]);
+      if (handler.applyOutsideOrg) {
+        const [row] = await tx.query<ClaimedRow>("select * from private.webhook_claim($1, $2, $3, $4::jsonb, $5)", [provider, event.eventId, event.eventType, payloadJson, target.externalId]);
+        if (row!.status === "processed" || row!.status === "ignored") return "duplicate";
+        return applyClaimed(tx, provider, event.eventId, row!.id, handler, parsed.data);
+      }
+      // Claim and enter the org our records link the object to, in one call (private.webhook_claim_enter).
+      const [row] = await tx.query<ClaimedRow & { org_id: string | null }>("select * from private.webhook_claim_enter($1, $2, $3, $4::jsonb, $5, $6)", [
+        provider,
+        event.eventId,
+        event.eventType,
+        payloadJson,
+        target.kind,
+        target.externalId,
+      ]);
       if (row!.status === "processed" || row!.status === "ignored") return "duplicate";
-      return applyClaimed(tx, provider, event.eventId, row!.id, handler, parsed.data);
+      if (!row!.org_id) {
+        await tx.query("select private.webhook_finish($1, 'ignored', $2)", [row!.id, "no local record of this object"]);
+        return "ignored";
+      }
+      return applyInOrg(tx, provider, event.eventId, row!.id, handler, parsed.data, row!.org_id);
     });
   } catch (error) {
     await recordFailure(provider, { ...event, target }, error);

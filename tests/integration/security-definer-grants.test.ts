@@ -76,6 +76,7 @@ const EXPECTED: Record<string, string[]> = {
   "private.webhook_claim(text,text,text,jsonb,text)": ["webhook_service"],
   "private.webhook_claim_stored(uuid)": ["webhook_service"],
   "private.webhook_enter_org(uuid,text,text)": ["webhook_service"],
+  "private.webhook_claim_enter(text,text,text,jsonb,text,text)": ["webhook_service"],
   "private.webhook_advance_version(text,text,bigint)": ["webhook_service"],
   "private.webhook_finish(uuid,text,text)": ["webhook_service"],
   "private.webhook_fail(text,text,text,jsonb,text,text,text)": ["webhook_service"],
