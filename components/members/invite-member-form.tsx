@@ -35,7 +35,16 @@ export function InviteMemberForm({ roles }: { roles: string[] }) {
 
   return (
     <div className="mt-3 flex flex-col gap-4">
-      <form action={submit} className="flex flex-col gap-3 sm:flex-row sm:items-start" noValidate>
+      {/* Submitted by hand, not as a form action: React resets a form after its action, and the role select would
+          show (and resubmit) its first option, owner, after an error. */}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          submit(new FormData(e.currentTarget));
+        }}
+        className="flex flex-col gap-3 sm:flex-row sm:items-start"
+        noValidate
+      >
         <div className="flex flex-1 flex-col gap-1">
           <label htmlFor="invite-email" className="text-sm font-medium text-slate-800">
             Email
@@ -97,7 +106,7 @@ export function InviteMemberForm({ roles }: { roles: string[] }) {
               Invite link
             </label>
             <input id="invite-link" readOnly value={link} onFocus={(e) => e.currentTarget.select()} spellCheck={false} className="min-w-0 flex-1 rounded-md border border-amber-300 bg-white px-3 py-2 font-mono text-xs" />
-            <button type="button" onClick={copy} className="rounded-md bg-amber-600 px-3 py-2 text-sm font-medium text-white hover:bg-amber-700">
+            <button type="button" onClick={copy} className="rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-700">
               Copy
             </button>
             <button type="button" onClick={() => setLink(null)} className="rounded-md px-3 py-2 text-sm ring-1 ring-amber-400 hover:bg-amber-100">

@@ -98,6 +98,8 @@ export const TEN = family("TEN", [
       evidence("tests/integration/page-pipeline.test.ts", "the API-key page is an admin page: a member gets 404"),
       evidence(MEMBERS, "an admin's invite link adds the invited person once, is stored only as its hash"),
       evidence(MEMBERS, "expired, revoked, tampered and wrong-account links are refused with their reason"),
+      evidence("tests/e2e/settings-pages.e2e.ts", "members: an invalid invite keeps the input; an invite link is shown once, the invite listed and revoked; a role changed and back; members only read"),
+      evidence("tests/e2e/settings-pages.e2e.ts", "billing without Stripe keys: Free plan, usage bars, the not-configured notice, no purchase; members get 404"),
       evidence(MEMBERS, "another org's invite adds a membership only in that org"),
       evidence(MEMBERS, "concurrent redemptions of a one-use link: exactly one membership"),
       evidence(MEMBERS, "an admin cannot invite an owner, promote to owner, or demote or remove an owner"),

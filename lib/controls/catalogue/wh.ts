@@ -59,6 +59,7 @@ export const WH = family("WH", [
       evidence(ONCE, "removes deliveries older than the retention, keeps newer ones, and refuses a retention under every provider's retry horizon"),
       evidence(ONCE, "the webhooks.prune task is registered for the workers and, once due, removes deliveries past the retention under its lease"),
       evidence(ADMIN, "admins see their own org's deliveries per provider, members and other orgs see none, and nobody reads a payload"),
+      evidence("tests/e2e/settings-pages.e2e.ts", "webhook log: a Clerk delivery that fails (it would remove Acme's last owner) is listed as failed for admins"),
     ],
   },
   {
@@ -77,6 +78,7 @@ export const WH = family("WH", [
       evidence(ONCE, "a failed row is replayed from its stored payload: processed once, and a second replay does nothing"),
       evidence(ADMIN, "Replay re-runs a failed delivery from its stored payload for an admin of its org only, and audits it"),
       evidence(ADMIN, "webhook-backlog fails on an event failed or left received for over an hour, and passes on recent ones"),
+      evidence("tests/e2e/settings-pages.e2e.ts", "Replay fails again and says so; members get 404"),
     ],
   },
 ]);
