@@ -35,7 +35,7 @@ export function SecretReveal({ secret, onDone }: { secret: { name: string; prefi
           spellCheck={false}
           className="flex-1 rounded-md border border-amber-300 bg-white px-3 py-2 font-mono text-sm"
         />
-        <button type="button" onClick={copy} className="rounded-md bg-amber-600 px-3 py-2 text-sm font-medium text-white hover:bg-amber-700">
+        <button type="button" onClick={copy} className="rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-700">
           Copy
         </button>
         <button type="button" onClick={onDone} className="rounded-md px-3 py-2 text-sm ring-1 ring-amber-400 hover:bg-amber-100">
