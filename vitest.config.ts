@@ -1,8 +1,8 @@
 import { defineConfig } from "vitest/config";
 import path from "node:path";
 
-// The same suite runs on embedded defaults (PGlite in memory, per test file) and, when DATABASE_URL is set,
-// against a real PostgreSQL (and REDIS_URL's Redis). See .ci/run.
+// The same suite runs on embedded defaults (PGlite in memory, per test file, each a copy of one database migrated by
+// the global setup) and, when DATABASE_URL is set, against a real PostgreSQL (and REDIS_URL's Redis). See .ci/run.
 const embedded = !process.env.DATABASE_URL;
 
 export default defineConfig({
@@ -24,7 +24,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     globalSetup: ["tests/helpers/global-setup.ts"],
-    setupFiles: ["tests/helpers/isolated-rate-limits.ts"],
+    setupFiles: ["tests/helpers/isolated-rate-limits.ts", "tests/helpers/pglite-snapshot.ts"],
     env: {
       NODE_ENV: "test",
       APP_URL: "http://localhost:3000",

@@ -42,6 +42,12 @@ const schema = z.object({
   /** KEY-2: how often each instance writes its buffered API-key verification log (milliseconds). */
   API_KEY_LOG_FLUSH_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
   PGLITE_DATA_DIR: z.string().default(".data/pglite"),
+  /**
+   * Tests only (honoured when NODE_ENV=test, ignored otherwise): a migrated PGlite data directory, as PGlite's
+   * dumpDataDir writes it, that an in-memory PGLITE_DATA_DIR (memory://) starts from instead of initdb; migrations
+   * still run on open and apply whatever it lacks. The test suite's global setup makes it (tests/helpers/global-setup.ts).
+   */
+  PGLITE_SNAPSHOT: optionalString,
   /** lib/jobs: run the job worker inside the app's process. Unset: on with PGlite (one database per process) and in development. */
   JOBS_IN_PROCESS: z
     .enum(["true", "false", "1", "0", ""])

@@ -30,6 +30,8 @@ export interface Engine {
   /** Several statements in one string, no parameters (migrations). */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
+  /** PGlite only: its data directory as an uncompressed tarball, for PgliteOptions.loadDataDir (the tests' template). */
+  dumpDataDir?(): Promise<Blob>;
 }
 
 export interface TransactionOptions {
@@ -115,13 +117,25 @@ export function isPermissionDenied(error: unknown): boolean {
 
 const INT8_OID = 20;
 
-export async function openPglite(dataDir?: string): Promise<Engine> {
+export interface PgliteOptions {
+  /**
+   * A data directory dumped by PGlite's dumpDataDir (an uncompressed tarball) to start from instead of running initdb:
+   * the test suite's migrated template (tests/helpers/global-setup.ts). Only for a new, empty data directory.
+   */
+  loadDataDir?: Blob;
+}
+
+export async function openPglite(dataDir?: string, options: PgliteOptions = {}): Promise<Engine> {
   // A fresh checkout has no .data/ yet: create the folder (PGlite itself creates only the last level).
   let db: PGlite;
   try {
     // A data directory that cannot be created or read (a file in the way, no permission, a full disk).
     if (dataDir && !dataDir.includes("://")) await mkdir(path.resolve(/* turbopackIgnore: true */ dataDir), { recursive: true });
-    db = await PGlite.create(dataDir ? { dataDir, parsers: { [INT8_OID]: Number } } : { parsers: { [INT8_OID]: Number } });
+    db = await PGlite.create({
+      ...(dataDir ? { dataDir } : {}),
+      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+      parsers: { [INT8_OID]: Number },
+    });
   } catch (error) {
     throw new DatabaseUnavailableError(error);
   }
@@ -154,6 +168,7 @@ export async function openPglite(dataDir?: string): Promise<Engine> {
     query: (sql, params) => db.query(sql, params).then((r) => r.rows as never, unavailable),
     exec: (sql) => db.exec(sql).then(() => undefined, unavailable),
     close: () => db.close(),
+    dumpDataDir: () => db.dumpDataDir("none"),
   };
 }
 

@@ -1,8 +1,9 @@
 import "server-only";
+import { openAsBlob } from "node:fs";
 import { env } from "@/lib/env";
 import pg from "pg";
 import { logger } from "@/lib/observability/logger";
-import { DatabaseUnavailableError, openPglite, openPostgres, type Engine, type Queryable, type TransactionOptions } from "./engine";
+import { DatabaseUnavailableError, openPglite, openPostgres, type Engine, type PgliteOptions, type Queryable, type TransactionOptions } from "./engine";
 import { tenantCheckOf, type TenantClaims } from "./tenant-check";
 import { migrate } from "./migrate";
 
@@ -38,7 +39,7 @@ async function open(): Promise<Handles> {
   // from: requests answer "unavailable" (503) and try again, and the reason is logged, never sent to a client.
   let db: Engine | undefined;
   try {
-    db = await openPglite(env.PGLITE_DATA_DIR);
+    db = await openPglite(env.PGLITE_DATA_DIR, await pgliteTemplate());
     await migrate(db);
     await db.exec("set role app_runtime");
   } catch (error) {
@@ -54,6 +55,16 @@ async function open(): Promise<Handles> {
     exec: (sql) => owner.transaction((tx) => tx.exec(sql)),
   };
   return { runtime: embedded, owner };
+}
+
+/**
+ * Tests start each in-memory database from the suite's migrated template (PGLITE_SNAPSHOT, NODE_ENV=test only)
+ * rather than initdb plus every migration; migrate() still runs after it, checks every applied file's checksum and
+ * applies whatever the template lacks. Never for a data directory on disk, never outside tests.
+ */
+async function pgliteTemplate(): Promise<PgliteOptions> {
+  if (env.NODE_ENV !== "test" || !env.PGLITE_SNAPSHOT || !env.PGLITE_DATA_DIR.startsWith("memory://")) return {};
+  return { loadDataDir: await openAsBlob(env.PGLITE_SNAPSHOT) };
 }
 
 // Once open, the handles are also kept as a plain value, so a request's transaction starts without an await (under

@@ -1,4 +1,4 @@
-/** Demo data for embedded mode: two organisations, users with different roles in each. */
+/** Demo data for embedded mode: two organisations, each with an owner, and users with different roles in each. */
 export const DEMO_PASSWORD = "demo-password-2026";
 
 export const DEMO_ORGS = [
@@ -10,6 +10,7 @@ export const DEMO_USERS = [
   { id: "user_alice", email: "alice@acme.test", name: "Alice Owner", memberships: [{ orgId: "org_acme", role: "owner" }, { orgId: "org_globex", role: "member" }] },
   { id: "user_bob", email: "bob@acme.test", name: "Bob Member", memberships: [{ orgId: "org_acme", role: "member" }] },
   { id: "user_carol", email: "carol@globex.test", name: "Carol Admin", memberships: [{ orgId: "org_globex", role: "admin" }] },
+  { id: "user_dave", email: "dave@globex.test", name: "Dave Owner", memberships: [{ orgId: "org_globex", role: "owner" }] },
 ] as const;
 
 export const DEMO_PROJECTS = [

@@ -3,7 +3,7 @@ import { constants } from "node:fs";
 import { access, mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { env } from "@/lib/env";
+import { configuredStorageSettings, type StorageSettings } from "@/lib/files/storage";
 import { logger } from "@/lib/observability/logger";
 
 /**
@@ -21,25 +21,7 @@ export interface StorageStatus {
 
 const TIMEOUT_MS = 5_000;
 
-/** What to check: the deployment's configured storage by default. */
-export type StorageSettings =
-  | { backend: "local"; root: string }
-  | { backend: "s3"; bucket: string; region: string; endpoint?: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean };
-
-export function configuredStorageSettings(): StorageSettings {
-  if (env.S3_BUCKET && env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY) {
-    return {
-      backend: "s3",
-      bucket: env.S3_BUCKET,
-      region: env.S3_REGION,
-      endpoint: env.S3_ENDPOINT,
-      accessKeyId: env.S3_ACCESS_KEY_ID,
-      secretAccessKey: env.S3_SECRET_ACCESS_KEY,
-      forcePathStyle: env.S3_FORCE_PATH_STYLE,
-    };
-  }
-  return { backend: "local", root: env.STORAGE_ROOT };
-}
+export { configuredStorageSettings, type StorageSettings };
 
 // One probe client per configuration (the configured one, in practice), not one per check.
 const clients = new Map<string, S3Client>();

@@ -7,13 +7,14 @@ export class PayloadTooLargeError extends AppError {
 }
 
 /**
- * VAL-2: reads a request body, stopping as soon as it passes `limit` bytes (a missing or false Content-Length
- * cannot make us buffer more), and gives up after `timeoutMs`.
+ * VAL-2: the bytes of a request body, stopping as soon as they pass `limit` (a missing or false Content-Length
+ * cannot make us buffer more), giving up after `timeoutMs`. The one capped reader: readBody and the webhook routes'
+ * readRawBody (lib/webhooks/raw-body.ts) decode what it returns.
  */
-export async function readBody(request: Request, limit: number, timeoutMs = 10_000): Promise<string> {
+export async function readBodyBytes(request: Request, limit: number, timeoutMs = 10_000): Promise<Buffer> {
   const declared = Number(request.headers.get("content-length") ?? 0);
   if (declared > limit) throw new PayloadTooLargeError(limit);
-  if (!request.body) return "";
+  if (!request.body) return Buffer.alloc(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -32,7 +33,12 @@ export async function readBody(request: Request, limit: number, timeoutMs = 10_0
   } finally {
     clearTimeout(timer);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
+}
+
+/** VAL-2: a request body as text (readBodyBytes, decoded as UTF-8). */
+export async function readBody(request: Request, limit: number, timeoutMs = 10_000): Promise<string> {
+  return (await readBodyBytes(request, limit, timeoutMs)).toString("utf8");
 }
 
 export class UnsupportedMediaTypeError extends AppError {

@@ -2,8 +2,13 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { closeDb, migrate, ownerDb } from "@/lib/db";
-import { uid } from "../helpers/tenants";
+
+// This file's embedded database runs initdb and every migration itself: it never starts from the suite's migrated
+// template (tests/helpers/global-setup.ts). Before any app module reads the configuration.
+delete process.env.PGLITE_SNAPSHOT;
+
+const { closeDb, migrate, ownerDb } = await import("@/lib/db");
+const { uid } = await import("../helpers/tenants");
 
 afterAll(closeDb);
 
