@@ -20,6 +20,7 @@ const { createProject } = await import("@/lib/projects");
 const { default: SupportAccessPage } = await import("@/app/(dashboard)/settings/support-access/page");
 const { createUser, orgWithMembers, request, signIn, uid } = await import("../helpers/tenants");
 const { inRolledBackOwnerTransaction } = await import("../helpers/owner-scratch");
+const { runOperatorCommand, parseOperatorArgs } = await import("@/scripts/operators");
 
 afterAll(closeDb);
 
@@ -233,6 +234,25 @@ describe("TEN-8 support access: consent decides", () => {
     const grants = page.kind === "ok" ? page.data.grants : [];
     expect(grants.find((g) => g.id === live)).toMatchObject({ live: true, access_level: "read" });
     expect(grants.find((g) => g.id === past)).toMatchObject({ live: false, access_level: "write" });
+  });
+});
+
+describe("TEN-8 the operator list (npm run operators)", () => {
+  it("adds by email, lists, refuses unknown users, and removes; listing alone opens no org", async () => {
+    const userId = await createUser();
+    const email = `${userId}@example.test`;
+    const db = await ownerDb();
+    expect(parseOperatorArgs(["add", email])).toEqual({ verb: "add", who: email });
+    expect(parseOperatorArgs(["add"])).toBeNull();
+    expect(parseOperatorArgs(["grant", userId])).toBeNull();
+    expect(await runOperatorCommand(db, { verb: "add", who: email.toUpperCase() })).toMatchObject({ exitCode: 0 });
+    expect((await runOperatorCommand(db, { verb: "list" })).lines.join("\n")).toContain(userId);
+    expect(await runOperatorCommand(db, { verb: "add", who: "nobody-here@example.test" })).toMatchObject({ exitCode: 1 });
+    const operator = (await signIn(userId, null)).session;
+    expect(await withTenant(operator.claims, listMyConsents)).toEqual([]);
+    expect(await resolveSession((await forgedSupportToken(operator, world.org)).token)).toBeNull();
+    expect(await runOperatorCommand(db, { verb: "remove", who: userId })).toMatchObject({ exitCode: 0 });
+    expect(await runOperatorCommand(db, { verb: "remove", who: userId })).toMatchObject({ exitCode: 1 });
   });
 });
 
