@@ -83,7 +83,8 @@ export default async function DashboardLayout({ children }: { children: React.Re
           <div className="ml-auto flex items-center gap-3 text-sm">
             {embedded ? (
               <>
-                <form action={switchOrganizationAction} className="flex items-center gap-2">
+                {/* A support session is left with the banner's End session button (audited), not by switching. */}
+                {session.actor ? null : <form action={switchOrganizationAction} className="flex items-center gap-2">
                   <label htmlFor="org-switcher" className="sr-only">
                     Organisation
                   </label>
@@ -97,7 +98,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
                   <button type="submit" className="rounded-md px-2 py-1 ring-1 ring-slate-300 hover:bg-slate-100">
                     Switch
                   </button>
-                </form>
+                </form>}
                 <form action={signOutAction}>
                   <button type="submit" className="rounded-md px-2 py-1 text-slate-700 ring-1 ring-slate-300 hover:bg-slate-100">
                     Sign out
