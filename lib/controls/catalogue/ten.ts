@@ -221,6 +221,7 @@ export const TEN = family("TEN", [
       evidence(SUPPORT, "the enumeration catches a new tenant table without the policies"),
       evidence(SUPPORT, "no route, page or server action opens the owner's connection"),
       evidence(SUPPORT_CLERK, "a Clerk actor token is accepted only with a live consent"),
+      evidence("tests/integration/support-access.property.test.ts", "a support token is accepted, reads and writes exactly as the live consents allow"),
       evidence("tests/e2e/support-access.e2e.ts", "owner grants, member gets 404, operator enters read-only with a banner, is refused a write, ends the session; owner revokes"),
     ],
     limitations: [
