@@ -8,15 +8,21 @@ import { organizationsOf, type Organization } from "@/lib/auth/embedded/sign-in"
 import { DatabaseUnavailableError } from "@/lib/db";
 import { ServiceUnavailable } from "@/components/pages/page-notices";
 import { signOutAction, switchOrganizationAction } from "@/app/(auth)/actions";
+import { withTenant } from "@/lib/db";
+import { operatorLabel } from "@/lib/support";
+import { SupportBanner } from "@/components/support/support-banner";
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
   // Every dashboard request verifies the session server-side (the proxy only checks that a cookie exists).
   const embedded = env.identityProvider === "embedded";
   let session: Session | null;
   let orgs: Organization[];
+  let operator: string | null = null;
   try {
     session = await getSession();
     orgs = session && embedded ? await organizationsOf(session.userId) : [];
+    // TEN-8: a support session names its operator in a banner on every page.
+    if (session?.support) operator = await withTenant(session.claims, (tx) => operatorLabel(tx, session!.support!.operatorId));
   } catch (error) {
     // The same clear notice the page pipeline shows (lib/pages), not an error page.
     if (error instanceof DatabaseUnavailableError) {
@@ -33,6 +39,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
 
   return (
     <div className="min-h-screen">
+      {session.support ? <SupportBanner operator={operator ?? session.support.operatorId} level={session.support.level} endsAt={session.expiresAt} /> : null}
       <header className="border-b border-slate-200 bg-white">
         <div className="mx-auto flex max-w-5xl flex-wrap items-center gap-4 px-6 py-3">
           <Link href="/projects" className="font-semibold">
@@ -64,6 +71,11 @@ export default async function DashboardLayout({ children }: { children: React.Re
                 </Link>
               </>
             ) : null}
+            {session.orgRole === "owner" && !session.actor ? (
+              <Link href="/settings/support-access" className="text-slate-700 hover:text-slate-950">
+                Support access
+              </Link>
+            ) : null}
             <Link href="/docs/api" className="text-slate-700 hover:text-slate-950">
               API docs
             </Link>
@@ -71,7 +83,8 @@ export default async function DashboardLayout({ children }: { children: React.Re
           <div className="ml-auto flex items-center gap-3 text-sm">
             {embedded ? (
               <>
-                <form action={switchOrganizationAction} className="flex items-center gap-2">
+                {/* A support session is left with the banner's End session button (audited), not by switching. */}
+                {session.actor ? null : <form action={switchOrganizationAction} className="flex items-center gap-2">
                   <label htmlFor="org-switcher" className="sr-only">
                     Organisation
                   </label>
@@ -85,7 +98,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
                   <button type="submit" className="rounded-md px-2 py-1 ring-1 ring-slate-300 hover:bg-slate-100">
                     Switch
                   </button>
-                </form>
+                </form>}
                 <form action={signOutAction}>
                   <button type="submit" className="rounded-md px-2 py-1 text-slate-700 ring-1 ring-slate-300 hover:bg-slate-100">
                     Sign out

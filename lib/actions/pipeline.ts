@@ -26,6 +26,8 @@ export interface ActionContext<I> {
 
 const RANK: Record<OrgRole, number> = { member: 1, admin: 2, owner: 3 };
 
+export const READ_ONLY_SUPPORT_MESSAGE = "This support session is read-only: nothing was changed. Ask an owner for read-write access if a change is needed.";
+
 /** TEN-3: the session's role in its active org is at least `minimum`. */
 export function hasRole(session: Session, minimum: OrgRole): boolean {
   return !!session.orgId && !!session.orgRole && RANK[session.orgRole] >= RANK[minimum];
@@ -58,6 +60,11 @@ export function defineAction<S extends z.ZodType, T>(config: {
     // Authorise in the app (defence in depth; RLS enforces the same rules in the database).
     if (!hasRole(session, config.minimumRole)) {
       return failure("forbidden", config.minimumRole === "member" ? "You are not a member of this organisation." : "Only organisation admins and owners can do this.");
+    }
+    // TEN-8: a server action changes something; a support session makes changes only under a live read-write consent
+    // (RLS refuses the same writes in the database).
+    if (session.actor && session.support?.level !== "write") {
+      return failure("forbidden", READ_ONLY_SUPPORT_MESSAGE);
     }
     const scoped = session as ActionContext<unknown>["session"];
     const auditFor = (tx: Queryable) => async (entry: AuditInput) => {

@@ -9,6 +9,8 @@ import { createHash } from "node:crypto";
  * target type and id, IP, user agent, request id, changes and time. Absent values are JSON null, `changes` is
  * canonical JSON too, and the time is ISO 8601 in UTC with milliseconds (what the writer stores), so a stored
  * time with any finer digit was not written by it. tests/unit/audit-chain.test.ts pins a known answer.
+ * `act_sub` (TEN-8: the operator behind a support session's entry) is part of the record only when set: an entry
+ * without one hashes exactly as entries did before the column existed.
  */
 export const GENESIS_HASH = "0".repeat(64);
 
@@ -25,6 +27,7 @@ export interface AuditRecord {
   request_id: string | null;
   changes: unknown;
   created_at: string; // ISO 8601, millisecond precision
+  act_sub?: string;
 }
 
 /** Canonical JSON: object keys sorted at every depth, no whitespace, so the same entry always hashes the same. */
@@ -54,7 +57,8 @@ function canonicalTime(value: Date | string): string | null {
   return Number.isNaN(time.getTime()) ? null : time.toISOString();
 }
 
-export interface StoredAuditRow extends Omit<AuditRecord, "created_at"> {
+export interface StoredAuditRow extends Omit<AuditRecord, "created_at" | "act_sub"> {
+  act_sub?: string | null;
   id: number;
   /** A Date, or ISO 8601 text (with microseconds, as verify.ts reads it). */
   created_at: Date | string;
@@ -87,9 +91,9 @@ export function findChainBreak(rows: StoredAuditRow[], head?: ChainHead): ChainB
     const at = { orgId: row.org_id, id: row.id, seq: row.seq };
     if (row.seq !== expectedSeq) return { ...at, reason: "sequence-gap" };
     if (row.prev_hash !== prevHash) return { ...at, reason: "previous-hash-mismatch" };
-    const { id: _id, prev_hash: _p, hash, created_at, ...rest } = row;
+    const { id: _id, prev_hash: _p, hash, created_at, act_sub, ...rest } = row;
     const time = canonicalTime(created_at);
-    if (time === null || entryHash(prevHash, { ...rest, created_at: time }) !== hash) return { ...at, reason: "hash-mismatch" };
+    if (time === null || entryHash(prevHash, { ...rest, created_at: time, ...(act_sub == null ? {} : { act_sub }) }) !== hash) return { ...at, reason: "hash-mismatch" };
     prevHash = hash;
     expectedSeq += 1;
   }

@@ -9,7 +9,7 @@ import { findChainBreak, type ChainBreak, type ChainHead, type StoredAuditRow } 
 export async function verifyAuditChains(db: Pick<Queryable, "query">, orgId?: string): Promise<{ orgs: number; entries: number; breaks: ChainBreak[] }> {
   const rows = await db.query<StoredAuditRow>(
     // The time as text with microseconds: a Date would drop them, and with them a tampered sub-millisecond digit.
-    `select id, org_id, seq, actor_type, actor_id, action, target_type, target_id, ip, user_agent, request_id, changes,
+    `select id, org_id, seq, actor_type, actor_id, action, target_type, target_id, ip, user_agent, request_id, changes, act_sub,
             to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at, prev_hash, hash
        from public.audit_logs
       where $1::text is null or org_id = $1

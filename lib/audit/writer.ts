@@ -22,11 +22,17 @@ export interface AuditEntry {
  * record commit or roll back together. The chain head is read under a per-org lock: appends stay linear.
  */
 export async function appendAudit(tx: Queryable, entry: AuditEntry): Promise<{ seq: number; hash: string }> {
-  const [head] = await tx.query<{ seq: number; hash: string }>("select seq, hash from private.audit_chain_head($1)", [entry.orgId]);
+  // TEN-8: in a support session the transaction's verified claims carry Clerk's actor claim; every entry written in
+  // it names that operator (act_sub), whoever the caller is (a restrictive policy refuses an entry that does not).
+  const [head] = await tx.query<{ seq: number | null; hash: string | null; act_sub: string | null }>(
+    `select h.seq, h.hash, nullif(current_setting('request.jwt.claims', true), '')::jsonb -> 'act' ->> 'sub' as act_sub
+       from (select 1) one left join private.audit_chain_head($1) h on true`,
+    [entry.orgId],
+  );
   const prevHash = head?.hash ?? GENESIS_HASH;
   const record: AuditRecord = {
     org_id: entry.orgId,
-    seq: (head?.seq ?? 0) + 1,
+    seq: Number(head?.seq ?? 0) + 1,
     actor_type: entry.actorType,
     actor_id: entry.actorId,
     action: entry.action,
@@ -37,15 +43,17 @@ export async function appendAudit(tx: Queryable, entry: AuditEntry): Promise<{ s
     request_id: entry.requestId ?? null,
     changes: entry.changes ?? {},
     created_at: new Date().toISOString(),
+    ...(head?.act_sub ? { act_sub: head.act_sub } : {}),
   };
   const hash = entryHash(prevHash, record);
   await tx.query(
     `insert into public.audit_logs
-       (org_id, seq, actor_type, actor_id, action, target_type, target_id, ip, user_agent, request_id, changes, created_at, prev_hash, hash)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14)`,
+       (org_id, seq, actor_type, actor_id, action, target_type, target_id, ip, user_agent, request_id, changes, created_at, prev_hash, hash, act_sub)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14, $15)`,
     [
       record.org_id, record.seq, record.actor_type, record.actor_id, record.action, record.target_type, record.target_id,
       record.ip, record.user_agent, record.request_id, JSON.stringify(record.changes), record.created_at, prevHash, hash,
+      record.act_sub ?? null,
     ],
   );
   return { seq: record.seq, hash };

@@ -30,7 +30,8 @@ export const sessionClaimsSchema = z
     org_role: z.string().max(64).optional(),
     org_slug: z.string().max(64).optional(),
     org_permissions: z.array(z.string().max(128)).max(256).optional(),
-    act: z.object({ sub: z.string().max(128) }).loose().optional(),
+    // TEN-8: Clerk's actor claim. Accepted only with a live support consent (lib/auth/session.ts checks it).
+    act: z.object({ sub: z.string().regex(/^user_[A-Za-z0-9]{1,64}$/) }).loose().optional(),
   })
   .loose()
   // Both token versions at once would let the app and the database disagree on the org: refuse the token.
@@ -79,9 +80,22 @@ export interface Session {
   secondFactorAgeMinutes: number | null;
   /** Set when someone acts on the user's behalf (Clerk `act`). */
   actor: string | null;
+  /**
+   * TEN-8: a support session's live consent, as session resolution read it from the database on this request.
+   * Null for every other session, and for an actor whose consent was not (yet) checked: writes are then refused.
+   */
+  support: SupportAccess | null;
   expiresAt: Date;
   claims: VerifiedClaims;
 }
+
+export interface SupportAccess {
+  operatorId: string;
+  level: "read" | "write";
+}
+
+/** The org role a support session's token carries (`o.rol`); the app treats it as a member's, writes only if consented. */
+export const SUPPORT_ROLE = "support";
 
 export function sessionFromClaims(claims: SessionClaims): Session {
   const orgId = claims.o?.id ?? claims.org_id ?? null;
@@ -91,11 +105,12 @@ export function sessionFromClaims(claims: SessionClaims): Session {
     userId: claims.sub,
     sessionId: claims.sid,
     orgId,
-    orgRole: orgId ? normaliseOrgRole(claims.o?.rol ?? claims.org_role) : null,
+    orgRole: orgId ? (claims.act && claims.o?.rol === SUPPORT_ROLE ? "member" : normaliseOrgRole(claims.o?.rol ?? claims.org_role)) : null,
     orgSlug: claims.o?.slg ?? claims.org_slug ?? null,
     permissions,
     secondFactorAgeMinutes: secondFactor === undefined || secondFactor < 0 ? null : secondFactor,
     actor: claims.act?.sub ?? null,
+    support: null,
     expiresAt: new Date(claims.exp * 1000),
     claims: markVerified(claims),
   };

@@ -33,6 +33,8 @@ export async function resolveSession(token: string | null | undefined): Promise<
     if (error instanceof TokenVerificationError) return null;
     throw error;
   }
+  // TEN-8: an actor claim counts only while a live consent names that operator for this org (checked per request).
+  if (session.actor) return resolveSupportSession(session);
   if (env.identityProvider === "embedded") {
     const current = await withTenant(session.claims, async (tx) => {
       const [row] = await tx.query<{ current: boolean }>("select idp.session_is_current($1, $2, $3, $4) as current", [
@@ -60,4 +62,27 @@ export async function resolveSession(token: string | null | undefined): Promise<
   if (!current) return null;
   provisioned.add(provisionKey);
   return session;
+}
+
+/**
+ * TEN-8: a support session (Clerk's `act` claim). Embedded provider: the operator's own sign-in session must still be
+ * current, and the token's org is the consented one. Clerk actor tokens: the impersonated user's membership is checked
+ * as for any Clerk session. Either way a live consent naming `act.sub` for the token's org must exist now; its level
+ * (read or read-write) comes from the database, not from the token.
+ */
+async function resolveSupportSession(session: Session): Promise<Session | null> {
+  if (!session.orgId) return null;
+  const level = await withTenant(session.claims, async (tx) => {
+    const [row] = await tx.query<{ state: string }>("select private.support_state() as state");
+    if (row?.state !== "read" && row?.state !== "write") return null;
+    if (env.identityProvider === "embedded") {
+      const [current] = await tx.query<{ current: boolean }>("select idp.session_is_current($1, $2, null, null) as current", [session.sessionId, session.userId]);
+      return current?.current === true && session.claims.sub === session.actor ? row.state : null;
+    }
+    const [active] = await tx.query<{ active: boolean }>("select private.clerk_user_active() as active");
+    if (active?.active !== true) return null;
+    const [member] = await tx.query<{ role: string }>("select role from public.memberships where org_id = $1 and user_id = $2", [session.orgId, session.userId]);
+    return member?.role === session.orgRole ? row.state : null;
+  });
+  return level ? { ...session, support: { operatorId: session.actor!, level } } : null;
 }

@@ -96,6 +96,16 @@ export const LIVE_CHECKS = {
     summary: "The last-owner trigger is enabled and no request role writes memberships or invites directly; organisations with members but no owner are a warning; expired, unredeemed invites are counted.",
     controls: ["TEN-3"],
   },
+  "support-sessions": {
+    title: "Support sessions",
+    summary: "Support sessions open now, by organisation and operator (a warning while any is); no support action in the audit log falls outside a live consent of its operator (a consent used after its expiry or revocation fails).",
+    controls: ["TEN-8"],
+  },
+  "standing-access": {
+    title: "No standing access",
+    summary: "Every tenant table carries the restrictive support-consent policies, no policy admits a request role unconditionally or reads the operator list, and no role that bypasses row-level security is reachable from a request role.",
+    controls: ["TEN-8"],
+  },
 } as const satisfies Record<string, { title: string; summary: string; controls: readonly ControlId[] }>;
 
 export type LiveCheckId = keyof typeof LIVE_CHECKS;

@@ -11,7 +11,12 @@ export const DEMO_USERS = [
   { id: "user_bob", email: "bob@acme.test", name: "Bob Member", memberships: [{ orgId: "org_acme", role: "member" }] },
   { id: "user_carol", email: "carol@globex.test", name: "Carol Admin", memberships: [{ orgId: "org_globex", role: "admin" }] },
   { id: "user_dave", email: "dave@globex.test", name: "Dave Owner", memberships: [{ orgId: "org_globex", role: "owner" }] },
+  // TEN-8: a platform operator, member of no org; she enters one only with an owner's consent (/settings/support-access).
+  { id: "user_dana", email: "dana@support.test", name: "Dana Support", memberships: [] },
 ] as const;
+
+/** The demo's platform operators (what `npm run operators -- add` does). */
+export const DEMO_OPERATORS = ["user_dana"] as const;
 
 export const DEMO_PROJECTS = [
   { orgId: "org_acme", name: "Website relaunch", createdBy: "user_alice" },

@@ -1,7 +1,7 @@
 import "server-only";
 import type { Engine } from "@/lib/db";
 import { hashPassword } from "@/lib/auth/embedded/sign-in";
-import { DEMO_ORGS, DEMO_PASSWORD, DEMO_PROJECTS, DEMO_USERS } from "./data";
+import { DEMO_OPERATORS, DEMO_ORGS, DEMO_PASSWORD, DEMO_PROJECTS, DEMO_USERS } from "./data";
 
 /** Inserts the demo organisations, users (argon2id passwords) and projects once; run as the owner. */
 export async function seedDemoData(db: Engine): Promise<boolean> {
@@ -19,6 +19,9 @@ export async function seedDemoData(db: Engine): Promise<boolean> {
         await tx.query("insert into public.memberships (org_id, user_id, role) values ($1, $2, $3)", [m.orgId, user.id, m.role]);
       }
     }
+    for (const operator of DEMO_OPERATORS) {
+      await tx.query("insert into private.platform_operators (user_id) values ($1)", [operator]);
+    }
     for (const p of DEMO_PROJECTS) {
       await tx.query("insert into public.projects (org_id, name, created_by) values ($1, $2, $3)", [p.orgId, p.name, p.createdBy]);
     }
@@ -27,6 +30,10 @@ export async function seedDemoData(db: Engine): Promise<boolean> {
 }
 
 export function demoUsersBanner(): string {
-  const rows = DEMO_USERS.map((u) => `  ${u.email.padEnd(20)} ${u.memberships.map((m) => `${m.role} of ${m.orgId.replace("org_", "")}`).join(", ")}`);
+  const rows = DEMO_USERS.map((u) => {
+    const roles: string[] = u.memberships.map((m) => `${m.role} of ${m.orgId.replace("org_", "")}`);
+    if ((DEMO_OPERATORS as readonly string[]).includes(u.id)) roles.push("platform operator (support access needs an owner's consent)");
+    return `  ${u.email.padEnd(20)} ${roles.join(", ")}`;
+  });
   return ["Demo users (password: " + DEMO_PASSWORD + "):", ...rows].join("\n");
 }

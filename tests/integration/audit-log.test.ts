@@ -203,7 +203,8 @@ describe("AUD-2: the per-org hash chain detects tampering", () => {
     const columns = await (await ownerDb()).query<{ column_name: string }>(
       "select column_name from information_schema.columns where table_schema = 'public' and table_name = 'audit_logs' order by column_name",
     );
-    const hashed = ["action", "actor_id", "actor_type", "changes", "created_at", "ip", "org_id", "request_id", "seq", "target_id", "target_type", "user_agent"];
+    // act_sub (TEN-8) is hashed when set (an entry without it hashes as before the column existed).
+    const hashed = ["act_sub", "action", "actor_id", "actor_type", "changes", "created_at", "ip", "org_id", "request_id", "seq", "target_id", "target_type", "user_agent"];
     expect(columns.map((c) => c.column_name).filter((c) => !["id", "prev_hash", "hash"].includes(c))).toEqual(hashed);
     // And the writer hashes exactly those (the known-answer vector in tests/unit/audit-chain.test.ts pins the form).
     const { org } = await orgWithHistory("Columns");

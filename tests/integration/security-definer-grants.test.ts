@@ -108,6 +108,14 @@ const EXPECTED: Record<string, string[]> = {
   "private.webhook_clerk_org_delete(timestamp with time zone)": ["webhook_service"],
   // A deleted Clerk user holds no session (lib/auth/session.ts).
   "private.clerk_user_active()": ["authenticated"],
+  // TEN-8: support access. The live consent level of the caller's own support session (read by the restrictive
+  // policies through private.support_state); an owner's grant and revocation (role re-read from memberships); the
+  // owner's operator picker; the operator's own live consents (lib/support).
+  "private.live_support_level()": ["authenticated"],
+  "private.grant_support_access(text,text,integer,text)": ["authenticated"],
+  "private.revoke_support_access(uuid)": ["authenticated"],
+  "private.support_operators()": ["authenticated"],
+  "private.my_support_consents()": ["authenticated"],
 };
 
 interface DefinerRow {

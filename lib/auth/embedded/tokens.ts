@@ -2,14 +2,15 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
 import { env } from "@/lib/env";
-import type { OrgRole } from "../claims";
+import { SUPPORT_ROLE, type OrgRole } from "../claims";
 import { signingKey } from "./keys";
 
 export const EMBEDDED_ISSUER = new URL(env.APP_URL).origin;
 
 export interface ActiveOrg {
   id: string;
-  role: OrgRole;
+  /** `support`: a support session (TEN-8), issued only with `act` by lib/support. */
+  role: OrgRole | typeof SUPPORT_ROLE;
   slug: string;
 }
 
@@ -18,7 +19,7 @@ export function newSessionId(): string {
 }
 
 /** IDN-2: a Clerk-shaped v2 session token, signed RS256 with the embedded provider's key. */
-export async function issueSessionToken(input: { userId: string; sessionId: string; org: ActiveOrg | null; ttlSeconds?: number }) {
+export async function issueSessionToken(input: { userId: string; sessionId: string; org: ActiveOrg | null; ttlSeconds?: number; act?: { sub: string } }) {
   const { kid, privateKey } = await signingKey();
   const now = Math.floor(Date.now() / 1000);
   const ttl = input.ttlSeconds ?? env.SESSION_TTL_SECONDS;
@@ -29,6 +30,8 @@ export async function issueSessionToken(input: { userId: string; sessionId: stri
     fva: [0, -1],
   };
   if (input.org) claims.o = { id: input.org.id, rol: input.org.role, slg: input.org.slug };
+  // TEN-8: Clerk's actor claim shape; the verifier accepts it only with a live consent.
+  if (input.act) claims.act = { sub: input.act.sub };
   const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
     .setSubject(input.userId)

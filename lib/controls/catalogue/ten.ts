@@ -6,6 +6,8 @@ const API = "tests/integration/api-v1.test.ts";
 const MEMBERS = "tests/integration/members.test.ts";
 const MEMBERS_DASHBOARD = "tests/integration/members-dashboard.test.ts";
 const MEMBERS_CLERK = "tests/integration/members-clerk.test.ts";
+const SUPPORT = "tests/integration/support-access.test.ts";
+const SUPPORT_CLERK = "tests/integration/support-access-clerk.test.ts";
 const PGLITE_SUPERUSER =
   "On the embedded engine (PGlite) the database session is its superuser: a request transaction only switches role with SET LOCAL, so SQL that resets the role (`reset role`, `set session authorization`) leaves row-level security. Only PostgreSQL enforces the non-superuser login role; the `database-session` check reports this as a warning.";
 
@@ -184,10 +186,47 @@ export const TEN = family("TEN", [
     id: "TEN-8",
     title: "Consented, audited support access",
     description:
-      "TenantGuard staff have no standing access to any organisation. An owner can open a time-limited support window; inside it, every action carries the staff member as its actor (Clerk's `act` claim shape) and lands in the audit log, and when the window closes the access ends.",
-    status: "planned",
+      "Platform operators have no standing access to any organisation. The deployment lists its operators (`npm run operators`), and being listed grants nothing. An organisation owner consents to one named operator's access for 15 minutes to 8 hours (1 hour by default), read-only or read-write, with a reason; any owner revokes it at any time, and it ends at its expiry without any job (the database compares it with now() on every statement). The operator's support session carries the consented org and Clerk's actor claim (`act.sub` = the operator) and never outlives the consent; an `act` claim is accepted only while a live consent names that operator for that org, checked in the database on every request, for embedded tokens and Clerk actor tokens alike. Restrictive row-level security policies on every tenant table refuse everything in a support session without a live consent and every write under a read-only one; the app refuses those writes with a clear message too. Every audit entry written in a support session names the operator (`act_sub`, part of the hash chain) beside the org; consents are audited when granted and revoked, sessions when started and ended, and a banner shows the session on every dashboard page.",
+    status: "implemented",
     issue: 15,
-    implementation: [],
-    evidence: [],
+    implementation: [
+      "supabase/migrations/20261203010000_support_access.sql",
+      "lib/support/manage.ts",
+      "lib/support/session.ts",
+      "lib/support/standing-access.ts",
+      "lib/support/check.ts",
+      "lib/auth/session.ts",
+      "lib/auth/claims.ts",
+      "lib/audit/writer.ts",
+      "lib/actions/pipeline.ts",
+      "scripts/operators.ts",
+      "app/(dashboard)/settings/support-access/page.tsx",
+      "app/(dashboard)/support/page.tsx",
+      "components/support/support-banner.tsx",
+      "docs/support-access.md",
+    ],
+    evidence: [
+      evidence(SUPPORT, "refused without consent"),
+      evidence(SUPPORT, "a forged act claim on an ordinary member's token (no consent) is refused"),
+      evidence(SUPPORT, "only owners grant"),
+      evidence(SUPPORT, "allowed inside the window, read-only enforced by RLS"),
+      evidence(SUPPORT, "its audit row names the operator"),
+      evidence(SUPPORT, "the session token never outlives its consent"),
+      evidence(SUPPORT, "refused after expiry, without any job"),
+      evidence(SUPPORT, "refused after revocation by any owner"),
+      evidence(SUPPORT, "removing the operator from the deployment's list ends their access"),
+      evidence(SUPPORT, "the support-access page is for owners"),
+      evidence(SUPPORT, "a support entry outside every consent window fails the support-sessions check"),
+      evidence(SUPPORT, "every tenant table (every public table with org_id, from the catalog) has the four restrictive support policies"),
+      evidence(SUPPORT, "the enumeration catches a new tenant table without the policies"),
+      evidence(SUPPORT, "no route, page or server action opens the owner's connection"),
+      evidence(SUPPORT_CLERK, "a Clerk actor token is accepted only with a live consent"),
+      evidence("tests/integration/support-access.property.test.ts", "a support token is accepted, reads and writes exactly as the live consents allow"),
+      evidence("tests/e2e/support-access.e2e.ts", "owner grants, member gets 404, operator enters read-only with a banner, is refused a write, ends the session; owner revokes"),
+    ],
+    limitations: [
+      "A consent that ends by expiry or revocation is not followed by a `support.session_ended` entry (no job runs at the expiry); the database refuses the session from that moment, and the `support-sessions` live check reports any support entry outside a consent window.",
+      "With Clerk, support sessions start from Clerk's impersonation (actor tokens, created in Clerk's dashboard or Backend API); the app checks their consent like any other, but cannot stop Clerk from issuing them.",
+    ],
   },
 ]);
