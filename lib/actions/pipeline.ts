@@ -24,7 +24,9 @@ export interface ActionContext<I> {
   audit(entry: AuditInput): Promise<void>;
 }
 
-const RANK: Record<OrgRole, number> = { member: 1, admin: 2, owner: 3 };
+// TEN-7: a guest ranks below a member: it passes only `minimumRole: "guest"` (project pages and actions, where RLS
+// decides per project), and every org-level page and action is a 404/403 for it.
+const RANK: Record<OrgRole, number> = { guest: 0, member: 1, admin: 2, owner: 3 };
 
 /** TEN-3: the session's role in its active org is at least `minimum`. */
 export function hasRole(session: Session, minimum: OrgRole): boolean {

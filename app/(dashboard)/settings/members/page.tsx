@@ -7,7 +7,7 @@ import { MemberControls, LeaveOrganizationForm, RevokeInviteForm } from "@/compo
 
 export const metadata: Metadata = { title: "Members" };
 
-const RANK = { member: 1, admin: 2, owner: 3 } as const;
+const RANK = { guest: 0, member: 1, admin: 2, owner: 3 } as const;
 const utc = (d: Date | string) => new Date(d).toLocaleString("en-GB", { timeZone: "UTC", dateStyle: "medium" });
 
 /** TEN-3: every member sees the org's members; owners and admins also invite, re-role and remove. */
