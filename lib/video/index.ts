@@ -50,6 +50,8 @@ const recordUpload = defineAction({
   schema: z.object({ id: z.uuid(), projectId, title: videoTitle, uploadId: muxId, playbackPolicy: z.enum(["public", "signed"]) }),
   minimumRole: "guest",
   run: async ({ input, session, tx, audit }) => {
+    // The project may have gone (or the caller's access to it) while Mux created the upload: not found, or 403.
+    await assertProjectLevel(tx, input.projectId, "write");
     const video = await insertVideo(tx, { ...input, orgId: session.orgId, createdBy: session.userId }).catch((error: unknown) => {
       // The project was deleted while Mux created the upload: it does not exist (any more).
       if ((error as { code?: unknown }).code === "23503") throw new NotFoundError("project", input.projectId);

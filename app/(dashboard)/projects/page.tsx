@@ -8,7 +8,7 @@ import { ProjectRow } from "@/components/projects/project-row";
 export const metadata: Metadata = { title: "Projects" };
 
 // RLS limits the list to the active org; no org filter in the query is needed, and none could widen it.
-export default definePage({ name: "projects.list", minimumRole: "member", read: ({ tx }) => listProjects(tx) }, function ProjectsPage({ data: projects, session }) {
+export default definePage({ name: "projects.list", minimumRole: "guest", read: ({ tx }) => listProjects(tx) }, function ProjectsPage({ data: projects, session }) {
   const canDelete = hasRole(session, "admin");
   return (
     <div className="flex flex-col gap-6">

@@ -23,7 +23,7 @@ function scannerNotice(): string | null {
 export default definePage(
   {
     name: "projects.view",
-    minimumRole: "member",
+    minimumRole: "guest",
     params: viewProjectSchema,
     read: async ({ tx, params }) => {
       const project = await getProject(tx, params.id);
