@@ -2,6 +2,7 @@ import "server-only";
 import { env } from "@/lib/env";
 import { defineAction } from "@/lib/actions/pipeline";
 import { AppError } from "@/lib/errors";
+import { withinPlanLimit } from "@/lib/billing/limits";
 import { assertProjectLevel } from "./level";
 import { grantCall } from "./db-errors";
 import { generateProjectLinkToken, projectLinkTokenHash } from "./tokens";
@@ -29,10 +30,13 @@ export const grantProjectAccess = defineAction({
   async run({ input, tx, audit }): Promise<GrantResult> {
     await assertProjectLevel(tx, input.projectId, "manage");
     const expiresAt = expiryOf(input.expiresInDays);
-    const [row] = await grantCall(() =>
-      tx.query<{ user_id: string; previous_role: ProjectRole | null; previous_expires_at: Date | null; became_guest: boolean }>(
-        "select * from private.set_project_grant($1, $2, $3, $4)",
-        [input.projectId, input.email, input.role, expiresAt?.toISOString() ?? null],
+    // BIL-1: a guest takes a member seat; at the plan's limit the database refuses it (PlanLimitError, a clear 402).
+    const [row] = await withinPlanLimit(() =>
+      grantCall(() =>
+        tx.query<{ user_id: string; previous_role: ProjectRole | null; previous_expires_at: Date | null; became_guest: boolean }>(
+          "select * from private.set_project_grant($1, $2, $3, $4)",
+          [input.projectId, input.email, input.role, expiresAt?.toISOString() ?? null],
+        ),
       ),
     );
     if (!row) throw new AppError("forbidden", "Only the project's managers and the organisation's admins manage its sharing.");
