@@ -46,7 +46,7 @@ let org: { id: string; slug: string };
 let otherOrg: { id: string; slug: string };
 let actors: Actor[] = [];
 let owner: Actor;
-let projectIds: string[] = [];
+const projectIds: string[] = [];
 let foreignProjectId: string;
 let orgKey: string;
 let scopedKey: string;

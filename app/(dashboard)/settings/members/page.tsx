@@ -4,6 +4,8 @@ import { hasRole } from "@/lib/actions/pipeline";
 import { listMembers, listPendingInvites } from "@/lib/members";
 import { InviteMemberForm } from "@/components/members/invite-member-form";
 import { MemberControls, LeaveOrganizationForm, RevokeInviteForm } from "@/components/members/member-controls";
+import { BasePermissionForm } from "@/components/grants/base-permission-form";
+import { basePermissionOf } from "@/lib/grants";
 
 export const metadata: Metadata = { title: "Members" };
 
@@ -17,7 +19,7 @@ export default definePage(
     minimumRole: "member",
     async read({ tx, session }) {
       const manage = hasRole(session, "admin");
-      return { members: await listMembers(tx), invites: manage ? await listPendingInvites(tx) : [], manage };
+      return { members: await listMembers(tx), invites: manage ? await listPendingInvites(tx) : [], manage, base: manage ? await basePermissionOf(tx) : null };
     },
   },
   ({ data, session }) => {
@@ -35,6 +37,16 @@ export default definePage(
               Invite a member
             </h2>
             <InviteMemberForm roles={[...roles]} />
+          </section>
+        ) : null}
+
+        {data.manage && data.base ? (
+          <section id="base-permission" aria-labelledby="base-heading" className="rounded-lg border border-slate-200 bg-white p-4 sm:p-6">
+            <h2 id="base-heading" className="text-lg font-medium">
+              Base permission
+            </h2>
+            <p className="mt-1 text-sm text-slate-600">What members get on projects they hold no grant for. Owners and admins always have every project; guests only what is shared with them.</p>
+            <BasePermissionForm current={data.base} />
           </section>
         ) : null}
 
