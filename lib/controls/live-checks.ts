@@ -96,6 +96,11 @@ export const LIVE_CHECKS = {
     summary: "The last-owner trigger is enabled and no request role writes memberships or invites directly; organisations with members but no owner are a warning; expired, unredeemed invites are counted.",
     controls: ["TEN-3"],
   },
+  "project-grants": {
+    title: "Project grants and invite links",
+    summary: "Expired grants still effective through the policy helper: must be none; no request role writes grants or links directly; the project policies are in place; live and expired grants, guests and usable links are counted.",
+    controls: ["TEN-7"],
+  },
 } as const satisfies Record<string, { title: string; summary: string; controls: readonly ControlId[] }>;
 
 export type LiveCheckId = keyof typeof LIVE_CHECKS;

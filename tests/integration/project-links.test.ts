@@ -16,7 +16,9 @@ import {
   revokeProjectLink,
   setBasePermission,
 } from "@/lib/grants";
+import { checkProjectGrants } from "@/lib/grants/check";
 import { callApi } from "../helpers/api";
+import { inRolledBackOwnerTransaction } from "../helpers/owner-scratch";
 import { createOrg, createUser, orgWithMembers, putOnPlan, request, signIn } from "../helpers/tenants";
 
 /**
@@ -254,5 +256,33 @@ describe("expired grants (TEN-7)", () => {
     expect(await withTenant(session.claims, listProjects)).toEqual([]);
     const [check] = await db.query<{ n: number }>("select private.expired_grants_effective() as n");
     expect(check!.n).toBe(0);
+  });
+});
+
+describe("project-grants live check (TEN-7)", () => {
+  it("passes on the migrated schema, and fails when expired grants count or request roles may write grants", async () => {
+    const org2 = await createOrg("Check");
+    const owner = await createUser([{ orgId: org2.id, role: "owner" }]);
+    const member = await createUser([{ orgId: org2.id, role: "member" }]);
+    const db = await ownerDb();
+    const [p] = await db.query<{ id: string }>("insert into public.projects (org_id, name, created_by) values ($1, 'C', $2) returning id::text as id", [org2.id, owner]);
+    await db.query("insert into public.project_grants (org_id, project_id, user_id, role, expires_at, created_by) values ($1, $2, $3, 'viewer', now() - interval '1 hour', $4)", [org2.id, p!.id, member, owner]);
+    const healthy = await checkProjectGrants();
+    expect(healthy.status).toBe("pass");
+    expect(healthy.detail).toMatch(/Expired grants still effective: none/);
+
+    // The helper "forgets" the expiry: the check sees the expired grant let through.
+    const broken = await inRolledBackOwnerTransaction(async (tx) => {
+      const [def] = await tx.query<{ src: string }>("select pg_get_functiondef('private.granted_project_ids(integer)'::regprocedure) as src");
+      await tx.query(def!.src.replace("and (g.expires_at is null or g.expires_at > now())", ""));
+      return checkProjectGrants(tx);
+    });
+    expect(broken).toMatchObject({ status: "fail", detail: expect.stringMatching(/expired grant\(s\) still give access/) });
+
+    const writable = await inRolledBackOwnerTransaction(async (tx) => {
+      await tx.query("grant insert on public.project_grants to authenticated");
+      return checkProjectGrants(tx);
+    });
+    expect(writable).toMatchObject({ status: "fail", detail: expect.stringMatching(/authenticated insert project_grants/) });
   });
 });
