@@ -10,6 +10,8 @@ export const DEMO_USERS = [
   { id: "user_alice", email: "alice@acme.test", name: "Alice Owner", memberships: [{ orgId: "org_acme", role: "owner" }, { orgId: "org_globex", role: "member" }] },
   { id: "user_bob", email: "bob@acme.test", name: "Bob Member", memberships: [{ orgId: "org_acme", role: "member" }] },
   { id: "user_carol", email: "carol@globex.test", name: "Carol Admin", memberships: [{ orgId: "org_globex", role: "admin" }] },
+  // TEN-7: not a member of Acme; sees only the project shared with them.
+  { id: "user_dave", email: "dave@partner.test", name: "Dave Guest", memberships: [{ orgId: "org_acme", role: "guest" }] },
 ] as const;
 
 export const DEMO_PROJECTS = [
@@ -17,3 +19,6 @@ export const DEMO_PROJECTS = [
   { orgId: "org_acme", name: "Q4 security review", createdBy: "user_bob" },
   { orgId: "org_globex", name: "Partner onboarding", createdBy: "user_carol" },
 ] as const;
+
+/** Project grants (TEN-7), by project name within the grantee's org. */
+export const DEMO_GRANTS = [{ userId: "user_dave", orgId: "org_acme", project: "Website relaunch", role: "editor" }] as const;
