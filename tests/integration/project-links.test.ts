@@ -17,6 +17,8 @@ import {
   setBasePermission,
 } from "@/lib/grants";
 import { checkProjectGrants } from "@/lib/grants/check";
+import SharingPage from "@/app/(dashboard)/projects/[id]/sharing/page";
+import ProjectsPage from "@/app/(dashboard)/projects/page";
 import { callApi } from "../helpers/api";
 import { inRolledBackOwnerTransaction } from "../helpers/owner-scratch";
 import { createOrg, createUser, orgWithMembers, putOnPlan, request, signIn } from "../helpers/tenants";
@@ -192,6 +194,21 @@ describe("guests (TEN-7)", () => {
       const res = await callApi(method, route, { authorization: `Bearer ${token}` });
       expect(res.status, route).toBe(401);
     }
+  });
+
+  it("the Sharing page is for the project's managers and org admins; a guest's project list is its grants", async () => {
+    const asManager = await SharingPage.readFor(manager, { id: projectId }, request());
+    expect(asManager).toMatchObject({ kind: "ok", data: { project: { id: projectId }, isAdmin: false } });
+    if (asManager.kind === "ok") {
+      expect(asManager.data.grants.map((g) => g.user_id)).toEqual(expect.arrayContaining([guest.userId, manager.userId]));
+      expect(asManager.data.links.length).toBeGreaterThan(0);
+    }
+    expect(await SharingPage.readFor(org.admin, { id: otherProjectId }, request())).toMatchObject({ kind: "ok" });
+    // The member manages the shared project only; the guest manages nothing.
+    expect(await SharingPage.readFor(manager, { id: otherProjectId }, request())).toEqual({ kind: "not_found" });
+    expect(await SharingPage.readFor(guest, { id: projectId }, request())).toEqual({ kind: "not_found" });
+    const list = await ProjectsPage.readFor(guest, undefined, request());
+    expect(list.kind === "ok" && list.data.map((p) => p.id)).toEqual([projectId]);
   });
 
   it("raw SQL under a guest's claims: its own membership, itself, its own grant, and no org-level rows", async () => {
