@@ -523,7 +523,6 @@ revoke all on function private.redeem_project_link(bytea, uuid) from public;
 revoke all on function idp.create_link_account(bytea, text, text, text, text) from public;
 revoke all on function private.expired_grants_effective() from public;
 
-grant execute on function private.grant_level(text) to authenticated;
 grant execute on function private.project_floor() to authenticated;
 grant execute on function private.granted_project_ids(integer) to authenticated;
 grant execute on function private.project_level(uuid) to authenticated;
