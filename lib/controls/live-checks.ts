@@ -98,7 +98,7 @@ export const LIVE_CHECKS = {
   },
   "project-grants": {
     title: "Project grants and invite links",
-    summary: "Expired grants still effective through the policy helper: must be none; no request role writes grants or links directly; the project policies are in place; live and expired grants, guests and usable links are counted.",
+    summary: "Expired grants still effective through the policy helper: must be none; no request role writes grants or links directly; every project-scoped table reads through the grant helpers; live and expired grants, guests and usable links are counted.",
     controls: ["TEN-7"],
   },
 } as const satisfies Record<string, { title: string; summary: string; controls: readonly ControlId[] }>;

@@ -42,6 +42,24 @@ const LEVEL: Record<Grant, number> = { viewer: 1, editor: 2, manager: 3 };
 const BASE_LEVEL: Record<Base, number> = { none: 0, read: 1, write: 2 };
 const PROJECTS = 5;
 
+/**
+ * Every project-scoped table (a `project_id` column in public) and how to seed one row of it as the owner. A new
+ * project-scoped table must be added here; the guard test below fails until it is (or is listed as not project data).
+ */
+const PROJECT_SCOPED: Record<string, (orgId: string, projectId: string, createdBy: string, n: string) => [string, unknown[]]> = {
+  documents: (orgId, projectId, createdBy, n) => [
+    "insert into public.documents (org_id, project_id, name, mime_type, size_bytes, created_by) values ($1, $2, $3, 'text/plain', 1, $4) returning id::text as id",
+    [orgId, projectId, `d${n}`, createdBy],
+  ],
+  videos: (orgId, projectId, createdBy, n) => [
+    "insert into public.videos (org_id, project_id, title, mux_upload_id, playback_policy, created_by) values ($1, $2, $3, $4, 'signed', $5) returning id::text as id",
+    [orgId, projectId, `v${n}`, `up${n}${Math.random().toString(36).slice(2, 10)}`, createdBy],
+  ],
+};
+/** Tables with a project_id whose rules are their own: keys (TEN-6, admin-only) and the grant tables. */
+const NOT_PROJECT_DATA = ["api_keys", "project_grants", "project_invite_links"];
+const SCOPED_TABLES = Object.keys(PROJECT_SCOPED);
+
 let org: { id: string; slug: string };
 let otherOrg: { id: string; slug: string };
 let actors: Actor[] = [];
@@ -108,7 +126,8 @@ const drawArb: fc.Arbitrary<Draw> = fc.record({
 
 type Command =
   | { kind: "view" | "pageView" | "rename" | "sqlInsertDoc" | "createLink" | "grant" | "revoke"; actor: number; project: number }
-  | { kind: "pageList" | "sqlProjects" | "sqlDocuments" | "sqlUpdateAll" | "sqlDeleteDocs" | "sqlGrants" | "sqlMembers" | "membersPage" | "sqlGrantInsert"; actor: number }
+  | { kind: "pageList" | "sqlProjects" | "sqlUpdateAll" | "sqlDeleteDocs" | "sqlGrants" | "sqlMembers" | "membersPage" | "sqlGrantInsert"; actor: number }
+  | { kind: "sqlScoped"; actor: number; table: number }
   | { kind: "apiOrgKey" | "apiScopedKey" }
   | { kind: "viewForeign"; actor: number };
 
@@ -117,9 +136,10 @@ const p = fc.nat({ max: PROJECTS - 1 });
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ kind: fc.constantFrom("view" as const, "pageView" as const, "rename" as const, "sqlInsertDoc" as const, "createLink" as const, "grant" as const, "revoke" as const), actor: a, project: p }),
   fc.record({
-    kind: fc.constantFrom("pageList" as const, "sqlProjects" as const, "sqlDocuments" as const, "sqlUpdateAll" as const, "sqlDeleteDocs" as const, "sqlGrants" as const, "sqlMembers" as const, "membersPage" as const, "sqlGrantInsert" as const),
+    kind: fc.constantFrom("pageList" as const, "sqlProjects" as const, "sqlUpdateAll" as const, "sqlDeleteDocs" as const, "sqlGrants" as const, "sqlMembers" as const, "membersPage" as const, "sqlGrantInsert" as const),
     actor: a,
   }),
+  fc.record({ kind: fc.constant("sqlScoped" as const), actor: a, table: fc.nat({ max: 100 }) }),
   fc.record({ kind: fc.constantFrom("apiOrgKey" as const, "apiScopedKey" as const) }),
   fc.record({ kind: fc.constant("viewForeign" as const), actor: a }),
 );
@@ -130,12 +150,14 @@ interface State {
   draw: Draw;
   /** Live documents: id -> project index. */
   documents: Map<string, number>;
+  /** Rows of every project-scoped table: table -> id -> project index. */
+  scoped: Map<string, Map<string, number>>;
 }
 
 async function applyDraw(draw: Draw): Promise<State> {
   const db = await ownerDb();
   await db.query("delete from public.project_grants where org_id = $1", [org.id]);
-  await db.query("delete from public.documents where org_id = $1", [org.id]);
+  for (const table of SCOPED_TABLES) await db.query(`delete from public.${table} where org_id = $1`, [org.id]);
   await db.query("update public.projects set name = 'P' where org_id = $1", [org.id]);
   await db.query("update public.organizations set base_permission = $2 where id = $1", [org.id, draw.base]);
   for (const [ai, row] of draw.grants.entries()) {
@@ -148,15 +170,18 @@ async function applyDraw(draw: Draw): Promise<State> {
       );
     }
   }
-  const documents = new Map<string, number>();
-  for (let pi = 0; pi < PROJECTS; pi++) {
-    const [doc] = await db.query<{ id: string }>(
-      "insert into public.documents (org_id, project_id, name, mime_type, size_bytes, created_by) values ($1, $2, $3, 'text/plain', 1, $4) returning id::text as id",
-      [org.id, projectIds[pi], `d${pi}`, owner.userId],
-    );
-    documents.set(doc!.id, pi);
+  const scoped = new Map<string, Map<string, number>>();
+  for (const table of SCOPED_TABLES) {
+    const rows = new Map<string, number>();
+    for (let pi = 0; pi < PROJECTS; pi++) {
+      const [sql, params] = PROJECT_SCOPED[table]!(org.id, projectIds[pi]!, owner.userId, String(pi));
+      const [row] = await db.query<{ id: string }>(sql, params);
+      rows.set(row!.id, pi);
+    }
+    scoped.set(table, rows);
   }
-  return { draw, documents };
+  // The documents map is the same object: deletes and inserts through SQL keep both views in step.
+  return { draw, documents: scoped.get("documents")!, scoped };
 }
 
 const sorted = (ids: string[]) => [...ids].sort();
@@ -228,10 +253,12 @@ async function run(cmd: Command, state: State): Promise<void> {
       expect(sorted(rows.map((r) => r.id))).toEqual(readable(draw, ai));
       return;
     }
-    case "sqlDocuments": {
-      const rows = await withTenant(claims, (tx) => tx.query<{ id: string }>("select id::text as id from public.documents"));
-      const expected = [...state.documents].filter(([, pi]) => level(draw, ai, pi) >= 1).map(([id]) => id);
-      expect(sorted(rows.map((r) => r.id))).toEqual(sorted(expected));
+    case "sqlScoped": {
+      // Every project-scoped table: exactly the rows of the projects the actor may read.
+      const table = SCOPED_TABLES[cmd.table % SCOPED_TABLES.length]!;
+      const rows = await withTenant(claims, (tx) => tx.query<{ id: string }>(`select id::text as id from public.${table}`));
+      const expected = [...state.scoped.get(table)!].filter(([, pi]) => level(draw, ai, pi) >= 1).map(([id]) => id);
+      expect(sorted(rows.map((r) => r.id)), table).toEqual(sorted(expected));
       return;
     }
     case "sqlUpdateAll": {
@@ -333,6 +360,13 @@ async function run(cmd: Command, state: State): Promise<void> {
 }
 
 describe("project grants property (TEN-7, TEN-6, TEN-3)", () => {
+  it("covers every project-scoped table of the schema", async () => {
+    const rows = await (await ownerDb()).query<{ table_name: string }>(
+      "select table_name::text as table_name from information_schema.columns where table_schema = 'public' and column_name = 'project_id' order by 1",
+    );
+    expect(rows.map((r) => r.table_name).filter((t) => !NOT_PROJECT_DATA.includes(t))).toEqual([...SCOPED_TABLES].sort());
+  });
+
   it(
     "every row an actor sees or changes is justified by its role, the base permission or a live grant; expired grants count for nothing",
     async () => {

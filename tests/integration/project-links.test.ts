@@ -277,7 +277,7 @@ describe("expired grants (TEN-7)", () => {
 });
 
 describe("project-grants live check (TEN-7)", () => {
-  it("passes on the migrated schema, and fails when expired grants count or request roles may write grants", async () => {
+  it("passes on the migrated schema, and fails when expired grants count, request roles may write grants, or a project-scoped table lacks the grant policies", async () => {
     const org2 = await createOrg("Check");
     const owner = await createUser([{ orgId: org2.id, role: "owner" }]);
     const member = await createUser([{ orgId: org2.id, role: "member" }]);
@@ -301,5 +301,14 @@ describe("project-grants live check (TEN-7)", () => {
       return checkProjectGrants(tx);
     });
     expect(writable).toMatchObject({ status: "fail", detail: expect.stringMatching(/authenticated insert project_grants/) });
+
+    // A new project-scoped table without the grant policies: members and guests would see every project's rows.
+    const uncovered = await inRolledBackOwnerTransaction(async (tx) => {
+      await tx.query("create table public.project_notes (org_id text not null, project_id uuid not null, body text)");
+      await tx.query("alter table public.project_notes enable row level security");
+      await tx.query("create policy project_notes_select on public.project_notes for select to authenticated using (org_id = (select private.org_id()))");
+      return checkProjectGrants(tx);
+    });
+    expect(uncovered).toMatchObject({ status: "fail", detail: expect.stringMatching(/without a grant-aware read policy.*project_notes/) });
   });
 });

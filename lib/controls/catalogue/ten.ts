@@ -206,7 +206,7 @@ export const TEN = family("TEN", [
       evidence(LINKS, "raw SQL under a guest's claims: its own membership, itself, its own grant, and no org-level rows"),
       evidence(LINKS, "revoking a guest's last grant removes it from the org; removing a member drops its grants"),
       evidence(LINKS, "a grant stops working at its expiry, with no job"),
-      evidence(LINKS, "fails when expired grants count or request roles may write grants"),
+      evidence(LINKS, "fails when expired grants count, request roles may write grants, or a project-scoped table lacks the grant policies"),
       evidence("tests/integration/security-definer-grants.test.ts", "every one of them, and each grantee, is exactly the expected table"),
     ],
     limitations: [
