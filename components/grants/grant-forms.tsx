@@ -43,7 +43,7 @@ export function GrantAccessForm({ projectId }: { projectId: string }) {
             className="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm aria-[invalid]:border-red-500"
           />
           <p id="grant-email-hint" className="text-xs text-slate-600">
-            A member of the organisation, or someone with an account who becomes a guest.
+            A member or guest of the organisation. To share with someone outside it, create an invite link below.
           </p>
           <Errors id="grant-email-error" state={state} name="email" />
         </div>

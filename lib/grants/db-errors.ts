@@ -6,8 +6,8 @@ export async function grantCall<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     const e = error as { code?: string; hint?: string };
-    if (e.code === "P0002" && e.hint === "no_account") {
-      throw new AppError("not_found", "Nobody has an account with that email. Create an invite link for them instead.");
+    if (e.code === "P0002" && e.hint === "not_in_org") {
+      throw new AppError("not_found", "Nobody in this organisation has that email. To share with someone outside it, create an invite link.");
     }
     if (e.code === "22023" && e.hint === "org_admin") throw new AppError("conflict", "Owners and admins have access to every project already.");
     if (e.code === "22023" && e.hint === "guest_manager") throw new AppError("invalid_input", "People outside the organisation can be viewers or editors, not managers.");

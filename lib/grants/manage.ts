@@ -2,7 +2,6 @@ import "server-only";
 import { env } from "@/lib/env";
 import { defineAction } from "@/lib/actions/pipeline";
 import { AppError } from "@/lib/errors";
-import { withinPlanLimit } from "@/lib/billing/limits";
 import { assertProjectLevel } from "./level";
 import { grantCall } from "./db-errors";
 import { generateProjectLinkToken, projectLinkTokenHash } from "./tokens";
@@ -30,14 +29,13 @@ export const grantProjectAccess = defineAction({
   async run({ input, tx, audit }): Promise<GrantResult> {
     await assertProjectLevel(tx, input.projectId, "manage");
     const expiresAt = expiryOf(input.expiresInDays);
-    // BIL-1: a guest takes a member seat; at the plan's limit the database refuses it (PlanLimitError, a clear 402).
-    const [row] = await withinPlanLimit(() =>
-      grantCall(() =>
-        tx.query<{ user_id: string; previous_role: ProjectRole | null; previous_expires_at: Date | null; became_guest: boolean }>(
-          "select * from private.set_project_grant($1, $2, $3, $4)",
-          [input.projectId, input.email, input.role, expiresAt?.toISOString() ?? null],
-        ),
-      ),
+    const [row] = await grantCall(() =>
+      tx.query<{ user_id: string; previous_role: ProjectRole | null; previous_expires_at: Date | null }>("select * from private.set_project_grant($1, $2, $3, $4)", [
+        input.projectId,
+        input.email,
+        input.role,
+        expiresAt?.toISOString() ?? null,
+      ]),
     );
     if (!row) throw new AppError("forbidden", "Only the project's managers and the organisation's admins manage its sharing.");
     await audit({
@@ -48,7 +46,6 @@ export const grantProjectAccess = defineAction({
         user_id: row.user_id,
         role: row.previous_role ? { from: row.previous_role, to: input.role } : input.role,
         expires_at: expiresAt?.toISOString() ?? null,
-        ...(row.became_guest ? { guest: true } : {}),
       },
     });
     return { projectId: input.projectId, userId: row.user_id, role: input.role, expiresAt };

@@ -223,11 +223,13 @@ create policy project_invite_redemptions_no_direct_access on public.project_invi
 
 -- ---- writes: grants ------------------------------------------------------------------------------------------
 
--- Set (create or change) a person's grant on a project, by email. The caller manages the project (level 3). An org
--- member gets the grant; someone with an account who is not in the org becomes a guest of it. Owners and admins
--- need no grant (refused, so the list never shows meaningless rows); guests can be viewers or editors only.
+-- Set (create or change) a person's grant on a project, by email. The caller manages the project (level 3). The
+-- person must already be in the org, as a member or a guest: the lookup never looks outside it, so a manager cannot
+-- learn whether an email has an account elsewhere on the deployment (people outside the org come in through an
+-- invite link). Owners and admins need no grant (refused, so the list never shows meaningless rows); guests can be
+-- viewers or editors only.
 create or replace function private.set_project_grant(p_project_id uuid, p_email text, p_role text, p_expires_at timestamptz)
-returns table (user_id text, previous_role text, previous_expires_at timestamptz, became_guest boolean)
+returns table (user_id text, previous_role text, previous_expires_at timestamptz)
 language plpgsql volatile security definer
 set search_path = ''
 as $$
@@ -237,7 +239,6 @@ declare
   v_user text;
   v_member_role text;
   v_prev public.project_grants%rowtype;
-  v_guest boolean := false;
 begin
   if v_actor is null or v_actor !~ '^user_' or private.project_level(p_project_id) < 3 then
     return;
@@ -248,21 +249,16 @@ begin
   if p_expires_at is not null and (p_expires_at <= now() or p_expires_at > now() + interval '366 days') then
     raise exception 'grant expiry out of range' using errcode = '22023', hint = 'expiry';
   end if;
-  select u.id into v_user from public.users u where u.email = lower(p_email);
+  select u.id, m.role into v_user, v_member_role
+    from public.users u join public.memberships m on m.user_id = u.id and m.org_id = v_org
+   where u.email = lower(p_email);
   if v_user is null then
-    raise exception 'no account with that email' using errcode = 'P0002', hint = 'no_account';
+    raise exception 'nobody in the organisation has that email' using errcode = 'P0002', hint = 'not_in_org';
   end if;
-  select m.role into v_member_role from public.memberships m where m.org_id = v_org and m.user_id = v_user;
   if v_member_role in ('owner', 'admin') then
     raise exception 'owners and admins have every project already' using errcode = '22023', hint = 'org_admin';
   end if;
-  if v_member_role is null then
-    if p_role = 'manager' then
-      raise exception 'guests can be viewers or editors' using errcode = '22023', hint = 'guest_manager';
-    end if;
-    insert into public.memberships (org_id, user_id, role) values (v_org, v_user, 'guest');
-    v_guest := true;
-  elsif v_member_role = 'guest' and p_role = 'manager' then
+  if v_member_role = 'guest' and p_role = 'manager' then
     raise exception 'guests can be viewers or editors' using errcode = '22023', hint = 'guest_manager';
   end if;
   select * into v_prev from public.project_grants g where g.project_id = p_project_id and g.user_id = v_user for update;
@@ -270,7 +266,7 @@ begin
   values (v_org, p_project_id, v_user, p_role, p_expires_at, v_actor)
   on conflict on constraint project_grants_pkey do update
     set role = excluded.role, expires_at = excluded.expires_at, updated_at = now();
-  return query select v_user, v_prev.role, v_prev.expires_at, v_guest;
+  return query select v_user, v_prev.role, v_prev.expires_at;
 end
 $$;
 

@@ -239,14 +239,20 @@ describe("guests (TEN-7)", () => {
     expect(await db.query("select 1 from public.project_grants where user_id = $1", [member])).toEqual([]);
   });
 
-  it("grants: a guest cannot be a manager; owners and admins need no grant; unknown emails are a clear 404", async () => {
+  it("grants by email reach only the org's members and guests; a guest cannot be a manager; owners and admins need no grant", async () => {
     const person = await outsider();
     const email = `${person.userId}@example.test`;
+    // An account outside the org is the same 404 as no account at all (no enumeration of the deployment's users).
+    const outside = await grantProjectAccess(manager, { projectId, email, role: "viewer", expiresInDays: "" }, request());
+    const nobody = await grantProjectAccess(manager, { projectId, email: "nobody@example.test", role: "viewer", expiresInDays: "" }, request());
+    expect(outside).toMatchObject({ ok: false, status: 404 });
+    expect(nobody).toEqual(outside);
+    // In through a link, the guest can then be re-granted by email: viewer or editor, never manager.
+    await redeemProjectLink(person, projectId, (await newLink(1)).token);
     expect(await grantProjectAccess(manager, { projectId, email, role: "manager", expiresInDays: "" }, request())).toMatchObject({ ok: false, status: 422 });
     const adminEmail = `${org.admin.userId}@example.test`;
     expect(await grantProjectAccess(manager, { projectId, email: adminEmail, role: "viewer", expiresInDays: "" }, request())).toMatchObject({ ok: false, status: 409 });
-    expect(await grantProjectAccess(manager, { projectId, email: "nobody@example.test", role: "viewer", expiresInDays: "" }, request())).toMatchObject({ ok: false, status: 404 });
-    expect(await grantProjectAccess(manager, { projectId, email, role: "viewer", expiresInDays: "" }, request())).toMatchObject({ ok: true });
+    expect(await grantProjectAccess(manager, { projectId, email, role: "editor", expiresInDays: "" }, request())).toMatchObject({ ok: true });
     expect(await (await ownerDb()).query("select role from public.memberships where org_id = $1 and user_id = $2", [org.org.id, person.userId])).toEqual([{ role: "guest" }]);
   });
 
