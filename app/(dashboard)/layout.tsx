@@ -49,9 +49,12 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <Link href="/projects" className="text-slate-700 hover:text-slate-950">
               Projects
             </Link>
-            <Link href="/settings/members" className="text-slate-700 hover:text-slate-950">
-              Members
-            </Link>
+            {/* TEN-7: a guest's dashboard has its projects only; every org-level page is a 404 for it. */}
+            {session.orgRole !== "guest" ? (
+              <Link href="/settings/members" className="text-slate-700 hover:text-slate-950">
+                Members
+              </Link>
+            ) : null}
             <Link href="/account/sessions" className="text-slate-700 hover:text-slate-950">
               Sessions
             </Link>

@@ -24,7 +24,9 @@ export interface ActionContext<I> {
   audit(entry: AuditInput): Promise<void>;
 }
 
-const RANK: Record<OrgRole, number> = { member: 1, admin: 2, owner: 3 };
+// TEN-7: a guest ranks below a member: it passes only `minimumRole: "guest"` (project pages and actions, where RLS
+// decides per project), and every org-level page and action is a 404/403 for it.
+const RANK: Record<OrgRole, number> = { guest: 0, member: 1, admin: 2, owner: 3 };
 
 export const READ_ONLY_SUPPORT_MESSAGE = "This support session is read-only: nothing was changed. Ask an owner for read-write access if a change is needed.";
 

@@ -60,12 +60,13 @@ export function isApiKeyClaims(claims: SessionClaims | ApiKeyClaims): claims is 
   return "key" in claims && claims.key !== undefined;
 }
 
-export type OrgRole = "owner" | "admin" | "member";
+/** `guest`: invited to projects of the org, not a member of it (TEN-7); Clerk custom role `org:guest`. */
+export type OrgRole = "owner" | "admin" | "member" | "guest";
 
-/** Clerk v1 says `org:admin`, v2 says `admin`; our embedded provider also knows `owner`. Anything else: no role. */
+/** Clerk v1 says `org:admin`, v2 says `admin`; our embedded provider also knows `owner` and `guest`. Anything else: no role. */
 export function normaliseOrgRole(raw: string | undefined): OrgRole | null {
   const role = raw?.replace(/^org:/, "");
-  return role === "owner" || role === "admin" || role === "member" ? role : null;
+  return role === "owner" || role === "admin" || role === "member" || role === "guest" ? role : null;
 }
 
 /** One session type for every identity provider (IDN-1, IDN-2). */

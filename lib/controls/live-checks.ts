@@ -106,6 +106,11 @@ export const LIVE_CHECKS = {
     summary: "Every tenant table carries the restrictive support-consent policies, no policy admits a request role unconditionally or reads the operator list, and no role that bypasses row-level security is reachable from a request role.",
     controls: ["TEN-8"],
   },
+  "project-grants": {
+    title: "Project grants and invite links",
+    summary: "Expired grants still effective through the policy helper: must be none; no request role writes grants or links directly; every project-scoped table reads through the grant helpers; live and expired grants, guests and usable links are counted.",
+    controls: ["TEN-7"],
+  },
 } as const satisfies Record<string, { title: string; summary: string; controls: readonly ControlId[] }>;
 
 export type LiveCheckId = keyof typeof LIVE_CHECKS;

@@ -13,6 +13,8 @@ export const DEMO_USERS = [
   { id: "user_dave", email: "dave@globex.test", name: "Dave Owner", memberships: [{ orgId: "org_globex", role: "owner" }] },
   // TEN-8: a platform operator, member of no org; she enters one only with an owner's consent (/settings/support-access).
   { id: "user_dana", email: "dana@support.test", name: "Dana Support", memberships: [] },
+  // TEN-7: not a member of Acme; sees only the project shared with them.
+  { id: "user_erin", email: "erin@partner.test", name: "Erin Guest", memberships: [{ orgId: "org_acme", role: "guest" }] },
 ] as const;
 
 /** The demo's platform operators (what `npm run operators -- add` does). */
@@ -23,3 +25,6 @@ export const DEMO_PROJECTS = [
   { orgId: "org_acme", name: "Q4 security review", createdBy: "user_bob" },
   { orgId: "org_globex", name: "Partner onboarding", createdBy: "user_carol" },
 ] as const;
+
+/** Project grants (TEN-7), by project name within the grantee's org. */
+export const DEMO_GRANTS = [{ userId: "user_erin", orgId: "org_acme", project: "Website relaunch", role: "editor" }] as const;

@@ -1,7 +1,7 @@
 import "server-only";
 import type { Engine } from "@/lib/db";
 import { hashPassword } from "@/lib/auth/embedded/sign-in";
-import { DEMO_OPERATORS, DEMO_ORGS, DEMO_PASSWORD, DEMO_PROJECTS, DEMO_USERS } from "./data";
+import { DEMO_GRANTS, DEMO_OPERATORS, DEMO_ORGS, DEMO_PASSWORD, DEMO_PROJECTS, DEMO_USERS } from "./data";
 
 /** Inserts the demo organisations, users (argon2id passwords) and projects once; run as the owner. */
 export async function seedDemoData(db: Engine): Promise<boolean> {
@@ -25,15 +25,23 @@ export async function seedDemoData(db: Engine): Promise<boolean> {
     for (const p of DEMO_PROJECTS) {
       await tx.query("insert into public.projects (org_id, name, created_by) values ($1, $2, $3)", [p.orgId, p.name, p.createdBy]);
     }
+    for (const g of DEMO_GRANTS) {
+      await tx.query(
+        `insert into public.project_grants (org_id, project_id, user_id, role, created_by)
+         select p.org_id, p.id, $3, $4, p.created_by from public.projects p where p.org_id = $1 and p.name = $2`,
+        [g.orgId, g.project, g.userId, g.role],
+      );
+    }
   });
   return true;
 }
 
 export function demoUsersBanner(): string {
+  const grantOf = (userId: string) => DEMO_GRANTS.filter((g) => g.userId === userId).map((g) => ` (${g.role} on ${g.project})`).join("");
   const rows = DEMO_USERS.map((u) => {
     const roles: string[] = u.memberships.map((m) => `${m.role} of ${m.orgId.replace("org_", "")}`);
     if ((DEMO_OPERATORS as readonly string[]).includes(u.id)) roles.push("platform operator (support access needs an owner's consent)");
-    return `  ${u.email.padEnd(20)} ${roles.join(", ")}`;
+    return `  ${u.email.padEnd(20)} ${roles.join(", ")}${grantOf(u.id)}`;
   });
   return ["Demo users (password: " + DEMO_PASSWORD + "):", ...rows].join("\n");
 }

@@ -18,6 +18,7 @@ import {
   type PreparedDocument,
 } from "./pipeline";
 import type { DocumentRow } from "./store";
+import { assertProjectLevel } from "@/lib/grants/level";
 
 /**
  * The documents pipeline for the dashboard (session principals), through the action pipeline (TEN-2/TEN-3, AUD-1):
@@ -33,9 +34,13 @@ const projectId = z.uuid({ error: "That project does not exist." });
 const recordUpload = defineAction({
   name: "documents.upload",
   schema: z.object({ projectId, prepared: z.custom<PreparedDocument>((v) => typeof v === "object" && v !== null) }),
-  minimumRole: "member",
+  minimumRole: "guest",
   // `prepared` is passed through as the same object: recordDocument marks it kept when its row refers to the file.
-  run: ({ input, session, tx, audit }) => recordDocument(tx, input.prepared, { subject: session.userId, audit }, input.projectId),
+  run: async ({ input, session, tx, audit }) => {
+    // TEN-7: a viewer reads the project but cannot add to it (403 here; RLS refuses the row too).
+    await assertProjectLevel(tx, input.projectId, "write");
+    return recordDocument(tx, input.prepared, { subject: session.userId, audit }, input.projectId);
+  },
 });
 
 function refusal(error: AppError): Extract<ActionResult<never>, { ok: false }> {
@@ -59,7 +64,7 @@ export async function uploadDocument(
   request: RequestContext,
 ): Promise<ActionResult<{ document: DocumentRow; duplicate: boolean }>> {
   if (!session?.orgId) return refusal(new AppError("unauthenticated", "Sign in and choose an organisation first."));
-  if (!hasRole(session, "member")) return refusal(new AppError("forbidden", "You are not a member of this organisation."));
+  if (!hasRole(session, "guest")) return refusal(new AppError("forbidden", "You are not a member of this organisation."));
   if (!projectId.safeParse(input.projectId).success) return refusal(new AppError("not_found", "That project does not exist."));
   let prepared: PreparedDocument;
   try {
@@ -81,7 +86,7 @@ export async function uploadDocument(
 export const createDownloadUrl = defineAction({
   name: "documents.download_url",
   schema: z.object({ id: z.uuid({ error: "That document does not exist." }) }),
-  minimumRole: "member",
+  minimumRole: "guest",
   run: ({ input, session, tx, audit }) => issueDownloadUrl(tx, input.id, { orgId: session.orgId, audit }),
 });
 
@@ -113,7 +118,7 @@ export async function removeDocument(session: Session | null, input: unknown, re
 const findImportProject = defineAction({
   name: "documents.import_project",
   schema: z.object({ projectId }),
-  minimumRole: "member",
+  minimumRole: "guest",
   run: async ({ input, tx }) => {
     const [row] = await tx.query<{ id: string }>("select id from public.projects where id = $1", [input.projectId]);
     if (!row) throw new NotFoundError("project", input.projectId);
@@ -124,8 +129,11 @@ const findImportProject = defineAction({
 const recordImport = defineAction({
   name: "documents.import",
   schema: z.object({ projectId, prepared: z.custom<PreparedDocument>((v) => typeof v === "object" && v !== null) }),
-  minimumRole: "member",
-  run: ({ input, session, tx, audit }) => recordDocument(tx, input.prepared, { subject: session.userId, audit }, input.projectId),
+  minimumRole: "guest",
+  run: async ({ input, session, tx, audit }) => {
+    await assertProjectLevel(tx, input.projectId, "write");
+    return recordDocument(tx, input.prepared, { subject: session.userId, audit }, input.projectId);
+  },
 });
 
 /**
@@ -139,7 +147,7 @@ export async function importDocumentFromUrl(
   request: RequestContext,
 ): Promise<ActionResult<{ document: DocumentRow; duplicate: boolean }>> {
   if (!session?.orgId) return refusal(new AppError("unauthenticated", "Sign in and choose an organisation first."));
-  if (!hasRole(session, "member")) return refusal(new AppError("forbidden", "You are not a member of this organisation."));
+  if (!hasRole(session, "guest")) return refusal(new AppError("forbidden", "You are not a member of this organisation."));
   if (!projectId.safeParse(input.projectId).success) return refusal(new AppError("not_found", "That project does not exist."));
   const body = importBody.safeParse({ url: typeof input.url === "string" ? input.url.trim() : input.url });
   if (!body.success) return refusal(new ValidationError({ url: ["Enter the http or https URL of the file to import."] }, "Please correct the highlighted fields."));

@@ -8,9 +8,10 @@ import type { OrgRole } from "@/lib/auth/claims";
 /**
  * TEN-3 with Clerk configured: invitations, role changes and removals go through Clerk's Backend API first; the
  * local copy is updated in the same transaction (and kept in step afterwards by Clerk's webhooks, lib/members/sync).
- * Owners are Clerk's custom role `org:owner`, admins and members Clerk's built-in `org:admin` and `org:member`.
+ * Owners are Clerk's custom role `org:owner`, admins and members Clerk's built-in `org:admin` and `org:member`, guests
+ * (TEN-7) the custom role `org:guest`.
  */
-export const CLERK_ROLE: Record<OrgRole, string> = { owner: "org:owner", admin: "org:admin", member: "org:member" };
+export const CLERK_ROLE: Record<OrgRole, string> = { owner: "org:owner", admin: "org:admin", member: "org:member", guest: "org:guest" };
 
 let client: ClerkClient | undefined;
 function clerk(): ClerkClient {

@@ -27,7 +27,7 @@ export interface CreatedInvite {
   link: string | null;
 }
 
-const RANK: Record<OrgRole, number> = { member: 1, admin: 2, owner: 3 };
+const RANK: Record<OrgRole, number> = { guest: 0, member: 1, admin: 2, owner: 3 };
 const clerkConfigured = () => env.identityProvider === "clerk";
 
 // TEN-4: a user id that is not a member of the caller's org is the same 404 as one that does not exist.

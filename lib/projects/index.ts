@@ -2,6 +2,7 @@ import "server-only";
 import { defineAction } from "@/lib/actions/pipeline";
 import { createProjectSchema, deleteProjectSchema, renameProjectSchema, viewProjectSchema } from "./schemas";
 import { getProject, insertProject, removeProject, updateProjectName } from "./store";
+import { assertProjectLevel } from "@/lib/grants/level";
 
 export { listProjects, getProject, pageProjects, type Project } from "./store";
 
@@ -9,7 +10,7 @@ export { listProjects, getProject, pageProjects, type Project } from "./store";
 export const viewProject = defineAction({
   name: "projects.view",
   schema: viewProjectSchema,
-  minimumRole: "member",
+  minimumRole: "guest",
   run: ({ input, tx }) => getProject(tx, input.id),
 });
 
@@ -27,8 +28,9 @@ export const createProject = defineAction({
 export const renameProject = defineAction({
   name: "projects.rename",
   schema: renameProjectSchema,
-  minimumRole: "member",
+  minimumRole: "guest",
   async run({ input, tx, audit }) {
+    await assertProjectLevel(tx, input.id, "write");
     const { before, after } = await updateProjectName(tx, input.id, input.name);
     await audit({ action: "project.renamed", targetType: "project", targetId: after.id, changes: { name: { from: before.name, to: input.name } } });
     return after;

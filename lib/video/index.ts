@@ -14,6 +14,7 @@ import { muxClient, muxFailure, muxFailureKind } from "./mux";
 import { playbackFor, type Playback } from "./playback";
 import { createVideoUploadSchema, muxId, muxUploadSchema, videoTitle } from "./schemas";
 import { insertVideo, listProjectVideos, type VideoRow } from "./store";
+import { assertProjectLevel } from "@/lib/grants/level";
 
 /**
  * BIL-2: Mux videos per project. Uploads go from the browser straight to Mux through a direct-upload URL; status
@@ -34,9 +35,11 @@ export function videoConfiguration(): { configured: boolean; signedPlayback: boo
 const checkProject = defineAction({
   name: "videos.prepare_upload",
   schema: createVideoUploadSchema,
-  minimumRole: "member",
+  minimumRole: "guest",
   run: async ({ input, tx }) => {
     await getProject(tx, input.projectId);
+    // TEN-7: editors and above add videos; a viewer is refused before anything is created at Mux.
+    await assertProjectLevel(tx, input.projectId, "write");
     return input;
   },
 });
@@ -45,8 +48,10 @@ const checkProject = defineAction({
 const recordUpload = defineAction({
   name: "videos.upload",
   schema: z.object({ id: z.uuid(), projectId, title: videoTitle, uploadId: muxId, playbackPolicy: z.enum(["public", "signed"]) }),
-  minimumRole: "member",
+  minimumRole: "guest",
   run: async ({ input, session, tx, audit }) => {
+    // The project may have gone (or the caller's access to it) while Mux created the upload: not found, or 403.
+    await assertProjectLevel(tx, input.projectId, "write");
     const video = await insertVideo(tx, { ...input, orgId: session.orgId, createdBy: session.userId }).catch((error: unknown) => {
       // The project was deleted while Mux created the upload: it does not exist (any more).
       if ((error as { code?: unknown }).code === "23503") throw new NotFoundError("project", input.projectId);

@@ -8,6 +8,7 @@ import path from "node:path";
 import { closeDb, ownerDb } from "@/lib/db";
 import { env } from "@/lib/env";
 import { createProject } from "@/lib/projects";
+import { grantProjectAccess } from "@/lib/grants";
 import { clamdScanner, LocalStorage, S3Storage, signDownloadToken, type ObjectStorage } from "@/lib/files";
 import { startWorker, type StopWorker } from "@/lib/jobs";
 import { documentScanJob } from "@/lib/documents/scan";
@@ -357,6 +358,9 @@ describe("the dashboard's documents actions (session principals)", () => {
   it("a member uploads and gets a URL once clean; only an admin deletes; another org's member sees nothing", async () => {
     const t = await tenant("Acme");
     const other = await orgWithMembers("Globex");
+    // TEN-7: members read projects by default; this member is an editor of the project.
+    const email = `${t.org.member.userId}@example.test`;
+    expect(await grantProjectAccess(t.org.admin, { projectId: t.projectId, email, role: "editor", expiresInDays: "" }, request())).toMatchObject({ ok: true });
     const content = Buffer.from(`from the dashboard ${randomBytes(4).toString("hex")}\n`);
     const uploaded = await uploadDocument(t.org.member, { projectId: t.projectId, source: [content], declaredType: "text/plain", name: "dash.txt" }, request());
     if (!uploaded.ok) throw new Error(JSON.stringify(uploaded));

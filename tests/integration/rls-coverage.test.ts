@@ -101,6 +101,9 @@ interface RoleRow {
 
 const ROLE_COLUMNS = "rolname, rolsuper, rolbypassrls, rolinherit, rolcreaterole, rolcreatedb";
 
+/** Policy helpers that are SECURITY DEFINER on purpose (TEN-7 grant lookups, evaluated once per statement). */
+const POLICY_DEFINERS = ["project_floor", "granted_project_ids"];
+
 describe("TEN-1: the runtime role is safe", () => {
   it("every function the policies call has search_path pinned to '' and is PL/pgSQL (planned once per session)", async () => {
     // Every private.* function named in a policy, and the ones those call (org_role via is_org_admin/is_api_key).
@@ -122,7 +125,9 @@ describe("TEN-1: the runtime role is safe", () => {
     for (const helper of helpers) {
       // A search_path a caller controls must not change what a policy reads; and a SQL function with a SET clause
       // is parsed and planned again in every statement that calls it (~27 µs per call on PostgreSQL 15).
-      expect(helper, helper.name).toMatchObject({ language: "plpgsql", config: ['search_path=""'], volatility: "s", definer: false });
+      // TEN-7: the grant lookups read project_grants/organizations past their RLS, so they are SECURITY DEFINER (their
+      // EXECUTE grants are pinned in security-definer-grants.test.ts); every other policy helper runs as the caller.
+      expect(helper, helper.name).toMatchObject({ language: "plpgsql", config: ['search_path=""'], volatility: "s", definer: POLICY_DEFINERS.includes(helper.name) });
     }
   });
 

@@ -116,6 +116,23 @@ const EXPECTED: Record<string, string[]> = {
   "private.revoke_support_access(uuid)": ["authenticated"],
   "private.support_operators()": ["authenticated"],
   "private.my_support_consents()": ["authenticated"],
+  // TEN-7: the grant lookups the project policies call once per statement (claims in, the caller's own level out).
+  "private.project_floor()": ["authenticated"],
+  "private.granted_project_ids(integer)": ["authenticated"],
+  "private.project_level(uuid)": ["authenticated"],
+  // TEN-7: grant, link and base-permission writes, each re-checking the caller manages the project (or is an admin).
+  "private.set_project_grant(uuid,text,text,timestamp with time zone)": ["authenticated"],
+  "private.revoke_project_grant(uuid,text)": ["authenticated"],
+  "private.set_base_permission(text)": ["authenticated"],
+  "private.create_project_link(uuid,text,bytea,timestamp with time zone,integer)": ["authenticated"],
+  "private.revoke_project_link(uuid)": ["authenticated"],
+  "private.redeem_project_link(bytea,uuid)": ["authenticated"],
+  // The project link page, signed in or not: what the link is, or why it no longer works.
+  "private.project_link_preview(bytea)": ["anon", "authenticated"],
+  // Someone holding a live project link creates their embedded account.
+  "idp.create_link_account(bytea,text,text,text,text)": ["embedded_idp"],
+  // A trigger function: fired by the table, executed by nobody.
+  "private.drop_grants_of_former_member()": [],
 };
 
 interface DefinerRow {

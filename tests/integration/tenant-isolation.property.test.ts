@@ -36,6 +36,10 @@ beforeAll(async () => {
   const orgs = [];
   for (const name of ["Iso A", "Iso B", "Iso C"]) orgs.push(await orgWithMembers(name));
   orgIds = orgs.map((o) => o.org.id);
+  // Isolation between orgs is the property here, so members may write every project of their own org (base
+  // permission `write`); what base permissions and project grants allow inside an org is
+  // tests/integration/project-grants.property.test.ts.
+  await (await ownerDb()).query("update public.organizations set base_permission = 'write' where id = any($1::text[])", [orgIds]);
   actors = orgs.flatMap((o, orgIndex) =>
     ROLES.map((role) => ({ label: `${"ABC"[orgIndex]}.${role}`, orgIndex, orgId: o.org.id, role, session: o[role] })),
   );

@@ -13,6 +13,7 @@ const { closeDb } = await import("@/lib/db");
 const { LocalStorage } = await import("@/lib/files");
 const { useDocumentServices } = await import("@/lib/documents/services");
 const { createProject } = await import("@/lib/projects");
+const { grantProjectAccess } = await import("@/lib/grants");
 const { SESSION_COOKIE_NAME } = await import("@/lib/auth/cookie-name");
 const dashboardRoute = await import("@/app/api/documents/upload/route");
 const partnerRoute = await import("@/app/api/v1/projects/[id]/documents/route");
@@ -34,6 +35,9 @@ beforeAll(async () => {
   const key = await newKey(org.admin);
   const member = await createUser([{ orgId: org.org.id, role: "member" }]);
   const { token } = await signIn(member, { ...org.org, role: "member" });
+  // TEN-7: members read projects by default; the uploader is an editor of this one.
+  const editor = await grantProjectAccess(org.admin, { projectId: project.data.id, email: `${member}@example.test`, role: "editor", expiresInDays: "" }, context());
+  if (!editor.ok) throw new Error("setup");
   t = { orgId: org.org.id, projectId: project.data.id, key: key.plaintext, cookie: `${SESSION_COOKIE_NAME}=${token}` };
 });
 afterAll(async () => {

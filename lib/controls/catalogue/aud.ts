@@ -45,7 +45,7 @@ export const AUD = family("AUD", [
       "TenantGuard records every change that matters to an auditor (keys and other credentials, who belongs to an organisation and with which role, integrations, the subscription, documents read or removed) and every security event (refused authentication, attempts on another tenant's data, abuse of the rate limits, webhooks that fail verification), each through the one audit writer in the same transaction as the change it records.",
     status: "partial",
     issue: 18,
-    implementation: ["lib/audit/writer.ts", "lib/audit/security-events.ts", "lib/projects/index.ts", "lib/api-keys/manage.ts", "lib/documents/pipeline.ts", "lib/documents/scan.ts", "lib/webhooks/providers/stripe.ts"],
+    implementation: ["lib/audit/writer.ts", "lib/audit/security-events.ts", "lib/projects/index.ts", "lib/api-keys/manage.ts", "lib/documents/pipeline.ts", "lib/documents/scan.ts", "lib/webhooks/providers/stripe.ts", "lib/grants/manage.ts"],
     evidence: [
       evidence("tests/integration/projects-pipeline.test.ts", "members create and rename, only admins delete, all audited"),
       evidence("tests/integration/documents-audit.test.ts", "upload, scan verdict, download-URL issue and delete are audited in order, by the key and the system actor, and the chain verifies"),
@@ -65,9 +65,11 @@ export const AUD = family("AUD", [
       evidence("tests/integration/webhooks-stripe-billing.test.ts", "finalized then paid in the same second, in either order, ends paid; a failed payment is audited"),
       evidence("tests/integration/webhooks-clerk-sync.test.ts", "Clerk membership role change -> local role and an audit row"),
       evidence("tests/integration/webhooks-clerk-sync.test.ts", "user deleted -> their session is refused on the next request, and every membership is gone"),
+      // Project sharing (TEN-7): project_grant.created / changed / revoked, project_link.created / revoked / redeemed, org.base_permission_changed.
+      evidence("tests/integration/project-links.test.ts", "AUD-3: grant and link events are in the org's audit log"),
     ],
     limitations: [
-      "Audited today: project and API-key changes, cross-tenant probes; documents (document.uploaded, document.imported, document.scan_verdict, document.download_url_issued, document.deleted; the fetch of a signed download link itself is not audited, only its issue); billing events from Stripe's webhooks (billing.subscription_changed, billing.subscription_ended, billing.checkout_completed, billing.invoice_finalized, billing.payment_succeeded, billing.payment_failed); membership changes made in the app (member.invite_created, member.invite_revoked, member.invite_redeemed, member.role_changed, member.removed, member.left) or arriving as Clerk's webhooks (member.added / role_changed / removed as the `webhook` actor `clerk`, one removal per org for a user deleted at Clerk). Sign-in outcomes, webhook deliveries that fail verification (counted in the webhook log, not audited) and rate-limit abuse are not yet, and no test enforces coverage (#18).",
+      "Audited today: project and API-key changes, project sharing (project_grant.created, project_grant.changed, project_grant.revoked, project_link.created, project_link.revoked, project_link.redeemed, org.base_permission_changed), cross-tenant probes; documents (document.uploaded, document.imported, document.scan_verdict, document.download_url_issued, document.deleted; the fetch of a signed download link itself is not audited, only its issue); billing events from Stripe's webhooks (billing.subscription_changed, billing.subscription_ended, billing.checkout_completed, billing.invoice_finalized, billing.payment_succeeded, billing.payment_failed); membership changes made in the app (member.invite_created, member.invite_revoked, member.invite_redeemed, member.role_changed, member.removed, member.left) or arriving as Clerk's webhooks (member.added / role_changed / removed as the `webhook` actor `clerk`, one removal per org for a user deleted at Clerk). Sign-in outcomes, webhook deliveries that fail verification (counted in the webhook log, not audited) and rate-limit abuse are not yet, and no test enforces coverage (#18).",
     ],
   },
   {

@@ -8,6 +8,8 @@ const MEMBERS_DASHBOARD = "tests/integration/members-dashboard.test.ts";
 const MEMBERS_CLERK = "tests/integration/members-clerk.test.ts";
 const SUPPORT = "tests/integration/support-access.test.ts";
 const SUPPORT_CLERK = "tests/integration/support-access-clerk.test.ts";
+const GRANTS_PROPERTY = "tests/integration/project-grants.property.test.ts";
+const LINKS = "tests/integration/project-links.test.ts";
 const PGLITE_SUPERUSER =
   "On the embedded engine (PGlite) the database session is its superuser: a request transaction only switches role with SET LOCAL, so SQL that resets the role (`reset role`, `set session authorization`) leaves row-level security. Only PostgreSQL enforces the non-superuser login role; the `database-session` check reports this as a warning.";
 
@@ -169,18 +171,51 @@ export const TEN = family("TEN", [
       evidence(SCOPE, "sees only its project and that project's documents"),
       evidence(SCOPE, "cannot update or delete another project of the same org"),
       evidence(API, "a project-scoped key sees only its project; other projects are 404"),
+      // Grants, base permissions and guests (TEN-7) leave keys as they were: an org key sees every project, a scoped key its own.
+      evidence(GRANTS_PROPERTY, "every row an actor sees or changes is justified by its role, the base permission or a live grant"),
     ],
-    limitations: ["API keys are the only project-scoped credential so far; per-project grants for people arrive with TEN-7 (#15)."],
+    limitations: ["Per-project grants for people are TEN-7; they do not change what a key may do."],
   },
   {
     id: "TEN-7",
     title: "Per-project grants and invite links",
     description:
-      "Organisations grant people a role on a single project (viewer, editor, manager), optionally expiring, and share revocable, expiring invite links to one project. A guest sees exactly what a grant gives them and no more, and that limit lives in the row-level security policies rather than in application code alone.",
-    status: "planned",
+      "A person's level on a project comes from four inputs only: organisation owners and admins have every project; members get the organisation's base permission (none, read or write; read by default), raised for one project by a live grant (viewer reads, editor also adds and changes documents and videos, manager also manages the project's sharing), and manage the projects they created; guests (people invited to a project who are not members, membership role `guest`) get only their live grants and see nothing at organisation level (member list, API keys, audit log, billing, webhook log, other projects). Grants may expire, and an expired grant stops working at its expiry with no job, because the policy helper compares the expiry with now(). Managers share a project by email with people already in the organisation (members and guests; the lookup never looks outside it, so no account can be probed for), and with anyone through invite links that grant viewer or editor, expire within 30 days, have a maximum number of uses and can be revoked; a link's token is shown once and stored as its SHA-256; redeeming needs a signed-in account (or creating one), adds the grant (a non-member becomes a guest), never duplicates it, and of concurrent redemptions of the last use exactly one succeeds. All of it is enforced by restrictive row-level security policies on projects, documents and videos, through two SECURITY DEFINER helpers evaluated once per statement, and by SECURITY DEFINER functions for every write; the app checks the same levels first and answers 404 for a project the caller cannot read, 403 for one it reads but may not change.",
+    status: "implemented",
     issue: 15,
-    implementation: [],
-    evidence: [],
+    implementation: [
+      "supabase/migrations/20261203000000_project_grants.sql",
+      "lib/grants/manage.ts",
+      "lib/grants/level.ts",
+      "lib/grants/redeem.ts",
+      "lib/grants/tokens.ts",
+      "lib/grants/check.ts",
+      "lib/actions/pipeline.ts",
+      "app/(dashboard)/projects/[id]/sharing/page.tsx",
+      "app/(auth)/share/[projectId]/[token]/page.tsx",
+      "app/(dashboard)/settings/members/page.tsx",
+      "docs/access.md",
+    ],
+    evidence: [
+      evidence(GRANTS_PROPERTY, "every row an actor sees or changes is justified by its role, the base permission or a live grant"),
+      evidence(LINKS, "redeeming twice neither duplicates the grant nor uses the link again"),
+      evidence(LINKS, "used-up, expired, revoked, tampered and another project's tokens are refused"),
+      evidence(LINKS, "concurrent redemptions of a one-use link: exactly one grant"),
+      evidence(LINKS, "only the project's managers and the org's admins create links"),
+      evidence(LINKS, "a guest sees only its granted project, whatever the org's base permission"),
+      evidence(LINKS, "every org-level dashboard page is a 404 for a guest"),
+      evidence(LINKS, "the partner API does not take a guest's session token"),
+      evidence(LINKS, "raw SQL under a guest's claims: its own membership, itself, its own grant, and no org-level rows"),
+      evidence(LINKS, "revoking a guest's last grant removes it from the org; removing a member drops its grants"),
+      evidence(LINKS, "a grant stops working at its expiry, with no job"),
+      evidence(LINKS, "fails when expired grants count, request roles may write grants, or a project-scoped table lacks the grant policies"),
+      evidence("tests/integration/security-definer-grants.test.ts", "every one of them, and each grantee, is exactly the expected table"),
+    ],
+    limitations: [
+      "Guests with Clerk: the guest role maps to a Clerk custom role `org:guest`, but redeeming a link does not yet create the Clerk organisation membership, JIT provisioning and Clerk's membership webhooks do not yet accept `org:guest`, and the project link page is the embedded provider's only; with Clerk, share projects with existing members.",
+      "Managing a project's sharing is for organisation members: guests can be viewers or editors, and links grant viewer or editor only.",
+      "The audit entry of a link redemption is written right after the grant, in the link's org under the person's session for it (as for member invites); a failure there is logged, not undone.",
+    ],
   },
   {
     id: "TEN-8",

@@ -12,6 +12,7 @@ import { checkStuckVideos } from "@/lib/video/check";
 import { checkPlanLimits } from "@/lib/billing/live-check";
 import { checkMemberships } from "@/lib/members/check";
 import { checkStandingAccess, checkSupportSessions } from "@/lib/support/check";
+import { checkProjectGrants } from "@/lib/grants/check";
 
 export { checkAuditChain, checkDatabaseSession, checkEmbeddedInProduction, checkExpiredKeys, checkRateLimitBackend, checkRlsCoverage, checkRuntimeRole, checkSecurityHeaders };
 export { checkDeadJobs, checkFileStorage, checkPendingScans, checkVirusScanner };
@@ -54,6 +55,7 @@ const IMPLEMENTATIONS: Record<LiveCheckId, (options: RunOptions) => CheckResult 
   memberships: () => checkMemberships(),
   "support-sessions": () => checkSupportSessions(),
   "standing-access": () => checkStandingAccess(),
+  "project-grants": () => checkProjectGrants(),
 };
 
 /** A check that cannot run has not passed: it fails, naming only the error's kind (messages can carry hosts or SQL). */

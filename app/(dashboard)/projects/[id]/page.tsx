@@ -4,6 +4,7 @@ import { definePage } from "@/lib/pages/define-page";
 import { getProject } from "@/lib/projects";
 import { viewProjectSchema } from "@/lib/projects/schemas";
 import { hasRole } from "@/lib/actions/pipeline";
+import { LEVELS, projectLevel } from "@/lib/grants";
 import { pageDocuments } from "@/lib/documents";
 import { documentScanner } from "@/lib/documents/services";
 import { env } from "@/lib/env";
@@ -23,13 +24,13 @@ function scannerNotice(): string | null {
 export default definePage(
   {
     name: "projects.view",
-    minimumRole: "member",
+    minimumRole: "guest",
     params: viewProjectSchema,
     read: async ({ tx, params }) => {
       const project = await getProject(tx, params.id);
       // The newest 100 documents (FILE-2: each with its scan status; only clean ones offer a download).
       const documents = await pageDocuments(tx, { projectId: project.id, limit: 100 });
-      return { ...project, documents: documents.items, scannerNotice: scannerNotice() };
+      return { ...project, documents: documents.items, scannerNotice: scannerNotice(), level: await projectLevel(tx, project.id) };
     },
   },
   function ProjectPage({ data: project, session }) {
@@ -39,7 +40,17 @@ export default definePage(
           ← All projects
         </Link>
         <h1 className="text-2xl font-semibold">{project.name}</h1>
-        <Link href={`/projects/${project.id}/videos`} className="text-sm text-indigo-700 hover:underline">Videos →</Link>
+        <div className="flex flex-wrap gap-4 text-sm">
+          <Link href={`/projects/${project.id}/videos`} className="text-indigo-700 hover:underline">Videos →</Link>
+          {project.level >= LEVELS.manage ? (
+            <Link href={`/projects/${project.id}/sharing`} className="text-indigo-700 hover:underline">Sharing →</Link>
+          ) : null}
+        </div>
+        {project.level < LEVELS.write ? (
+          <p role="status" className="rounded-md border border-slate-300 bg-slate-50 p-3 text-sm text-slate-700" data-testid="read-only-project">
+            You can view this project. Ask one of its managers for editor access to add documents or videos.
+          </p>
+        ) : null}
         <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm">
           <dt className="text-slate-500">Created</dt>
           <dd>{new Date(project.created_at).toLocaleString("en-GB")}</dd>

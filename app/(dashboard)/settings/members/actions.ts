@@ -55,3 +55,9 @@ export async function leaveOrganizationAction(_prev: FormState): Promise<FormSta
   if (!result.ok) return { ok: false, message: result.message };
   redirect("/projects");
 }
+
+/** TEN-7: the org's base permission for members on projects they hold no grant for (owners and admins). */
+export async function setBasePermissionAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const { setBasePermission } = await import("@/lib/grants");
+  return toFormState(await setBasePermission(await getSession(), { permission: field(formData, "permission") }, await currentRequestContext()), "Base permission saved.");
+}

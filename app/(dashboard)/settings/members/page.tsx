@@ -4,10 +4,12 @@ import { hasRole } from "@/lib/actions/pipeline";
 import { listMembers, listPendingInvites } from "@/lib/members";
 import { InviteMemberForm } from "@/components/members/invite-member-form";
 import { MemberControls, LeaveOrganizationForm, RevokeInviteForm } from "@/components/members/member-controls";
+import { BasePermissionForm } from "@/components/grants/base-permission-form";
+import { basePermissionOf } from "@/lib/grants";
 
 export const metadata: Metadata = { title: "Members" };
 
-const RANK = { member: 1, admin: 2, owner: 3 } as const;
+const RANK = { guest: 0, member: 1, admin: 2, owner: 3 } as const;
 const utc = (d: Date | string) => new Date(d).toLocaleString("en-GB", { timeZone: "UTC", dateStyle: "medium" });
 
 /** TEN-3: every member sees the org's members; owners and admins also invite, re-role and remove. */
@@ -17,7 +19,7 @@ export default definePage(
     minimumRole: "member",
     async read({ tx, session }) {
       const manage = hasRole(session, "admin");
-      return { members: await listMembers(tx), invites: manage ? await listPendingInvites(tx) : [], manage };
+      return { members: await listMembers(tx), invites: manage ? await listPendingInvites(tx) : [], manage, base: manage ? await basePermissionOf(tx) : null };
     },
   },
   ({ data, session }) => {
@@ -35,6 +37,16 @@ export default definePage(
               Invite a member
             </h2>
             <InviteMemberForm roles={[...roles]} />
+          </section>
+        ) : null}
+
+        {data.manage && data.base ? (
+          <section id="base-permission" aria-labelledby="base-heading" className="rounded-lg border border-slate-200 bg-white p-4 sm:p-6">
+            <h2 id="base-heading" className="text-lg font-medium">
+              Base permission
+            </h2>
+            <p className="mt-1 text-sm text-slate-600">What members get on projects they hold no grant for. Owners and admins always have every project; guests only what is shared with them.</p>
+            <BasePermissionForm current={data.base} />
           </section>
         ) : null}
 

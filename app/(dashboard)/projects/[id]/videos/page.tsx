@@ -12,7 +12,7 @@ export const metadata: Metadata = { title: "Videos" };
 export default definePage(
   {
     name: "projects.videos",
-    minimumRole: "member",
+    minimumRole: "guest",
     params: viewProjectVideosSchema,
     read: async ({ tx, session, params }) => ({ ...(await readProjectVideos(tx, session, params.id)), config: videoConfiguration() }),
   },

@@ -1,0 +1,135 @@
+"use client";
+
+import { useActionState, useState, useTransition } from "react";
+import { createLinkAction, revokeLinkAction, type LinkFormState } from "@/app/(dashboard)/projects/[id]/sharing/actions";
+import { initialFormState } from "@/lib/actions/form-state";
+import { FormMessage, SubmitButton } from "@/components/ui/form";
+
+/** TEN-7: role, expiry and maximum uses; the link is shown once with a copy button. Input is kept on errors. */
+export function CreateLinkForm({ projectId }: { projectId: string }) {
+  const [values, setValues] = useState({ role: "viewer", expiresInDays: "7", maxUses: "1" });
+  const [state, setState] = useState<LinkFormState>({ ok: null });
+  const [link, setLink] = useState<string | null>(null);
+  const [copied, setCopied] = useState<"idle" | "copied" | "failed">("idle");
+  const [pending, startTransition] = useTransition();
+  const errors = state.fieldErrors ?? {};
+
+  function submit(formData: FormData) {
+    startTransition(async () => {
+      const result = await createLinkAction(formData);
+      setLink(result.link ?? null);
+      setCopied("idle");
+      setState({ ok: result.ok, message: result.message, fieldErrors: result.fieldErrors });
+    });
+  }
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(link!);
+      setCopied("copied");
+    } catch {
+      setCopied("failed");
+    }
+  }
+  const input = "rounded-md border border-slate-300 bg-white px-3 py-2 text-sm aria-[invalid]:border-red-500";
+
+  return (
+    <div className="mt-3 flex flex-col gap-4">
+      {/* Submitted by hand (not a form action), so React does not reset the fields after an error. */}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          submit(new FormData(e.currentTarget));
+        }}
+        className="flex flex-col gap-3 sm:flex-row sm:items-start"
+        noValidate
+      >
+        <input type="hidden" name="projectId" value={projectId} />
+        <div className="flex flex-col gap-1">
+          <label htmlFor="link-role" className="text-sm font-medium text-slate-800">
+            Role
+          </label>
+          <select id="link-role" name="role" value={values.role} onChange={(e) => setValues({ ...values, role: e.target.value })} className={input}>
+            <option value="viewer">viewer</option>
+            <option value="editor">editor</option>
+          </select>
+        </div>
+        {(
+          [
+            ["expiresInDays", "Expires after (days, 1–30)"],
+            ["maxUses", "Maximum uses (1–1000)"],
+          ] as const
+        ).map(([name, label]) => (
+          <div key={name} className="flex flex-col gap-1">
+            <label htmlFor={`link-${name}`} className="text-sm font-medium text-slate-800">
+              {label}
+            </label>
+            <input
+              id={`link-${name}`}
+              name={name}
+              inputMode="numeric"
+              value={values[name]}
+              onChange={(e) => setValues({ ...values, [name]: e.target.value })}
+              aria-invalid={errors[name] ? true : undefined}
+              aria-describedby={errors[name] ? `link-${name}-error` : undefined}
+              className={input}
+            />
+            {errors[name] ? (
+              <p id={`link-${name}-error`} className="text-sm text-red-700">
+                {errors[name].join(" ")}
+              </p>
+            ) : null}
+          </div>
+        ))}
+        <button type="submit" disabled={pending} className="rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-700 disabled:opacity-60 sm:mt-6">
+          {pending ? "Creating…" : "Create link"}
+        </button>
+      </form>
+      <FormMessage state={state} />
+      {link ? (
+        <div role="region" aria-labelledby="project-link-title" className="flex flex-col gap-2 rounded-lg border-2 border-amber-400 bg-amber-50 p-4" data-testid="new-project-link">
+          <h3 id="project-link-title" className="font-semibold text-amber-950">
+            Copy the link now
+          </h3>
+          <p className="text-sm text-amber-900">
+            <strong>It will not be shown again.</strong> We store only a hash of it.
+          </p>
+          <div className="flex flex-col gap-2 sm:flex-row sm:items-center">
+            <label htmlFor="project-link" className="sr-only">
+              Invite link
+            </label>
+            <input id="project-link" readOnly value={link} onFocus={(e) => e.currentTarget.select()} spellCheck={false} className="min-w-0 flex-1 rounded-md border border-amber-300 bg-white px-3 py-2 font-mono text-xs" />
+            <button type="button" onClick={copy} className="rounded-md bg-indigo-700 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-800">
+              Copy
+            </button>
+            <button type="button" onClick={() => setLink(null)} className="rounded-md px-3 py-2 text-sm ring-1 ring-amber-400 hover:bg-amber-100">
+              Done
+            </button>
+          </div>
+          <p role="status" className="text-sm text-amber-900">
+            {copied === "copied" ? "Copied to the clipboard." : copied === "failed" ? "Could not copy; select the link and copy it by hand." : ""}
+          </p>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+export function RevokeLinkForm({ id, projectId }: { id: string; projectId: string }) {
+  const [state, action] = useActionState(revokeLinkAction, initialFormState);
+  return (
+    <form
+      action={action}
+      onSubmit={(e) => {
+        if (!confirm("Revoke this link? It stops working at once.")) e.preventDefault();
+      }}
+      className="flex flex-col gap-1 sm:items-end"
+    >
+      <input type="hidden" name="id" value={id} />
+      <input type="hidden" name="projectId" value={projectId} />
+      <SubmitButton variant="danger" pendingText="Revoking…">
+        Revoke
+      </SubmitButton>
+      <FormMessage state={state} />
+    </form>
+  );
+}
