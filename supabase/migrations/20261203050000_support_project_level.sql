@@ -29,3 +29,9 @@ begin
   return 0;
 end
 $$;
+
+-- A read-write support session creates projects as a member would (read-only and consent-less sessions are refused
+-- by the support policies before this one matters).
+drop policy projects_grants_insert on public.projects;
+create policy projects_grants_insert on public.projects as restrictive for insert to authenticated
+  with check ((select private.org_role()) in ('owner', 'admin', 'member', 'api') or (select private.support_state()) = 'write');
