@@ -4,6 +4,7 @@ import { withTenant } from "@/lib/db";
 import type { VerifiedClaims } from "@/lib/auth/claims";
 import type { NotFoundError, ResourceKind } from "@/lib/errors";
 import { appendAudit, type ActorType } from "./writer";
+import { SECURITY_EVENT } from "./events";
 import { logger } from "@/lib/observability/logger";
 import { recordAuditWriteFailure } from "@/lib/observability/metrics";
 
@@ -39,7 +40,7 @@ export async function recordCrossTenantProbe(input: {
         orgId: input.orgId,
         actorType: input.actorType,
         actorId: input.actorId,
-        action: "security.cross_tenant_access",
+        action: SECURITY_EVENT.crossTenantAccess,
         targetType: input.error.resource,
         targetId: input.error.id,
         ...input.request,

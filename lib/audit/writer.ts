@@ -1,6 +1,8 @@
 import "server-only";
 import type { Queryable } from "@/lib/db";
 import { GENESIS_HASH, entryHash, type AuditRecord } from "./chain";
+import { raiseSecurityAlert } from "./alerts";
+import { isSecurityEvent } from "./events";
 
 export type ActorType = "user" | "api_key" | "system" | "webhook" | "anonymous";
 
@@ -48,5 +50,7 @@ export async function appendAudit(tx: Queryable, entry: AuditEntry): Promise<{ s
       record.ip, record.user_agent, record.request_id, JSON.stringify(record.changes), record.created_at, prevHash, hash,
     ],
   );
+  // AUD-5: a security event of the taxonomy is counted, and alerted when high or critical.
+  if (isSecurityEvent(record.action)) raiseSecurityAlert(record.action, { orgId: record.org_id, requestId: record.request_id, subject: record.ip });
   return { seq: record.seq, hash };
 }

@@ -108,6 +108,11 @@ const EXPECTED: Record<string, string[]> = {
   "private.webhook_clerk_org_delete(timestamp with time zone)": ["webhook_service"],
   // A deleted Clerk user holds no session (lib/auth/session.ts).
   "private.clerk_user_active()": ["authenticated"],
+  // AUD-5: the scheduled checkpoint task's heads and stored checkpoints (lib/audit/checkpoints.ts), under its lease.
+  "private.audit_heads_to_checkpoint(uuid,integer)": ["job_runner"],
+  "private.record_audit_checkpoint(uuid,text,bigint,text,timestamp with time zone,text,text)": ["job_runner"],
+  // AUD-5 / RL-3: threshold counters of repeated security events, from request paths with or without claims.
+  "private.count_security_event(text,text,integer,integer)": ["anon", "authenticated"],
 };
 
 interface DefinerRow {
