@@ -100,9 +100,13 @@ export interface ChainBreakOptions {
  * for another hash there.
  */
 export function findChainBreak(rows: StoredAuditRow[], head?: ChainHead, options: ChainBreakOptions = {}): ChainBreak | null {
+  if (options.start && options.checkpoint && options.checkpoint.seq === options.start.seq && options.checkpoint.hash !== options.start.hash) {
+    return { orgId: rows[0]?.org_id ?? head?.org_id ?? "", id: 0, seq: options.start.seq, reason: "checkpoint-mismatch" };
+  }
   let prevHash = options.start?.hash ?? GENESIS_HASH;
   let expectedSeq = (options.start?.seq ?? 0) + 1;
-  const checkpoint = options.checkpoint;
+  // A checkpoint at or before the start is vouched for by the start itself (the cut's own signature).
+  const checkpoint = options.checkpoint && !(options.start && options.checkpoint.seq <= options.start.seq) ? options.checkpoint : undefined;
   let checkpointSeen = false;
   for (const row of rows) {
     const at = { orgId: row.org_id, id: row.id, seq: row.seq };
@@ -118,7 +122,7 @@ export function findChainBreak(rows: StoredAuditRow[], head?: ChainHead, options
     prevHash = hash;
     expectedSeq += 1;
   }
-  if (checkpoint && !checkpointSeen && !(options.start && options.start.seq === checkpoint.seq && options.start.hash === checkpoint.hash)) {
+  if (checkpoint && !checkpointSeen) {
     return { orgId: rows[0]?.org_id ?? head?.org_id ?? "", id: rows.at(-1)?.id ?? 0, seq: checkpoint.seq, reason: "checkpoint-mismatch" };
   }
   if (head && (expectedSeq - 1 !== head.seq || prevHash !== head.hash)) {

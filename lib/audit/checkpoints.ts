@@ -35,9 +35,10 @@ export function auditPublicKeys(): Map<string, KeyObject> {
 
 const ORG = /^org_[A-Za-z0-9]{1,64}$/;
 
-function sinkPath(checkpoint: Pick<SignedCheckpoint, "org_id" | "seq">, root = env.AUDIT_CHECKPOINT_DIR): string {
+function sinkPath(checkpoint: Pick<SignedCheckpoint, "org_id" | "seq" | "purpose">, root = env.AUDIT_CHECKPOINT_DIR): string {
   if (!ORG.test(checkpoint.org_id)) throw new Error("checkpoint sink: not an organisation id");
-  return path.join(path.resolve(root), checkpoint.org_id, `${String(checkpoint.seq).padStart(12, "0")}.json`);
+  const suffix = checkpoint.purpose === "retention-cut" ? ".cut.json" : ".json";
+  return path.join(path.resolve(root), checkpoint.org_id, `${String(checkpoint.seq).padStart(12, "0")}${suffix}`);
 }
 
 /** Writes a checkpoint to the external sink once (an existing file for that seq is left as it is). */
@@ -75,20 +76,21 @@ interface CheckpointRow {
   seq: string | number;
   hash: string;
   signed_at: string;
+  purpose: string;
   key_id: string;
   signature: string;
 }
 
-export const CHECKPOINT_COLUMNS = `org_id, seq, hash, to_char(signed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as signed_at, key_id, signature`;
+export const CHECKPOINT_COLUMNS = `org_id, seq, hash, to_char(signed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as signed_at, purpose, key_id, signature`;
 
 export function checkpointFromRow(row: CheckpointRow): SignedCheckpoint {
-  return { org_id: row.org_id, seq: Number(row.seq), hash: row.hash, signed_at: row.signed_at, key_id: row.key_id, signature: row.signature };
+  return { org_id: row.org_id, seq: Number(row.seq), hash: row.hash, signed_at: row.signed_at, purpose: row.purpose === "retention-cut" ? "retention-cut" : "head", key_id: row.key_id, signature: row.signature };
 }
 
 /** The latest checkpoint the database holds for an org (as its owner, or an admin of the org under RLS). */
 export async function latestStoredCheckpoint(db: Pick<Queryable, "query">, orgId: string, atOrBelowSeq?: number): Promise<SignedCheckpoint | null> {
   const [row] = await db.query<CheckpointRow>(
-    `select ${CHECKPOINT_COLUMNS} from public.audit_checkpoints where org_id = $1 and ($2::bigint is null or seq <= $2) order by seq desc limit 1`,
+    `select ${CHECKPOINT_COLUMNS} from public.audit_checkpoints where org_id = $1 and ($2::bigint is null or seq <= $2) order by seq desc, purpose limit 1`,
     [orgId, atOrBelowSeq ?? null],
   );
   return row ? checkpointFromRow(row) : null;
@@ -96,7 +98,7 @@ export async function latestStoredCheckpoint(db: Pick<Queryable, "query">, orgId
 
 /** The checkpoint at exactly one seq (a retention cut), if stored. */
 export async function storedCheckpointAt(db: Pick<Queryable, "query">, orgId: string, seq: number): Promise<SignedCheckpoint | null> {
-  const [row] = await db.query<CheckpointRow>(`select ${CHECKPOINT_COLUMNS} from public.audit_checkpoints where org_id = $1 and seq = $2`, [orgId, seq]);
+  const [row] = await db.query<CheckpointRow>(`select ${CHECKPOINT_COLUMNS} from public.audit_checkpoints where org_id = $1 and seq = $2 and purpose = 'retention-cut'`, [orgId, seq]);
   return row ? checkpointFromRow(row) : null;
 }
 
@@ -121,11 +123,11 @@ export async function checkpointInTransaction(tx: Queryable, orgId: string): Pro
   const [head] = await tx.query<{ seq: string | number; hash: string }>("select seq, hash from private.audit_chain_head($1)", [orgId]);
   if (!head) return null;
   const existing = await latestStoredCheckpoint(tx, orgId);
-  if (existing && existing.seq >= Number(head.seq)) return existing;
-  const checkpoint = signCheckpoint(auditSigningKey(), { org_id: orgId, seq: Number(head.seq), hash: head.hash, signed_at: nowMs() });
+  if (existing && existing.seq >= Number(head.seq) && existing.purpose === "head") return existing;
+  const checkpoint = signCheckpoint(auditSigningKey(), { org_id: orgId, seq: Number(head.seq), hash: head.hash, signed_at: nowMs(), purpose: "head" });
   await storeAndPush(checkpoint, () =>
     tx.query(
-      "insert into public.audit_checkpoints (org_id, seq, hash, signed_at, key_id, signature) values ($1, $2, $3, $4, $5, $6) on conflict (org_id, seq) do nothing",
+      "insert into public.audit_checkpoints (org_id, seq, hash, signed_at, key_id, signature) values ($1, $2, $3, $4, $5, $6) on conflict (org_id, seq, purpose) do nothing",
       [checkpoint.org_id, checkpoint.seq, checkpoint.hash, checkpoint.signed_at, checkpoint.key_id, checkpoint.signature],
     ),
   );
@@ -148,7 +150,7 @@ export async function checkpointAllHeads(ctx: { leaseToken: string; withRunner<T
   const key = auditSigningKey();
   let signed = 0;
   for (const head of heads) {
-    const checkpoint = signCheckpoint(key, { org_id: head.org_id, seq: Number(head.seq), hash: head.hash, signed_at: nowMs() });
+    const checkpoint = signCheckpoint(key, { org_id: head.org_id, seq: Number(head.seq), hash: head.hash, signed_at: nowMs(), purpose: "head" });
     await storeAndPush(checkpoint, () =>
       ctx.withRunner((tx) =>
         tx.query("select private.record_audit_checkpoint($1, $2, $3, $4, $5, $6, $7)", [

@@ -55,12 +55,12 @@ export function verifyAuditExport(doc: unknown, publicKeys: ReadonlyMap<string, 
   const startCheckpoint = doc.start as SignedCheckpoint | null;
   if (isObject(startCheckpoint)) {
     if (startCheckpoint.org_id !== orgId) return { ok: false, reason: "wrong-org", detail: "the start checkpoint names another organisation" };
+    if (startCheckpoint.purpose !== "retention-cut") return malformed("the start checkpoint is not a retention cut");
     if (!checkpointSignatureValid(startCheckpoint, publicKeys)) return { ok: false, reason: "checkpoint-signature-invalid", detail: "the start checkpoint is not signed by the given public key" };
     start = { seq: startCheckpoint.seq, hash: startCheckpoint.hash };
   } else if (entries[0] && entries[0].seq > 1) {
     start = { seq: entries[0].seq - 1, hash: String(entries[0].prev_hash) };
   }
-  if (start && start.seq > checkpoint.seq) return malformed("the export starts after its checkpoint");
   const found = findChainBreak(entries, undefined, { start, checkpoint: { seq: checkpoint.seq, hash: checkpoint.hash } });
   if (found) return { ok: false, reason: "chain-break", detail: `entry seq ${found.seq}: ${found.reason}`, break: found };
   return {

@@ -22,7 +22,14 @@ export interface CheckpointHead {
   hash: string;
   /** ISO 8601 UTC with milliseconds. */
   signed_at: string;
+  /**
+   * What the signature vouches for: the chain's head at signing time, or the last entry removed by retention (AUD-4),
+   * from which the remaining chain starts. Only a "retention-cut" checkpoint may start a chain after seq 1.
+   */
+  purpose: CheckpointPurpose;
 }
+
+export type CheckpointPurpose = "head" | "retention-cut";
 
 export interface SignedCheckpoint extends CheckpointHead {
   key_id: string;
@@ -67,13 +74,13 @@ export function developmentSigningKey(): SigningKey {
 
 /** The exact bytes a checkpoint's signature covers: a domain label, then canonical JSON of the head and key id. */
 export function checkpointMessage(head: CheckpointHead, keyId: string): Buffer {
-  const body = { hash: head.hash, key_id: keyId, org_id: head.org_id, seq: head.seq, signed_at: head.signed_at };
+  const body = { hash: head.hash, key_id: keyId, org_id: head.org_id, purpose: head.purpose, seq: head.seq, signed_at: head.signed_at };
   return Buffer.from(`tenantguard.audit-checkpoint.v1\n${canonicalJson(body)}`, "utf8");
 }
 
 export function signCheckpoint(key: SigningKey, head: CheckpointHead): SignedCheckpoint {
   const signature = sign(null, checkpointMessage(head, key.keyId), key.privateKey).toString("base64url");
-  return { org_id: head.org_id, seq: head.seq, hash: head.hash, signed_at: head.signed_at, key_id: key.keyId, signature };
+  return { org_id: head.org_id, seq: head.seq, hash: head.hash, signed_at: head.signed_at, purpose: head.purpose, key_id: key.keyId, signature };
 }
 
 /** Whether a checkpoint is signed by the key it names, among the public keys given (by key id). */

@@ -50,12 +50,13 @@ export async function verifyAuditChains(
   const heads = await db.query<ChainHead>("select org_id, seq, hash from private.audit_heads where $1::text is null or org_id = $1", [org]);
   // Every org's latest stored checkpoint, and the checkpoint just before each org's first stored entry (a cut).
   const latest = await db.query<Parameters<typeof checkpointFromRow>[0]>(
-    `select distinct on (org_id) ${CHECKPOINT_COLUMNS} from public.audit_checkpoints where $1::text is null or org_id = $1 order by org_id, seq desc`,
+    `select distinct on (org_id) ${CHECKPOINT_COLUMNS} from public.audit_checkpoints where $1::text is null or org_id = $1 order by org_id, seq desc, purpose`,
     [org],
   );
   const cuts = await db.query<Parameters<typeof checkpointFromRow>[0]>(
     `select ${CHECKPOINT_COLUMNS} from public.audit_checkpoints c
       where ($1::text is null or c.org_id = $1)
+        and c.purpose = 'retention-cut'
         and c.seq = (select min(l.seq) - 1 from public.audit_logs l where l.org_id = c.org_id)`,
     [org],
   );

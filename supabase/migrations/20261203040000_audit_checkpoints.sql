@@ -12,10 +12,12 @@ create table public.audit_checkpoints (
   seq bigint not null check (seq >= 1),
   hash text not null check (hash ~ '^[0-9a-f]{64}$'),
   signed_at timestamptz not null,
+  -- AUD-4: 'retention-cut' marks the last entry removed by retention; the remaining chain starts after it.
+  purpose text not null default 'head' check (purpose in ('head', 'retention-cut')),
   key_id text not null check (key_id ~ '^[A-Za-z0-9_.-]{1,64}$'),
   signature text not null check (signature ~ '^[A-Za-z0-9_-]{80,100}$'),
   created_at timestamptz not null default now(),
-  unique (org_id, seq)
+  unique (org_id, seq, purpose)
 );
 
 revoke all on public.audit_checkpoints from anon, public;
@@ -52,7 +54,7 @@ begin
     select h.org_id, h.seq, h.hash
       from private.audit_heads h
       join public.audit_logs l on l.org_id = h.org_id and l.seq = h.seq and l.hash = h.hash
-     where not exists (select 1 from public.audit_checkpoints c where c.org_id = h.org_id and c.seq >= h.seq)
+     where not exists (select 1 from public.audit_checkpoints c where c.org_id = h.org_id and c.seq >= h.seq and c.purpose = 'head')
      order by h.updated_at
      limit p_limit;
 end
@@ -72,7 +74,7 @@ begin
   perform private.assert_schedule_lease('audit.checkpoint', p_lease);
   insert into public.audit_checkpoints (org_id, seq, hash, signed_at, key_id, signature)
   values (p_org_id, p_seq, p_hash, p_signed_at, p_key_id, p_signature)
-  on conflict (org_id, seq) do nothing
+  on conflict (org_id, seq, purpose) do nothing
   returning true into v_inserted;
   return coalesce(v_inserted, false);
 end

@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { closeDb, ownerDb, withTenant } from "@/lib/db";
-import { entryHash, GENESIS_HASH, type StoredAuditRow } from "@/lib/audit/chain";
 import { auditSigningKey, checkpointOrg, latestSinkCheckpoint, latestStoredCheckpoint } from "@/lib/audit/checkpoints";
 import { noteSecurityEvent } from "@/lib/audit/alerts";
 import { SECURITY_EVENT, SECURITY_EVENTS, severityOf } from "@/lib/audit/events";
@@ -12,62 +11,16 @@ import { buildAuditExport } from "@/lib/audit/export";
 import { verifyAuditExport } from "@/lib/audit/offline";
 import { auditCheckpointSchedule } from "@/lib/audit/schedule";
 import { parsePublicKey, publicKeyDocument, signCheckpoint, type SigningKey } from "@/lib/audit/signing";
-import { VERIFY_COLUMNS, verifyAuditChains } from "@/lib/audit/verify";
+import { verifyAuditChains } from "@/lib/audit/verify";
 import { registerSchedules, runDueSchedules } from "@/lib/jobs";
 import { SCHEDULE_DEFINITIONS } from "@/lib/jobs/schedule-registry";
 import { counterValue } from "@/lib/observability/metrics";
-import { createProject, renameProject } from "@/lib/projects";
 import { GET as auditKeyDocument } from "@/app/.well-known/tenantguard-audit-key/route";
 import { verifyExportFile } from "@/scripts/verify-audit-chain";
-import { orgWithMembers, request, uid } from "../helpers/tenants";
+import { uid } from "../helpers/tenants";
+import { orgWithHistory, rewriteChain, rowsOf } from "../helpers/audit";
 
 afterAll(closeDb);
-
-/** An org with a few audited changes (five entries). */
-async function orgWithHistory(name: string) {
-  const org = await orgWithMembers(name);
-  const a = await createProject(org.member, { name: "Alpha" }, request());
-  const b = await createProject(org.admin, { name: "Beta" }, request());
-  if (!a.ok || !b.ok) throw new Error("setup failed");
-  for (const n of ["Alpha 2", "Alpha 3", "Alpha 4"]) expect(await renameProject(org.member, { id: a.data.id, name: n }, request())).toMatchObject({ ok: true });
-  return org;
-}
-
-async function rowsOf(orgId: string): Promise<StoredAuditRow[]> {
-  return (await ownerDb()).query<StoredAuditRow>(`select ${VERIFY_COLUMNS} from public.audit_logs where org_id = $1 order by seq`, [orgId]);
-}
-
-/**
- * What whoever holds the owner role can do: rewrite the org's chain into a fully consistent one (every prev_hash and
- * hash recomputed) and move the anchored head along, all with the append-only triggers off.
- */
-async function rewriteChain(orgId: string, rewrite: (rows: StoredAuditRow[]) => StoredAuditRow[], extra: [string, unknown[]][] = []) {
-  const original = await rowsOf(orgId);
-  const kept = rewrite(original.map((r) => ({ ...r })));
-  let prev = GENESIS_HASH;
-  const rehashed = kept.map((row, i) => {
-    const { id: _id, prev_hash: _p, hash: _h, ...rest } = row;
-    const record = { ...rest, seq: i + 1, created_at: new Date(row.created_at).toISOString() };
-    const hash = entryHash(prev, record);
-    const out = { ...row, seq: i + 1, created_at: record.created_at, prev_hash: prev, hash };
-    prev = hash;
-    return out;
-  });
-  await (await ownerDb()).transaction(async (tx) => {
-    await tx.query("alter table public.audit_logs disable trigger audit_logs_append_only");
-    await tx.query("delete from public.audit_logs where org_id = $1", [orgId]);
-    for (const r of rehashed) {
-      await tx.query(
-        `insert into public.audit_logs (org_id, seq, actor_type, actor_id, action, target_type, target_id, ip, user_agent, request_id, changes, created_at, prev_hash, hash)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14)`,
-        [r.org_id, r.seq, r.actor_type, r.actor_id, r.action, r.target_type, r.target_id, r.ip, r.user_agent, r.request_id, JSON.stringify(r.changes), r.created_at, r.prev_hash, r.hash],
-      );
-    }
-    await tx.query("update private.audit_heads set seq = $2, hash = $3 where org_id = $1", [orgId, rehashed.length, prev]);
-    for (const [sql, params] of extra) await tx.query(sql, params);
-    await tx.query("alter table public.audit_logs enable trigger audit_logs_append_only");
-  });
-}
 
 function otherKey(keyId = "v1"): SigningKey {
   const { privateKey, publicKey } = generateKeyPairSync("ed25519");
@@ -141,7 +94,7 @@ describe("AUD-5: signed checkpoints of each org's chain head", () => {
     // The owner rewrites the chain and signs a checkpoint of the new head with a key of their own, under the same key id.
     await rewriteChain(org.id, (rows) => rows.slice(0, 4));
     const [head] = await (await ownerDb()).query<{ seq: number; hash: string }>("select seq, hash from private.audit_heads where org_id = $1", [org.id]);
-    const forged = signCheckpoint(otherKey(auditSigningKey().keyId), { org_id: org.id, seq: 6, hash: head!.hash, signed_at: new Date().toISOString() });
+    const forged = signCheckpoint(otherKey(auditSigningKey().keyId), { org_id: org.id, seq: 6, hash: head!.hash, signed_at: new Date().toISOString(), purpose: "head" });
     await (await ownerDb()).query("insert into public.audit_checkpoints (org_id, seq, hash, signed_at, key_id, signature) values ($1, $2, $3, $4, $5, $6)", [
       forged.org_id, forged.seq, forged.hash, forged.signed_at, forged.key_id, forged.signature,
     ]);

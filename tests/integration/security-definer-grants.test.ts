@@ -113,6 +113,8 @@ const EXPECTED: Record<string, string[]> = {
   "private.record_audit_checkpoint(uuid,text,bigint,text,timestamp with time zone,text,text)": ["job_runner"],
   // AUD-5 / RL-3: threshold counters of repeated security events, from request paths with or without claims.
   "private.count_security_event(text,text,integer,integer)": ["anon", "authenticated"],
+  // AUD-4: each org's retention cut, for the maintenance role only (lib/audit/retention.ts).
+  "private.audit_retention_cuts(integer)": ["audit_maintenance"],
 };
 
 interface DefinerRow {
