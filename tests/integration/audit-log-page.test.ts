@@ -6,6 +6,7 @@ import { auditSettingsOf } from "@/lib/audit/retention";
 import { createProject, viewProject } from "@/lib/projects";
 import { orgWithHistory, rowsOf } from "../helpers/audit";
 import { orgWithMembers, request } from "../helpers/tenants";
+import { revokeSession } from "@/lib/auth/embedded/sign-in";
 
 afterAll(closeDb);
 
@@ -81,5 +82,12 @@ describe("AUD-1..5: the audit log page (owners and admins)", () => {
     expect(lines[1]).toMatch(/^1,.*,info,user,.*project\.created/);
     expect(lines[2]).toMatch(/^# checkpoint,".*""seq"":2/);
     expect(auditCsv([{ ...entries[0]!, actorId: "=cmd|' /C calc'!A0" }], null)).toContain("'=cmd");
+  });
+
+  it("AUD-3: revoking a session is audited in the active org's chain, in the same transaction", async () => {
+    const org = await orgWithMembers("AuditRevoke");
+    expect(await revokeSession(org.member, org.member.sessionId)).toBe(true);
+    expect(await revokeSession(org.member, org.member.sessionId)).toBe(false);
+    expect(await rowsOf(org.org.id)).toMatchObject([{ seq: 1, action: "auth.session_revoked", actor_id: org.member.userId, target_type: "session", target_id: org.member.sessionId }]);
   });
 });
