@@ -17,6 +17,7 @@ import { SCHEDULE_DEFINITIONS } from "@/lib/jobs/schedule-registry";
 import { counterValue } from "@/lib/observability/metrics";
 import { GET as auditKeyDocument } from "@/app/.well-known/tenantguard-audit-key/route";
 import { verifyExportFile } from "@/scripts/verify-audit-chain";
+import { checkAuditCheckpoints } from "@/lib/controls/checks";
 import { uid } from "../helpers/tenants";
 import { orgWithHistory, rewriteChain, rowsOf } from "../helpers/audit";
 
@@ -42,6 +43,7 @@ describe("AUD-5: signed checkpoints of each org's chain head", () => {
     expect(stored).toMatchObject({ org_id: org.id, seq: 5, hash: rows[4]!.hash, key_id: auditSigningKey().keyId });
     expect(await latestSinkCheckpoint(org.id)).toEqual(stored);
     expect(await verifyAuditChains(db, org.id)).toEqual({ orgs: 1, entries: 5, breaks: [] });
+    expect(await checkAuditCheckpoints({ orgId: org.id })).toMatchObject({ status: "pass" });
     // The key never reaches the database: no column of any checkpoint holds it.
     const pkcs8 = auditSigningKey().privateKey.export({ format: "der", type: "pkcs8" }).toString("base64");
     expect(JSON.stringify(await db.query("select * from public.audit_checkpoints where org_id = $1", [org.id]))).not.toContain(pkcs8.slice(-43));
@@ -49,6 +51,9 @@ describe("AUD-5: signed checkpoints of each org's chain head", () => {
 
   it("a chain rewritten with its head as the owner verifies without a checkpoint, and is detected against the signed one", async () => {
     const unanchored = await orgWithHistory("RewriteBare");
+    // The live check names a chain with no signed checkpoint yet.
+    await (await ownerDb()).query("update private.audit_heads set updated_at = now() - interval '1 day' where org_id = $1", [unanchored.org.id]);
+    expect(await checkAuditCheckpoints({ orgId: unanchored.org.id })).toMatchObject({ status: "warn" });
     await rewriteChain(unanchored.org.id, (rows) => rows.map((r, i) => (i === 2 ? { ...r, actor_id: "user_someone_else" } : r)));
     expect((await verifyAuditChains(await ownerDb(), unanchored.org.id)).breaks).toEqual([]);
 
@@ -99,6 +104,7 @@ describe("AUD-5: signed checkpoints of each org's chain head", () => {
       forged.org_id, forged.seq, forged.hash, forged.signed_at, forged.key_id, forged.signature,
     ]);
     expect((await verifyAuditChains(await ownerDb(), org.id, { sinkRoot })).breaks).toMatchObject([{ seq: 6, reason: "checkpoint-signature-invalid" }]);
+    expect(await checkAuditCheckpoints({ orgId: org.id })).toMatchObject({ status: "fail" });
   });
 
   it("the public key is published at /.well-known/tenantguard-audit-key and verifies the deployment's checkpoints", async () => {

@@ -14,6 +14,7 @@ import { counterValue } from "@/lib/observability/metrics";
 import { createProject, viewProject } from "@/lib/projects";
 import { orgWithHistory, rewriteChain, rowsOf } from "../helpers/audit";
 import { orgWithMembers, request } from "../helpers/tenants";
+import { checkAuditRetention, checkAuditWriteFailures } from "@/lib/controls/checks";
 
 afterAll(closeDb);
 
@@ -34,7 +35,9 @@ describe("AUD-4: retention keeps the remaining chain verifiable", () => {
     expect(SCHEDULE_DEFINITIONS.map((s) => s.name)).toContain(auditRetentionSchedule.name);
     const { org, admin } = await orgWithOldHistory("Retention", 400);
     const before = await rowsOf(org.id);
+    expect(await checkAuditRetention()).toMatchObject({ status: "warn" });
     const result = await applyAuditRetention();
+    expect(await checkAuditRetention()).toMatchObject({ status: "pass" });
     expect(result.removed).toBeGreaterThanOrEqual(3);
     const after = await rowsOf(org.id);
     expect(after.map((r) => r.seq)).toEqual([4, 5]);
@@ -104,6 +107,7 @@ describe("AUD-4: an audit write failure never fails a record-only request, and r
     expect(await rowsOf(a.org.id)).toEqual([]);
     const [job] = await (await ownerDb()).query<{ kind: string; state: string }>("select kind, state from public.jobs where org_id = $1", [a.org.id]);
     expect(job).toMatchObject({ kind: "audit.retry", state: "pending" });
+    expect(await checkAuditWriteFailures()).toMatchObject({ status: "warn", detail: expect.stringMatching(/failed in the last 24 hours/) });
     await drainJobs({ handlers: [auditRetryJob] });
     const rows = await rowsOf(a.org.id);
     expect(rows).toMatchObject([{ seq: 1, action: "security.cross_tenant_access", actor_type: "system", target_id: theirs.data.id, changes: { recorded_for: { actor_type: "user", actor_id: a.member.userId } } }]);

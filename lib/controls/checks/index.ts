@@ -1,6 +1,6 @@
 import "server-only";
 import { LIVE_CHECKS, type CheckResult, type LiveCheckId } from "../live-checks";
-import { checkAuditChain } from "./audit";
+import { checkAuditChain, checkAuditCheckpoints, checkAuditRetention, checkAuditWriteFailures } from "./audit";
 import { checkEmbeddedInProduction, checkRateLimitBackend } from "./configuration";
 import { checkDatabaseSession, checkExpiredKeys, checkRlsCoverage, checkRuntimeRole } from "./database";
 import { checkSecurityHeaders } from "./headers";
@@ -15,6 +15,7 @@ import { checkMemberships } from "@/lib/members/check";
 export { checkAuditChain, checkDatabaseSession, checkEmbeddedInProduction, checkExpiredKeys, checkRateLimitBackend, checkRlsCoverage, checkRuntimeRole, checkSecurityHeaders };
 export { checkDeadJobs, checkFileStorage, checkPendingScans, checkVirusScanner };
 export { checkWebhookBacklog, checkWebhookRejections };
+export { checkAuditCheckpoints, checkAuditRetention, checkAuditWriteFailures };
 export { evaluateSecurityHeaders } from "./headers";
 
 export interface RunOptions {
@@ -51,6 +52,9 @@ const IMPLEMENTATIONS: Record<LiveCheckId, (options: RunOptions) => CheckResult 
   "webhook-rejections": () => checkWebhookRejections(),
   "webhook-backlog": () => checkWebhookBacklog(),
   memberships: () => checkMemberships(),
+  "audit-checkpoints": ({ orgId }) => checkAuditCheckpoints({ orgId }),
+  "audit-retention": () => checkAuditRetention(),
+  "audit-write-failures": () => checkAuditWriteFailures(),
 };
 
 /** A check that cannot run has not passed: it fails, naming only the error's kind (messages can carry hosts or SQL). */
