@@ -36,9 +36,8 @@ describe("AUD-4: retention keeps the remaining chain verifiable", () => {
     const { org, admin } = await orgWithOldHistory("Retention", 400);
     const before = await rowsOf(org.id);
     expect(await checkAuditRetention()).toMatchObject({ status: "warn" });
-    const result = await applyAuditRetention();
-    expect(await checkAuditRetention()).toMatchObject({ status: "pass" });
-    expect(result.removed).toBeGreaterThanOrEqual(3);
+    // Other files on a shared database may run a retention pass too: this org's rows say what happened.
+    await applyAuditRetention();
     const after = await rowsOf(org.id);
     expect(after.map((r) => r.seq)).toEqual([4, 5]);
     expect(await latestSinkCheckpoint(org.id)).toBeNull(); // the cut is kept beside, not as a head checkpoint
