@@ -126,6 +126,8 @@ export const AUD = family("AUD", [
       evidence(CHECKPOINTS, "a checkpoint signed with another key is refused, and a genuine one does not verify under another public key"),
       evidence(CHECKPOINTS, "the public key is published at /.well-known/tenantguard-audit-key and verifies the deployment's checkpoints"),
       evidence(CHECKPOINTS, "an exported file verifies with the public key and no database; the same file with one byte changed fails"),
+      evidence("tests/e2e/audit-log.e2e.ts", "an owner signs a checkpoint, verifies the chain, opens an entry and filters; the JSON export verifies offline"),
+      evidence("tests/e2e/audit-log.e2e.ts", "a member gets 404 for the page and the export"),
       evidence(CHECKPOINTS, "every event has a severity; 20 failed key verifications from one address in a minute raise one high alert"),
       evidence("tests/unit/env.test.ts", "AUD-5: production refuses to start without AUDIT_SIGNING_KEY or with a malformed one"),
     ],
