@@ -29,6 +29,7 @@ export default defineConfig({
       NODE_ENV: "test",
       APP_URL: "http://localhost:3000",
       IDP_KEY_FILE: ".data/test/idp-key.json",
+      AUDIT_CHECKPOINT_DIR: ".data/test/audit-checkpoints",
       // Tests write the API-key log when they read it (flushKeyUses), so a timer never splits what they count.
       API_KEY_LOG_FLUSH_MS: "60000",
       // On PostgreSQL every test file shares one database: a test that loads instrumentation.ts must not start an

@@ -175,6 +175,12 @@ const schema = z.object({
   STRIPE_PRICE_BUSINESS: optionalString.pipe(z.string().regex(/^price_[A-Za-z0-9]{1,250}$/, "a Stripe price id (price_…)").optional()),
   /** Tests only, refused in production: a loopback server standing in for api.stripe.com (http://127.0.0.1:port). */
   STRIPE_API_URL: optionalString.pipe(z.url().optional()),
+
+  // Audit (AUD-5): the Ed25519 key that signs chain checkpoints, `v<n>:<base64 PKCS#8 DER>`; never stored in the database.
+  AUDIT_SIGNING_KEY: optionalString.pipe(z.string().regex(/^v[0-9]{1,6}:[A-Za-z0-9+/]{40,}={0,2}$/, "`v<n>:<base64 PKCS#8 DER of an Ed25519 private key>`").optional()),
+  /** AUD-5: the external sink signed checkpoints are written to (one JSON file per checkpoint). */
+  AUDIT_CHECKPOINT_DIR: z.string().default(".data/audit-checkpoints"),
+  AUDIT_CHECKPOINT_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
 });
 
 export type ClientIpSource = "socket" | "forwarded" | "vercel";
@@ -281,7 +287,10 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (production && e.STRIPE_SECRET_KEY && !e.STRIPE_PRICE_PRO && !e.STRIPE_PRICE_BUSINESS) {
     problems.push("BIL-1: STRIPE_SECRET_KEY is set but no plan has a price: set STRIPE_PRICE_PRO and/or STRIPE_PRICE_BUSINESS.");
   }
-  if (production && e.METRICS_TOKEN !== undefined && e.METRICS_TOKEN.length < 16) {
+  if (production && !e.ALLOW_EMBEDDED_IN_PRODUCTION && e.AUDIT_SIGNING_KEY === undefined) {
+    problems.push("AUD-5: AUDIT_SIGNING_KEY is required in production (`v1:` + base64 PKCS#8 of an Ed25519 key: `openssl genpkey -algorithm ed25519 -outform DER | base64 -w0`).");
+  }
+    if (production && e.METRICS_TOKEN !== undefined && e.METRICS_TOKEN.length < 16) {
     problems.push("METRICS_TOKEN must be at least 16 characters.");
   }
   // FILE-3: S3-compatible storage needs every setting; its endpoint is https in production (ENC-4).
@@ -359,6 +368,7 @@ export function startupWarnings(e: Env): string[] {
     e.rateLimitsInMemory ? "in-memory rate limits (counted per instance, not shared)" : null,
     e.servedOverHttps ? null : "plain http on this machine (the session cookie is not Secure)",
     e.FILE_URL_SECRET ? null : "a download-URL key generated on this machine (FILE_URL_KEY_FILE)",
+    e.AUDIT_SIGNING_KEY ? null : "audit checkpoints signed with the development key (AUDIT_SIGNING_KEY unset)",
   ].filter(Boolean);
   const warnings = [
     `ALLOW_EMBEDDED_IN_PRODUCTION=true: a demo deployment, never for real tenants. It permits ${permitted.length > 0 ? permitted.join("; ") : "nothing beyond production's rules in this configuration"}.`,

@@ -9,6 +9,10 @@ import { signInAllowed } from "@/lib/auth/embedded/throttle";
 import { DatabaseUnavailableError, isConnectionError } from "@/lib/db";
 import { logger } from "@/lib/observability/logger";
 import type { FormState } from "@/lib/actions/form-state";
+import { noteSecurityEvent } from "@/lib/audit/alerts";
+import { SECURITY_EVENT } from "@/lib/audit/events";
+import { recordOnly } from "@/lib/audit/record-only";
+import { resolveSession } from "@/lib/auth/session";
 
 const signInSchema = z.object({
   email: z.email("Enter a valid email address.").max(320).transform((v) => v.toLowerCase()),
@@ -54,7 +58,16 @@ export async function signInAction(_prev: FormState, formData: FormData): Promis
     }
     throw error;
   }
-  if (!issued) return { ok: false, message: "Email or password is incorrect." };
+  if (!issued) {
+    // AUD-3 / AUD-5: a refused sign-in names no org (none is disclosed); counted per address against its threshold rule.
+    await noteSecurityEvent(SECURITY_EVENT.signInFailed, { subject: request.ip ?? "unknown", requestId: request.requestId });
+    return { ok: false, message: "Email or password is incorrect." };
+  }
+  // AUD-3: a sign-in is recorded in the active org's chain; a failed write never fails the sign-in (AUD-4).
+  const signedIn = await resolveSession(issued.token).catch(() => null);
+  if (signedIn?.orgId) {
+    await recordOnly(signedIn.claims, { orgId: signedIn.orgId, actorType: "user", actorId: signedIn.userId, action: "auth.signed_in", targetType: "session", targetId: signedIn.sessionId, ...request });
+  }
   await setSessionCookie(issued.token, issued.expiresAt);
   redirect(parsed.data.next);
 }

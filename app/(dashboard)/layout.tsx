@@ -72,6 +72,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
                 <Link href="/settings/webhooks" className="text-slate-700 hover:text-slate-950">
                   Webhooks
                 </Link>
+                <Link href="/settings/audit" className="text-slate-700 hover:text-slate-950">
+                  Audit log
+                </Link>
               </>
             ) : null}
             {session.orgRole === "owner" && !session.actor ? (

@@ -7,6 +7,8 @@ import { hashApiKey, parseBearerApiKey } from "./key-format";
 import { ipAllowed } from "./ip-allowlist";
 import type { ApiKeyPermission } from "./schemas";
 import { recordKeyUse } from "./usage-log";
+import { noteSecurityEvent } from "@/lib/audit/alerts";
+import { SECURITY_EVENT } from "@/lib/audit/events";
 
 /**
  * KEY-5: every way a presented key can fail — missing, malformed, another prefix, truncated, unknown, revoked,
@@ -123,6 +125,8 @@ async function lookUp(hash: string): Promise<LookupRow | null> {
 /** Refuses with the one generic error, logging the reason for a known key (an unknown key has no log). */
 function refuse(row: LookupRow | null, reason: RejectionReason | null, ip: string | null): never {
   if (row && reason) recordKeyUse({ keyId: row.key_id, outcome: "failure", reason, ip });
+  // AUD-5: counted per address; 20 failures from one address in a minute raise a high alert (lib/audit/events.ts).
+  void noteSecurityEvent(SECURITY_EVENT.keyVerificationFailed, { orgId: row?.org_id ?? null, subject: ip ?? "unknown", details: { reason: reason ?? "unknown_key" } });
   throw new InvalidApiKeyError();
 }
 

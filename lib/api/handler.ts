@@ -12,6 +12,8 @@ import { requestContextFrom, type RequestContext } from "@/lib/http/request-cont
 import { acceptRequestId } from "@/lib/http/request-id";
 import { IDEMPOTENCY_HEADER, requestFingerprint, withIdempotency } from "./idempotency";
 import { apiLog } from "./log";
+import { noteSecurityEvent } from "@/lib/audit/alerts";
+import { SECURITY_EVENT } from "@/lib/audit/events";
 import { recordRateLimitHit, recordRequest, routeClassOf } from "@/lib/observability/metrics";
 import { trace } from "@opentelemetry/api";
 
@@ -83,6 +85,7 @@ const limiters = createAppRateLimiters({
   // RL-3: every refusal is logged and counted (alertable via rate_limit_hits_total).
   onLimitHit: (e) => {
     recordRateLimitHit(e.limiter);
+    void noteSecurityEvent(SECURITY_EVENT.rateLimited, { subject: `${e.limiter}:${e.identifier}`, details: { limiter: e.limiter } });
     apiLog("warn", "rate limit hit", { limiter: e.limiter, backend: e.backend });
   },
   onBackendError: (e) => apiLog("warn", "rate limit backend unavailable, using in-memory fallback", { limiter: e.limiter, backend: e.backend }),

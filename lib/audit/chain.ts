@@ -70,7 +70,7 @@ export interface ChainBreak {
   orgId: string;
   id: number;
   seq: number;
-  reason: "sequence-gap" | "previous-hash-mismatch" | "hash-mismatch" | "missing-tail";
+  reason: "sequence-gap" | "previous-hash-mismatch" | "hash-mismatch" | "missing-tail" | "checkpoint-mismatch" | "checkpoint-signature-invalid";
 }
 
 /** The anchored head of an org's chain (private.audit_heads), maintained by a trigger on every append. */
@@ -80,13 +80,38 @@ export interface ChainHead {
   hash: string;
 }
 
+/** A (seq, hash) point of a chain that a signature vouches for (AUD-5). */
+export interface ChainAnchor {
+  seq: number;
+  hash: string;
+}
+
+export interface ChainBreakOptions {
+  /**
+   * AUD-4 / AUD-5: where the stored chain starts when older entries were removed by retention: the signed
+   * checkpoint at the cut. The first row must then be its seq + 1 and link to its hash.
+   */
+  start?: ChainAnchor;
+  /** AUD-5: the latest signed checkpoint: the entry at its seq must exist and carry its hash. */
+  checkpoint?: ChainAnchor;
+}
+
 /**
  * Walks one org's rows in seq order; returns the first entry that was modified, removed or reordered.
  * With the anchored head, entries removed from the end are found too ("missing-tail", at the head's seq).
+ * With a signed checkpoint (options.checkpoint), a chain rewritten together with its head, cut below the checkpoint
+ * or reordered is found too ("checkpoint-mismatch", at the checkpoint's seq): only the signing key could vouch
+ * for another hash there.
  */
-export function findChainBreak(rows: StoredAuditRow[], head?: ChainHead): ChainBreak | null {
-  let prevHash = GENESIS_HASH;
-  let expectedSeq = 1;
+export function findChainBreak(rows: StoredAuditRow[], head?: ChainHead, options: ChainBreakOptions = {}): ChainBreak | null {
+  if (options.start && options.checkpoint && options.checkpoint.seq === options.start.seq && options.checkpoint.hash !== options.start.hash) {
+    return { orgId: rows[0]?.org_id ?? head?.org_id ?? "", id: 0, seq: options.start.seq, reason: "checkpoint-mismatch" };
+  }
+  let prevHash = options.start?.hash ?? GENESIS_HASH;
+  let expectedSeq = (options.start?.seq ?? 0) + 1;
+  // A checkpoint at or before the start is vouched for by the start itself (the cut's own signature).
+  const checkpoint = options.checkpoint && !(options.start && options.checkpoint.seq <= options.start.seq) ? options.checkpoint : undefined;
+  let checkpointSeen = false;
   for (const row of rows) {
     const at = { orgId: row.org_id, id: row.id, seq: row.seq };
     if (row.seq !== expectedSeq) return { ...at, reason: "sequence-gap" };
@@ -94,8 +119,15 @@ export function findChainBreak(rows: StoredAuditRow[], head?: ChainHead): ChainB
     const { id: _id, prev_hash: _p, hash, created_at, act_sub, ...rest } = row;
     const time = canonicalTime(created_at);
     if (time === null || entryHash(prevHash, { ...rest, created_at: time, ...(act_sub == null ? {} : { act_sub }) }) !== hash) return { ...at, reason: "hash-mismatch" };
+    if (checkpoint && row.seq === checkpoint.seq) {
+      if (hash !== checkpoint.hash) return { ...at, reason: "checkpoint-mismatch" };
+      checkpointSeen = true;
+    }
     prevHash = hash;
     expectedSeq += 1;
+  }
+  if (checkpoint && !checkpointSeen) {
+    return { orgId: rows[0]?.org_id ?? head?.org_id ?? "", id: rows.at(-1)?.id ?? 0, seq: checkpoint.seq, reason: "checkpoint-mismatch" };
   }
   if (head && (expectedSeq - 1 !== head.seq || prevHash !== head.hash)) {
     return { orgId: head.org_id, id: rows.at(-1)?.id ?? 0, seq: head.seq, reason: "missing-tail" };

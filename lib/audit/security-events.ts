@@ -3,7 +3,9 @@ import { z } from "zod";
 import { withTenant } from "@/lib/db";
 import type { VerifiedClaims } from "@/lib/auth/claims";
 import type { NotFoundError, ResourceKind } from "@/lib/errors";
-import { appendAudit, type ActorType } from "./writer";
+import { appendAudit, type ActorType, type AuditEntry } from "./writer";
+import { auditWriteFailed } from "./record-only";
+import { SECURITY_EVENT } from "./events";
 import { logger } from "@/lib/observability/logger";
 import { recordAuditWriteFailure } from "@/lib/observability/metrics";
 
@@ -30,26 +32,33 @@ export async function recordCrossTenantProbe(input: {
 }): Promise<boolean> {
   const { resource, id } = input.error;
   if (!ID_SHAPE[resource].safeParse(id).success) return false;
+  const entry: AuditEntry = {
+    orgId: input.orgId,
+    actorType: input.actorType,
+    actorId: input.actorId,
+    action: SECURITY_EVENT.crossTenantAccess,
+    targetType: input.error.resource,
+    targetId: input.error.id,
+    ...input.request,
+  };
+  let confirmed = false;
   try {
     return await withTenant(input.claims, async (tx) => {
       // A security-definer check that answers only "exists in another org (or, for a session, another user's)".
       const [row] = await tx.query<{ elsewhere: boolean }>("select private.exists_elsewhere($1, $2) as elsewhere", [resource, id]);
       if (!row?.elsewhere) return false;
-      await appendAudit(tx, {
-        orgId: input.orgId,
-        actorType: input.actorType,
-        actorId: input.actorId,
-        action: "security.cross_tenant_access",
-        targetType: input.error.resource,
-        targetId: input.error.id,
-        ...input.request,
-      });
+      confirmed = true;
+      await appendAudit(tx, entry);
       return true;
     });
   } catch (error) {
-    // AUD-4: a failed audit write never breaks the request path, and is itself reported and counted.
-    recordAuditWriteFailure();
-    logger.error({ err: error, requestId: input.request.requestId, orgId: input.orgId }, "security event not recorded");
+    // AUD-4: a failed audit write never breaks the request path; it is counted, alerted and queued for retry.
+    if (confirmed) {
+      await auditWriteFailed(input.claims, entry, error);
+    } else {
+      recordAuditWriteFailure();
+      logger.error({ err: error, requestId: input.request.requestId, orgId: input.orgId }, "security event not recorded");
+    }
     return false;
   }
 }

@@ -1,6 +1,8 @@
 import "server-only";
 import type { Queryable } from "@/lib/db";
 import { GENESIS_HASH, entryHash, type AuditRecord } from "./chain";
+import { raiseSecurityAlert } from "./alerts";
+import { isSecurityEvent } from "./events";
 
 export type ActorType = "user" | "api_key" | "system" | "webhook" | "anonymous";
 
@@ -56,5 +58,7 @@ export async function appendAudit(tx: Queryable, entry: AuditEntry): Promise<{ s
       record.act_sub ?? null,
     ],
   );
+  // AUD-5: a security event of the taxonomy is counted, and alerted when high or critical.
+  if (isSecurityEvent(record.action)) raiseSecurityAlert(record.action, { orgId: record.org_id, requestId: record.request_id, subject: record.ip });
   return { seq: record.seq, hash };
 }

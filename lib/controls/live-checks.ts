@@ -91,6 +91,21 @@ export const LIVE_CHECKS = {
     summary: "No webhook event has been failed, or received without its effect, for more than an hour.",
     controls: ["WH-2", "WH-3"],
   },
+  "audit-checkpoints": {
+    title: "Audit checkpoints",
+    summary: "Every org's chain is covered by a signed checkpoint that verifies under this deployment's public key and is not older than three checkpoint intervals while entries wait beyond it.",
+    controls: ["AUD-5"],
+  },
+  "audit-retention": {
+    title: "Audit entries past retention",
+    summary: "No audit entry is kept more than two days past its org's retention (one year unless set) unless the org is under legal hold.",
+    controls: ["AUD-4"],
+  },
+  "audit-write-failures": {
+    title: "Audit write failures",
+    summary: "Audit writes that failed on record-only paths in the last 24 hours (each queued for retry); a failure given up after its last retry fails the check.",
+    controls: ["AUD-4"],
+  },
   memberships: {
     title: "Members and owners",
     summary: "The last-owner trigger is enabled and no request role writes memberships or invites directly; organisations with members but no owner are a warning; expired, unredeemed invites are counted.",

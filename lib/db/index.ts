@@ -92,7 +92,7 @@ const { escapeLiteral } = pg;
 
 type RequestRole = "authenticated" | "anon" | ServiceRole;
 /** NOLOGIN roles with one narrow job each: EXECUTE on the SECURITY DEFINER functions of that job, nothing else. */
-type ServiceRole = "key_log_writer" | "embedded_idp" | "key_verifier" | "job_runner" | "job_service" | "webhook_service";
+type ServiceRole = "key_log_writer" | "embedded_idp" | "key_verifier" | "job_runner" | "job_service" | "webhook_service" | "audit_maintenance";
 
 // TEN-2: claims, role and (VAL-2) a statement time limit, all three with is_local = true: they end with the
 // transaction, commit or rollback, so a pooled connection never carries one request's identity into the next.
@@ -113,6 +113,7 @@ const SERVICE_PREAMBLES: Record<ServiceRole, readonly string[]> = {
   job_runner: claimsPreamble("", "job_runner"),
   job_service: claimsPreamble("", "job_service"),
   webhook_service: claimsPreamble("", "webhook_service"),
+  audit_maintenance: claimsPreamble("", "audit_maintenance"),
 };
 // Claims with a bound check are frozen (bindTenantCheck): their preamble is built once per claims object, e.g. once
 // per cached API key (lib/api-keys/verify.ts), not once per request.
@@ -231,6 +232,14 @@ export function withJobRunner<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> 
  */
 export function withWebhookService<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
   return withRuntime((runtime) => runtime.transaction(fn, SERVICE_PREAMBLES.webhook_service));
+}
+
+/**
+ * AUD-4: audit retention (lib/audit/retention.ts): role `audit_maintenance`, no claims. It sees and deletes only audit
+ * entries past their org's retention and not under legal hold, and writes the checkpoint of the cut.
+ */
+export function withAuditMaintenance<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  return withRuntime((runtime) => runtime.transaction(fn, SERVICE_PREAMBLES.audit_maintenance));
 }
 
 /** A claimed job, as its handler's principal is built from it (lib/jobs). */

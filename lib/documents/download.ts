@@ -8,11 +8,14 @@ import { logger } from "@/lib/observability/logger";
 import { recordRateLimitHit } from "@/lib/observability/metrics";
 import { createAppRateLimiters, hashedIdentifier, rateLimitedResponse, type RateLimitDecision } from "@/lib/ratelimit";
 import { openDownload } from "./pipeline";
+import { noteSecurityEvent } from "@/lib/audit/alerts";
+import { SECURITY_EVENT } from "@/lib/audit/events";
 
 const limiters = createAppRateLimiters({
   // RL-3: every refusal is counted (rate_limit_hits_total) and logged, without the token or the address.
   onLimitHit: (e) => {
     recordRateLimitHit(e.limiter);
+    void noteSecurityEvent(SECURITY_EVENT.rateLimited, { subject: `${e.limiter}:${e.identifier}`, details: { limiter: e.limiter } });
     logger.warn({ scope: "documents.download", limiter: e.limiter, backend: e.backend }, "rate limit hit");
   },
   onBackendError: (e) => logger.warn({ scope: "documents.download", limiter: e.limiter, backend: e.backend }, "rate limit backend unavailable, using in-memory fallback"),

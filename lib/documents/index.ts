@@ -95,7 +95,11 @@ export const rescanDocument = defineAction({
   name: "documents.rescan",
   schema: z.object({ id: z.uuid({ error: "That document does not exist." }) }),
   minimumRole: "admin",
-  run: ({ input, session, tx }) => requestRescan(tx, session.orgId, input.id).then(() => ({ id: input.id })),
+  run: async ({ input, session, tx, audit }) => {
+    await requestRescan(tx, session.orgId, input.id);
+    await audit({ action: "document.rescan_requested", targetType: "document", targetId: input.id, changes: {} });
+    return { id: input.id };
+  },
 });
 
 const removeRow = defineAction({

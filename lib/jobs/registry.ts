@@ -1,4 +1,5 @@
 import { documentScanJob } from "@/lib/documents/scan";
+import { auditRetryJob } from "@/lib/audit/record-only";
 import type { JobDefinition } from "./types";
 
 /**
@@ -7,4 +8,4 @@ import type { JobDefinition } from "./types";
  * Imported only by the workers' entry points (lib/jobs/in-process.ts, scripts/worker.ts), never by lib/jobs/index.ts,
  * so a capability's module may import lib/jobs without an import cycle.
  */
-export const JOB_DEFINITIONS: readonly JobDefinition[] = [documentScanJob as JobDefinition];
+export const JOB_DEFINITIONS: readonly JobDefinition[] = [documentScanJob as JobDefinition, auditRetryJob as JobDefinition];

@@ -1,5 +1,7 @@
 import { documentScanSweep } from "@/lib/documents/sweep";
 import { webhookEventsPrune } from "@/lib/webhooks/schedule";
+import { auditCheckpointSchedule } from "@/lib/audit/schedule";
+import { auditRetentionSchedule } from "@/lib/audit/retention";
 import type { ScheduleDefinition } from "./schedules";
 
 /**
@@ -8,4 +10,4 @@ import type { ScheduleDefinition } from "./schedules";
  * startScheduler. A capability adds its defineSchedule(...) here. Like registry.ts, imported only by those entry
  * points, never by lib/jobs/index.ts, so a capability's module may import lib/jobs without an import cycle.
  */
-export const SCHEDULE_DEFINITIONS: readonly ScheduleDefinition[] = [documentScanSweep, webhookEventsPrune];
+export const SCHEDULE_DEFINITIONS: readonly ScheduleDefinition[] = [documentScanSweep, webhookEventsPrune, auditCheckpointSchedule, auditRetentionSchedule];

@@ -23,6 +23,8 @@ interface Metrics {
   rateLimitHits: Counter<"limiter">;
   webhookEvents: Counter<"provider" | "outcome">;
   auditWriteFailures: Counter;
+  securityEvents: Counter<"type" | "severity">;
+  securityAlerts: Counter<"type" | "severity">;
 }
 
 function createMetrics(): Metrics {
@@ -58,6 +60,18 @@ function createMetrics(): Metrics {
     auditWriteFailures: new Counter({
       name: "audit_write_failures_total",
       help: "Audit log writes that failed (AUD-4: reported, never breaking the request).",
+      registers: [registry],
+    }),
+    securityEvents: new Counter({
+      name: "security_events_total",
+      help: "Security events noted (AUD-5 taxonomy, lib/audit/events.ts), by type and severity.",
+      labelNames: ["type", "severity"] as const,
+      registers: [registry],
+    }),
+    securityAlerts: new Counter({
+      name: "security_alerts_total",
+      help: "High and critical security events that raised an alert (AUD-5, RL-3), by type and severity.",
+      labelNames: ["type", "severity"] as const,
       registers: [registry],
     }),
   };
@@ -122,6 +136,24 @@ export function recordWebhook(provider: string, outcome: string): void {
 
 export function recordAuditWriteFailure(): void {
   metrics.auditWriteFailures.inc();
+}
+
+const SECURITY_TYPE = /^security\.[a-z0-9_]{1,60}$/;
+const SEVERITY_LABELS = new Set(["info", "low", "medium", "high", "critical"]);
+
+/** AUD-5: a security event of the taxonomy; alerted when it raised an alert. Labels outside it fold to "other". */
+export function recordSecurityEvent(type: string, severity: string, alerted: boolean): void {
+  const labels = { type: SECURITY_TYPE.test(type) ? type : "other", severity: SEVERITY_LABELS.has(severity) ? severity : "other" };
+  metrics.securityEvents.inc(labels);
+  if (alerted) metrics.securityAlerts.inc(labels);
+}
+
+/** The current value of a counter (diagnostics and tests). */
+export async function counterValue(name: "audit_write_failures_total" | "security_alerts_total" | "security_events_total", labels: Record<string, string> = {}): Promise<number> {
+  const metric = await metrics.registry.getSingleMetric(name)?.get();
+  return (metric?.values ?? [])
+    .filter((v) => Object.entries(labels).every(([k, value]) => (v.labels as Record<string, unknown>)[k] === value))
+    .reduce((sum, v) => sum + v.value, 0);
 }
 
 /** The Prometheus exposition text and its content type, for /health/metrics. */

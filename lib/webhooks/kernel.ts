@@ -6,6 +6,8 @@ import { recordWebhook } from "@/lib/observability/metrics";
 import { clientAddressFrom } from "@/lib/http/client-address";
 import { REQUEST_ID_HEADER, acceptRequestId } from "@/lib/http/request-id";
 import { appendAudit } from "@/lib/audit/writer";
+import { noteSecurityEvent } from "@/lib/audit/alerts";
+import { SECURITY_EVENT } from "@/lib/audit/events";
 import { PayloadTooLargeError, readRawBody } from "./raw-body";
 import type { EffectContext, EventHandler, RejectionReason, WebhookAdapter, WebhookProvider } from "./types";
 
@@ -48,7 +50,8 @@ async function recordRejection(provider: WebhookProvider, reason: RejectionReaso
   const ip = clientAddressFrom(request.headers);
   const requestId = acceptRequestId(request.headers.get(REQUEST_ID_HEADER));
   recordWebhook(provider, "rejected");
-  logger.warn({ scope: "webhooks", event: "security.webhook_rejected", provider, reason, ip, requestId }, "webhook delivery rejected");
+  void noteSecurityEvent(SECURITY_EVENT.webhookRejected, { subject: ip ?? "unknown", requestId, details: { provider, reason } });
+  logger.warn({ scope: "webhooks", event: SECURITY_EVENT.webhookRejected, provider, reason, ip, requestId }, "webhook delivery rejected");
   try {
     await withWebhookService((tx) => tx.query("select private.record_webhook_rejection($1, $2, $3, $4)", [provider, reason, ip, requestId]));
   } catch (error) {

@@ -7,4 +7,6 @@ export const PRODUCTION_ENV = {
   NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "pk_live_Y2xlcmsuZXhhbXBsZS5jb20k",
   CLERK_SECRET_KEY: "sk_live_x",
   CLERK_JWT_KEY: "-----BEGIN PUBLIC KEY-----x-----END PUBLIC KEY-----",
+  // AUD-5: a test-only Ed25519 key (generated for these fixtures, signs nothing real).
+  AUDIT_SIGNING_KEY: "v1:MC4CAQAwBQYDK2VwBCIEICaCFSvz0wIdx1MKk2sL5XPwbGsgu/BHAOLZj0ElghQb",
 };

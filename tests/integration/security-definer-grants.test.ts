@@ -133,6 +133,13 @@ const EXPECTED: Record<string, string[]> = {
   "idp.create_link_account(bytea,text,text,text,text)": ["embedded_idp"],
   // A trigger function: fired by the table, executed by nobody.
   "private.drop_grants_of_former_member()": [],
+  // AUD-5: the scheduled checkpoint task's heads and stored checkpoints (lib/audit/checkpoints.ts), under its lease.
+  "private.audit_heads_to_checkpoint(uuid,integer)": ["job_runner"],
+  "private.record_audit_checkpoint(uuid,text,bigint,text,timestamp with time zone,text,text)": ["job_runner"],
+  // AUD-5 / RL-3: threshold counters of repeated security events, from request paths with or without claims.
+  "private.count_security_event(text,text,integer,integer)": ["anon", "authenticated"],
+  // AUD-4: each org's retention cut, for the maintenance role only (lib/audit/retention.ts).
+  "private.audit_retention_cuts(integer)": ["audit_maintenance"],
 };
 
 interface DefinerRow {

@@ -91,6 +91,13 @@ describe("configuration", () => {
     expect(startupWarnings(parseEnv({ ...demo, DATABASE_URL: "postgres://app_runtime@127.0.0.1/app" })).join("\n")).not.toMatch(/superuser/);
   });
 
+  it("AUD-5: production refuses to start without AUDIT_SIGNING_KEY or with a malformed one; a demo signs with the development key, said plainly", () => {
+    expect(refusal({ ...productionClerk, AUDIT_SIGNING_KEY: "" })).toMatch(/AUD-5: AUDIT_SIGNING_KEY is required in production/);
+    expect(refusal({ ...productionClerk, AUDIT_SIGNING_KEY: "MC4CAQAwBQYDK2VwBCIEICaCFSvz0wIdx1MKk2sL5XPwbGsgu" })).toMatch(/AUDIT_SIGNING_KEY/);
+    expect(parseEnv(demo).AUDIT_SIGNING_KEY).toBeUndefined();
+    expect(startupWarnings(parseEnv(demo)).join("\n")).toMatch(/development key/);
+  });
+
   it("allows embedded services in production only when explicitly enabled for a demo", () => {
     const { ALLOW_EMBEDDED_IN_PRODUCTION: _flag, ...withoutFlag } = demo;
     expect(refusal(withoutFlag)).toMatch(/embedded identity provider/);

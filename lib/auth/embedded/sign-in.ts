@@ -4,6 +4,7 @@ import { withEmbeddedIdp, withTenant, type Queryable } from "@/lib/db";
 import type { Session, OrgRole } from "../claims";
 import { issueSessionToken, newSessionId, type ActiveOrg } from "./tokens";
 import { env } from "@/lib/env";
+import { appendAudit } from "@/lib/audit/writer";
 
 export interface IssuedSession {
   token: string;
@@ -83,8 +84,13 @@ export function ownSessions(tx: Queryable): Promise<SessionRow[]> {
 
 /** IDN-4: revoke one of the user's own sessions; takes effect on that session's next request. */
 export async function revokeSession(session: Session, sessionId: string): Promise<boolean> {
-  const rows = await withTenant(session.claims, (tx) =>
-    tx.query("update idp.sessions set revoked_at = now() where id = $1 and revoked_at is null returning id", [sessionId]),
-  );
+  const rows = await withTenant(session.claims, async (tx) => {
+    const revoked = await tx.query("update idp.sessions set revoked_at = now() where id = $1 and revoked_at is null returning id", [sessionId]);
+    // AUD-3: a revocation is recorded in the active org's chain, in the same transaction.
+    if (revoked.length === 1 && session.orgId) {
+      await appendAudit(tx, { orgId: session.orgId, actorType: "user", actorId: session.userId, action: "auth.session_revoked", targetType: "session", targetId: sessionId, changes: { own: sessionId === session.sessionId } });
+    }
+    return revoked;
+  });
   return rows.length === 1;
 }

@@ -2,6 +2,8 @@ import "server-only";
 import { createRateLimiter, RATE_LIMIT_CLASSES, signInAccountIdentifier, signInIdentifier, type RateLimitDecision } from "@/lib/ratelimit";
 import { recordRateLimitHit } from "@/lib/observability/metrics";
 import { logger } from "@/lib/observability/logger";
+import { noteSecurityEvent } from "@/lib/audit/alerts";
+import { SECURITY_EVENT } from "@/lib/audit/events";
 
 /**
  * IDN-5 (sign-in part) / RL-1: password attempts are limited twice, shared across instances through Redis, with
@@ -12,8 +14,9 @@ import { logger } from "@/lib/observability/logger";
  *    as they keep spending attempts, and never beyond that.
  * Every attempt counts against both, before the password is checked.
  */
-const onLimitHit = (name: "signIn" | "signInAccount") => () => {
+const onLimitHit = (name: "signIn" | "signInAccount") => (e: { identifier: string }) => {
   recordRateLimitHit(name);
+  void noteSecurityEvent(SECURITY_EVENT.rateLimited, { subject: `${name}:${e.identifier}`, details: { limiter: name } });
   logger.warn({ scope: "auth", limiter: name }, "sign-in attempts limited");
 };
 const perAddress = createRateLimiter({ name: "signIn", ...RATE_LIMIT_CLASSES.signIn, onLimitHit: onLimitHit("signIn") });

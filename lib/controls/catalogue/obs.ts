@@ -33,10 +33,12 @@ export const OBS = family("OBS", [
     description:
       "Logs are structured JSON, each line stamped with the request id, organisation and route. A well-formed `X-Request-ID` from the caller is kept and returned, otherwise one is generated, so a partner's report can be matched to the app's log.",
     status: "implemented",
-    implementation: ["lib/observability/logger.ts", "lib/http/request-id.ts", "proxy.ts"],
+    implementation: ["lib/observability/logger.ts", "lib/http/request-id.ts", "proxy.ts", "lib/audit/alerts.ts"],
     evidence: [
       evidence("tests/unit/observability-logger.test.ts", "stamps every line with requestId, orgId and route, as JSON"),
       evidence("tests/unit/request-id.test.ts", "keeps a well-formed caller id"),
+      // Security events: high and critical ones are one error-level line each, counted in security_alerts_total (lib/audit/alerts.ts).
+      evidence("tests/integration/audit-checkpoints.test.ts", "every event has a severity; 20 failed key verifications from one address in a minute raise one high alert"),
     ],
   },
   {

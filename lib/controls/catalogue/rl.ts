@@ -49,16 +49,17 @@ export const RL = family("RL", [
     title: "429 with Retry-After; limit hits observable",
     description:
       "A refused request gets 429 as `application/problem+json` with `Retry-After` and `RateLimit-*` headers; allowed requests carry the remaining budget. Every limit hit is counted in the metrics, and a key's refusals appear in its verification log.",
-    status: "partial",
+    status: "implemented",
     issue: 18,
-    implementation: ["lib/ratelimit/headers.ts", "lib/observability/metrics.ts", "lib/api/handler.ts"],
+    implementation: ["lib/ratelimit/headers.ts", "lib/observability/metrics.ts", "lib/api/handler.ts", "lib/audit/events.ts", "lib/audit/alerts.ts"],
     evidence: [
       evidence(MEMORY, "add Retry-After in whole seconds (> 0) when refused"),
       evidence(MEMORY, "a refused request is answered 429 problem+json with the headers"),
       evidence("tests/integration/api-rate-limits.test.ts", "then 429 with Retry-After and RateLimit headers"),
       evidence("tests/unit/observability-metrics.test.ts", "counts rate-limit hits, webhook events and audit write failures"),
       evidence("tests/integration/api-key-cache.test.ts", "requests a key's limits refused (429) are in its log as rate_limited"),
+      evidence("tests/integration/audit-checkpoints.test.ts", "every event has a severity; 20 failed key verifications from one address in a minute raise one high alert"),
     ],
-    limitations: ["Limit hits are counted and logged, but nothing alerts on them yet (#18)."],
+    limitations: ["Repeated hits alert per subject and fixed one-minute window (50 hits: security.rate_limit_abuse), counted in the database; a burst straddling two windows can take up to twice the threshold to alert."],
   },
 ]);

@@ -1,6 +1,6 @@
 import "server-only";
 import { LIVE_CHECKS, type CheckResult, type LiveCheckId } from "../live-checks";
-import { checkAuditChain } from "./audit";
+import { checkAuditChain, checkAuditCheckpoints, checkAuditRetention, checkAuditWriteFailures } from "./audit";
 import { checkEmbeddedInProduction, checkRateLimitBackend } from "./configuration";
 import { checkDatabaseSession, checkExpiredKeys, checkRlsCoverage, checkRuntimeRole } from "./database";
 import { checkSecurityHeaders } from "./headers";
@@ -17,6 +17,7 @@ import { checkProjectGrants } from "@/lib/grants/check";
 export { checkAuditChain, checkDatabaseSession, checkEmbeddedInProduction, checkExpiredKeys, checkRateLimitBackend, checkRlsCoverage, checkRuntimeRole, checkSecurityHeaders };
 export { checkDeadJobs, checkFileStorage, checkPendingScans, checkVirusScanner };
 export { checkWebhookBacklog, checkWebhookRejections };
+export { checkAuditCheckpoints, checkAuditRetention, checkAuditWriteFailures };
 export { evaluateSecurityHeaders } from "./headers";
 
 export interface RunOptions {
@@ -56,6 +57,9 @@ const IMPLEMENTATIONS: Record<LiveCheckId, (options: RunOptions) => CheckResult 
   "support-sessions": () => checkSupportSessions(),
   "standing-access": () => checkStandingAccess(),
   "project-grants": () => checkProjectGrants(),
+  "audit-checkpoints": ({ orgId }) => checkAuditCheckpoints({ orgId }),
+  "audit-retention": () => checkAuditRetention(),
+  "audit-write-failures": () => checkAuditWriteFailures(),
 };
 
 /** A check that cannot run has not passed: it fails, naming only the error's kind (messages can carry hosts or SQL). */
