@@ -28,8 +28,9 @@ export async function rewriteChain(orgId: string, rewrite: (rows: StoredAuditRow
   const kept = rewrite(original.map((r) => ({ ...r })));
   let prev = GENESIS_HASH;
   const rehashed = kept.map((row, i) => {
-    const { id: _id, prev_hash: _p, hash: _h, ...rest } = row;
-    const record = { ...rest, seq: i + 1, created_at: new Date(row.created_at).toISOString() };
+    const { id: _id, prev_hash: _p, hash: _h, act_sub, ...rest } = row;
+    // act_sub (TEN-8) is part of the hashed record only when set, as in lib/audit/chain.ts.
+    const record = { ...rest, seq: i + 1, created_at: new Date(row.created_at).toISOString(), ...(act_sub == null ? {} : { act_sub }) };
     const hash = entryHash(prev, record);
     const out = { ...row, seq: i + 1, created_at: record.created_at, prev_hash: prev, hash };
     prev = hash;
@@ -40,9 +41,9 @@ export async function rewriteChain(orgId: string, rewrite: (rows: StoredAuditRow
     await tx.query("delete from public.audit_logs where org_id = $1", [orgId]);
     for (const r of rehashed) {
       await tx.query(
-        `insert into public.audit_logs (org_id, seq, actor_type, actor_id, action, target_type, target_id, ip, user_agent, request_id, changes, created_at, prev_hash, hash)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14)`,
-        [r.org_id, r.seq, r.actor_type, r.actor_id, r.action, r.target_type, r.target_id, r.ip, r.user_agent, r.request_id, JSON.stringify(r.changes), r.created_at, r.prev_hash, r.hash],
+        `insert into public.audit_logs (org_id, seq, actor_type, actor_id, action, target_type, target_id, ip, user_agent, request_id, changes, created_at, prev_hash, hash, act_sub)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14, $15)`,
+        [r.org_id, r.seq, r.actor_type, r.actor_id, r.action, r.target_type, r.target_id, r.ip, r.user_agent, r.request_id, JSON.stringify(r.changes), r.created_at, r.prev_hash, r.hash, r.act_sub ?? null],
       );
     }
     await tx.query("update private.audit_heads set seq = $2, hash = $3 where org_id = $1", [orgId, rehashed.length, prev]);

@@ -19,6 +19,8 @@ const EXEMPT: Record<string, string> = {
   "app/(auth)/actions.ts#switchOrganizationAction": "issues a token for another org the user belongs to; no row changes",
   "app/(auth)/invite/[token]/actions.ts#acceptInviteAction": "audited as member.invite_redeemed in lib/members/redeem.ts",
   "app/(auth)/invite/[token]/actions.ts#createAccountAndJoinAction": "audited as member.invite_redeemed in lib/members/redeem.ts",
+  "app/(auth)/share/[projectId]/[token]/actions.ts#acceptLinkAction": "audited as project_link.redeemed (auditLinkRedeemed in lib/grants) in the link's org, once the session is in it",
+  "app/(auth)/share/[projectId]/[token]/actions.ts#createAccountAndRedeemAction": "audited as project_link.redeemed (auditLinkRedeemed in lib/grants) in the link's org, once the session is in it",
   "app/(dashboard)/projects/[id]/document-actions.ts#deleteDocumentAction": "documents.delete pipeline action (document.deleted)",
   "app/(dashboard)/projects/[id]/document-actions.ts#importDocumentAction": "documents.import pipeline action (document.imported)",
   "app/(dashboard)/projects/[id]/videos/actions.ts#createVideoUploadAction": "audited as video.upload_created in lib/video/index.ts",

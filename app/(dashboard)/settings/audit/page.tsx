@@ -2,7 +2,8 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound, redirect } from "next/navigation";
 import { getSession } from "@/lib/auth/current";
-import { currentRequestContext } from "@/lib/http/request-context";
+import { currentRequestContext, type RequestContext } from "@/lib/http/request-context";
+import type { Session } from "@/lib/auth/claims";
 import { readForPage } from "@/lib/pages/read";
 import { SEVERITIES, type Severity } from "@/lib/audit/events";
 import { AUDIT_LOG_PAGE, type AuditLogEntry, type AuditLogFilter } from "@/lib/audit/log";
@@ -79,7 +80,7 @@ function Entry({ e }: { e: AuditLogEntry }) {
  * details with changes as a diff, CSV and JSON exports of the filtered range with the signed checkpoint, "Verify
  * chain", the latest checkpoint's age, recent high and critical security events, and retention with legal hold.
  */
-export default async function AuditLogPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+async function AuditLogPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const raw = Object.fromEntries(Object.entries(await searchParams).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
   const outcome = await readForPage(await getSession(), AUDIT_LOG_PAGE, raw, await currentRequestContext());
   if (outcome.kind === "sign_in") redirect("/sign-in");
@@ -224,3 +225,8 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
     </div>
   );
 }
+
+/** The page's own read, outside Next.js's request scope (as definePage pages expose it): what the integration tests call. */
+export default Object.assign(AuditLogPage, {
+  readFor: (session: Session | null, rawParams: unknown, request: RequestContext) => readForPage(session, AUDIT_LOG_PAGE, rawParams ?? {}, request),
+});

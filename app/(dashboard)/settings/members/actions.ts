@@ -5,6 +5,7 @@ import { revalidatePath } from "next/cache";
 import { getSession } from "@/lib/auth/current";
 import { currentRequestContext } from "@/lib/http/request-context";
 import { changeMemberRole, inviteMember, leaveOrganization, removeMember, revokeInvite } from "@/lib/members";
+import { setBasePermission } from "@/lib/grants";
 import type { ActionResult } from "@/lib/actions/pipeline";
 import type { FormState } from "@/lib/actions/form-state";
 
@@ -58,6 +59,5 @@ export async function leaveOrganizationAction(_prev: FormState): Promise<FormSta
 
 /** TEN-7: the org's base permission for members on projects they hold no grant for (owners and admins). */
 export async function setBasePermissionAction(_prev: FormState, formData: FormData): Promise<FormState> {
-  const { setBasePermission } = await import("@/lib/grants");
   return toFormState(await setBasePermission(await getSession(), { permission: field(formData, "permission") }, await currentRequestContext()), "Base permission saved.");
 }
