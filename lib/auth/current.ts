@@ -48,3 +48,18 @@ export async function setSessionCookie(token: string, expiresAt: Date) {
 export async function clearSessionCookie() {
   (await cookies()).delete(SESSION_COOKIE);
 }
+
+const SECOND_FACTOR_COOKIE = "tg_second_factor";
+
+/** IDN-2: the pending second sign-in step (a signed challenge naming the user; never a session). */
+export async function setSecondFactorChallengeCookie(challenge: string, expiresAt: Date) {
+  (await cookies()).set(SECOND_FACTOR_COOKIE, challenge, { ...sessionCookieOptions(expiresAt, await headers()), path: "/sign-in" });
+}
+
+export async function secondFactorChallengeCookie(): Promise<string | undefined> {
+  return (await cookies()).get(SECOND_FACTOR_COOKIE)?.value;
+}
+
+export async function clearSecondFactorChallengeCookie() {
+  (await cookies()).delete({ name: SECOND_FACTOR_COOKIE, path: "/sign-in" });
+}

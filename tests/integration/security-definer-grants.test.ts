@@ -108,6 +108,22 @@ const EXPECTED: Record<string, string[]> = {
   "private.webhook_clerk_org_delete(timestamp with time zone)": ["webhook_service"],
   // A deleted Clerk user holds no session (lib/auth/session.ts).
   "private.clerk_user_active()": ["authenticated"],
+  // IDN-5: owners set their org's two-step verification rule (needs their own fresh second factor).
+  "private.set_org_second_factor_rule(boolean,integer)": ["authenticated"],
+  // IDN-2: the second sign-in step and AUD-3's authentication events (lib/auth/embedded/second-factor.ts, auth-events.ts).
+  "idp.second_factors_of(text)": ["embedded_idp"],
+  "idp.totp_secret_of(text)": ["embedded_idp"],
+  "idp.accept_totp_step(text,bigint)": ["embedded_idp"],
+  "idp.use_recovery_code(text,bytea)": ["embedded_idp"],
+  "idp.start_session_with_second_factor(text,text,timestamp with time zone,text,text,text)": ["embedded_idp"],
+  "idp.session_factors(text,text)": ["embedded_idp"],
+  "idp.record_auth_event(text,text,text,text,text)": ["embedded_idp"],
+  // IDN-2: the signed-in user's own factors, against the claims' sub and sid (enrolment, step-up, recovery codes).
+  "idp.own_second_factors()": ["authenticated"],
+  "idp.begin_own_totp_enrolment(text)": ["authenticated"],
+  "idp.own_totp_secret()": ["authenticated"],
+  "idp.accept_own_totp_step(bigint,boolean)": ["authenticated"],
+  "idp.replace_own_recovery_codes(bytea[])": ["authenticated"],
 };
 
 interface DefinerRow {

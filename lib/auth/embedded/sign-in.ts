@@ -2,12 +2,22 @@ import "server-only";
 import { hash as argon2Hash, verify as argon2Verify } from "@node-rs/argon2";
 import { withEmbeddedIdp, withTenant, type Queryable } from "@/lib/db";
 import type { Session, OrgRole } from "../claims";
-import { issueSessionToken, newSessionId, type ActiveOrg } from "./tokens";
+import { issueSessionToken, newSessionId, type ActiveOrg, type SessionFactors } from "./tokens";
+import { hasSecondFactor, issueSecondFactorChallenge } from "./second-factor";
 import { env } from "@/lib/env";
 
 export interface IssuedSession {
   token: string;
   expiresAt: Date;
+  challenge?: undefined;
+}
+
+/** The password was right and the account has a second factor: the sign-in continues at /sign-in/verify. */
+export interface SecondFactorRequired {
+  token?: undefined;
+  challenge: string;
+  expiresAt: Date;
+  userId: string;
 }
 
 export interface Organization {
@@ -27,14 +37,20 @@ export function hashPassword(password: string): Promise<string> {
 // Compared against when the email is unknown, so a miss costs the same time as a wrong password.
 let decoyHash: Promise<string> | undefined;
 
-/** IDN-2: email + password sign-in. Returns null for any failure; the caller shows one generic message. */
-export async function signInWithPassword(input: { email: string; password: string; ip: string | null; userAgent: string | null }): Promise<IssuedSession | null> {
+/**
+ * IDN-2: email + password sign-in. Returns null for any failure; the caller shows one generic message. An account
+ * with a second factor gets a challenge instead of a session: nothing is signed in until the second step.
+ */
+export async function signInWithPassword(input: { email: string; password: string; ip: string | null; userAgent: string | null }): Promise<IssuedSession | SecondFactorRequired | null> {
   const [credentials] = await withEmbeddedIdp((tx) =>
     tx.query<{ user_id: string; password_hash: string }>("select user_id, password_hash from idp.credentials_for_email($1)", [input.email]),
   );
   decoyHash ??= hashPassword("decoy-password-for-timing");
   const valid = await argon2Verify(credentials?.password_hash ?? (await decoyHash), input.password).catch(() => false);
   if (!credentials || !valid) return null;
+  if (await withEmbeddedIdp((tx) => hasSecondFactor(tx, credentials.user_id))) {
+    return { ...(await issueSecondFactorChallenge(credentials.user_id)), userId: credentials.user_id };
+  }
 
   const orgs = await organizationsOf(credentials.user_id);
   const sessionId = newSessionId();
@@ -59,7 +75,19 @@ export async function switchOrganization(session: Session, orgId: string): Promi
   if (!org) return null;
   const remaining = Math.floor((session.expiresAt.getTime() - Date.now()) / 1000);
   if (remaining < 60) return null;
-  return issueSessionToken({ userId: session.userId, sessionId: session.sessionId, org: toActiveOrg(org), ttlSeconds: remaining });
+  // The new token carries the session's factors as recorded, not as claimed by the old token.
+  const factors = await sessionFactors(session.sessionId, session.userId);
+  if (!factors) return null;
+  return issueSessionToken({ userId: session.userId, sessionId: session.sessionId, org: toActiveOrg(org), ttlSeconds: remaining, factors });
+}
+
+/** When a live session's first and second factors were verified; null when it is revoked or expired. */
+export async function sessionFactors(sessionId: string, userId: string): Promise<(SessionFactors & { method: string | null }) | null> {
+  const [row] = await withEmbeddedIdp((tx) =>
+    tx.query<{ first_factor_at: Date; second_factor_at: Date | null; second_factor_method: string | null }>("select * from idp.session_factors($1, $2)", [sessionId, userId]),
+  );
+  if (!row) return null;
+  return { firstFactorAt: new Date(row.first_factor_at), secondFactorAt: row.second_factor_at ? new Date(row.second_factor_at) : null, method: row.second_factor_method };
 }
 
 export interface SessionRow {

@@ -22,7 +22,19 @@ const perAccount = createRateLimiter({ name: "signInAccount", ...RATE_LIMIT_CLAS
 export type SignInThrottle = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
 export async function signInAllowed(ip: string | null, email: string): Promise<SignInThrottle> {
-  const decisions = await Promise.all([perAddress.limit(signInIdentifier(ip ?? "unknown", email)), perAccount.limit(signInAccountIdentifier(email))]);
+  return decide(ip, email);
+}
+
+/**
+ * The same two limits for the second sign-in step (TOTP and recovery codes), with budgets of their own keyed on the
+ * user the password step named: guessing six digits costs as many attempts as guessing a password.
+ */
+export async function secondFactorAllowed(ip: string | null, userId: string): Promise<SignInThrottle> {
+  return decide(ip, `second-factor:${userId}`);
+}
+
+async function decide(ip: string | null, account: string): Promise<SignInThrottle> {
+  const decisions = await Promise.all([perAddress.limit(signInIdentifier(ip ?? "unknown", account)), perAccount.limit(signInAccountIdentifier(account))]);
   const refused = decisions.filter((d) => !d.success);
   if (refused.length === 0) return { allowed: true };
   return { allowed: false, retryAfterSeconds: Math.max(...refused.map(retryAfterSeconds)) };
