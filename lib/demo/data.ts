@@ -12,6 +12,18 @@ export const DEMO_USERS = [
   { id: "user_carol", email: "carol@globex.test", name: "Carol Admin", memberships: [{ orgId: "org_globex", role: "admin" }] },
 ] as const;
 
+/**
+ * IDN-2: a demo user with TOTP enrolled (and the same password). The secret is public demo data, printed by
+ * `npm run dev` like the password: add it to an authenticator app, or compute codes with any TOTP tool.
+ */
+export const DEMO_TOTP_USER = {
+  id: "user_dave",
+  email: "dave@acme.test",
+  name: "Dave Admin (TOTP)",
+  memberships: [{ orgId: "org_acme", role: "admin" }],
+  totpSecret: "KRSXG5CUMVXGC3TUI5UWC4TEKRXXI4BS",
+} as const;
+
 export const DEMO_PROJECTS = [
   { orgId: "org_acme", name: "Website relaunch", createdBy: "user_alice" },
   { orgId: "org_acme", name: "Q4 security review", createdBy: "user_bob" },
