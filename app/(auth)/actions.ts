@@ -3,7 +3,7 @@
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { signInWithPassword, switchOrganization, revokeSession } from "@/lib/auth/embedded/sign-in";
-import { clearSecondFactorChallengeCookie, clearSessionCookie, getSession, secondFactorChallengeCookie, setSecondFactorChallengeCookie, setSessionCookie } from "@/lib/auth/current";
+import { clearSecondFactorChallengeCookie, clearSessionCookie, getSession, secondFactorChallengeCookie, setIssuedSessionCookies, setSecondFactorChallengeCookie, setSessionCookie } from "@/lib/auth/current";
 import { challengeSubject, completeSignInWithSecondFactor } from "@/lib/auth/embedded/second-factor";
 import { recordAuthEvent } from "@/lib/auth/embedded/auth-events";
 import { currentRequestContext } from "@/lib/http/request-context";
@@ -66,7 +66,7 @@ export async function signInAction(_prev: FormState, formData: FormData): Promis
     await setSecondFactorChallengeCookie(issued.challenge, issued.expiresAt);
     redirect(`/sign-in/verify?next=${encodeURIComponent(parsed.data.next)}`);
   }
-  await setSessionCookie(issued.token, issued.expiresAt);
+  await setIssuedSessionCookies(issued);
   redirect(parsed.data.next);
 }
 
@@ -97,7 +97,7 @@ export async function verifySecondFactorAction(_prev: FormState, formData: FormD
       return { ok: false, message: "That code is not valid. Codes work once; wait for the next one." };
     }
     await clearSecondFactorChallengeCookie();
-    await setSessionCookie(issued.token, issued.expiresAt);
+    await setIssuedSessionCookies(issued);
   } catch (error) {
     if (error instanceof DatabaseUnavailableError || isConnectionError(error)) return UNAVAILABLE;
     logger.error({ scope: "auth", err: error }, "second sign-in step failed");

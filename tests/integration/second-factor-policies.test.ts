@@ -47,7 +47,7 @@ describe("IDN-5: restrictive second-factor policies", () => {
   it("every sensitive table has restrictive insert, update and delete policies through private.second_factor_ok", async () => {
     const rows = await (await ownerDb()).query<{ tbl: string; cmd: string; permissive: boolean; roles: string[]; expr: string }>(
       `select (n.nspname || '.' || c.relname) as tbl, p.polcmd::text as cmd, p.polpermissive as permissive,
-              array(select pg_get_userbyid(r) from unnest(p.polroles) r) as roles,
+              array(select pg_get_userbyid(r)::text from unnest(p.polroles) r) as roles,
               coalesce(pg_get_expr(p.polqual, p.polrelid), '') || ' ' || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '') as expr
          from pg_catalog.pg_policy p join pg_catalog.pg_class c on c.oid = p.polrelid join pg_catalog.pg_namespace n on n.oid = c.relnamespace
         where p.polname like '%\\_second\\_factor\\_%'`,

@@ -124,6 +124,12 @@ const EXPECTED: Record<string, string[]> = {
   "idp.own_totp_secret()": ["authenticated"],
   "idp.accept_own_totp_step(bigint,boolean)": ["authenticated"],
   "idp.replace_own_recovery_codes(bytea[])": ["authenticated"],
+  // IDN-6: refresh-token rotation (lib/auth/embedded/refresh.ts) and the org a session's refreshes are for.
+  "idp.start_refresh_family(text,bytea,text)": ["embedded_idp"],
+  "idp.set_active_org(text,text,text)": ["embedded_idp"],
+  "idp.rotate_refresh_token(bytea,bytea,integer,text,text)": ["embedded_idp"],
+  // IDN-4: the signed-in user revokes their other sessions (sessions page).
+  "idp.revoke_other_sessions()": ["authenticated"],
 };
 
 interface DefinerRow {

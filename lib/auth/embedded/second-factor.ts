@@ -8,6 +8,7 @@ import type { Session } from "../claims";
 import { signingKey } from "./keys";
 import { EMBEDDED_ISSUER, issueSessionToken, newSessionId, type SessionFactors } from "./tokens";
 import { organizationsOf } from "./sign-in";
+import { startRefreshFamily } from "./refresh";
 import { env } from "@/lib/env";
 
 /**
@@ -118,7 +119,7 @@ export async function regenerateRecoveryCodes(session: Session): Promise<string[
 async function reissue(session: Session, factors: SessionFactors) {
   const remaining = Math.floor((session.expiresAt.getTime() - Date.now()) / 1000);
   const org = session.orgId && session.orgRole ? { id: session.orgId, role: session.orgRole, slug: session.orgSlug ?? "" } : null;
-  return issueSessionToken({ userId: session.userId, sessionId: session.sessionId, org, factors, ttlSeconds: Math.max(60, remaining) });
+  return issueSessionToken({ userId: session.userId, sessionId: session.sessionId, org, factors, ttlSeconds: Math.max(60, Math.min(remaining, env.SESSION_TOKEN_TTL_SECONDS)) });
 }
 
 // --- The second sign-in step ---------------------------------------------------------------------------------
@@ -166,7 +167,9 @@ export interface SecondStepInput {
  * The second sign-in step: a TOTP code (accepted once per time step) or an unused recovery code (then used). On
  * success the session starts with both factors, and its token says so (`fva: [0, 0]`). Null for any failure.
  */
-export async function completeSignInWithSecondFactor(input: SecondStepInput): Promise<{ token: string; expiresAt: Date; method: "totp" | "recovery_code" } | null> {
+export async function completeSignInWithSecondFactor(
+  input: SecondStepInput,
+): Promise<{ token: string; expiresAt: Date; method: "totp" | "recovery_code"; refreshToken: string; refreshExpiresAt: Date } | null> {
   const method = isRecoveryCodeShape(input.code) ? "recovery_code" : "totp";
   const accepted = await withEmbeddedIdp(async (tx) => {
     if (method === "recovery_code") {
@@ -184,14 +187,15 @@ export async function completeSignInWithSecondFactor(input: SecondStepInput): Pr
   const orgs = await organizationsOf(input.userId);
   const sessionId = newSessionId();
   const expiresAt = new Date(Date.now() + env.SESSION_TTL_SECONDS * 1000);
-  await withEmbeddedIdp(async (tx) => {
+  const refreshToken = await withEmbeddedIdp(async (tx) => {
     await tx.query("select idp.start_session_with_second_factor($1, $2, $3, $4, $5, $6)", [sessionId, input.userId, expiresAt.toISOString(), input.ip, input.userAgent, method]);
     if (method === "recovery_code") await tx.query("select idp.record_auth_event('recovery_code.used', $1, null, $2, $3)", [input.userId, input.ip, input.userAgent]);
+    return startRefreshFamily(tx, sessionId, orgs[0]?.id ?? null);
   });
   const now = new Date();
   const org = orgs[0] ? { id: orgs[0].id, role: orgs[0].role, slug: orgs[0].slug } : null;
-  const issued = await issueSessionToken({ userId: input.userId, sessionId, org, factors: { firstFactorAt: now, secondFactorAt: now } });
-  return { ...issued, method };
+  const issued = await issueSessionToken({ userId: input.userId, sessionId, org, factors: { firstFactorAt: now, secondFactorAt: now }, ttlSeconds: env.SESSION_TOKEN_TTL_SECONDS });
+  return { ...issued, method, refreshToken, refreshExpiresAt: expiresAt };
 }
 
 /** Whether the user has a second factor the sign-in must ask for. */

@@ -4,12 +4,16 @@ import { withEmbeddedIdp, withTenant, type Queryable } from "@/lib/db";
 import type { Session, OrgRole } from "../claims";
 import { issueSessionToken, newSessionId, type ActiveOrg, type SessionFactors } from "./tokens";
 import { hasSecondFactor, issueSecondFactorChallenge } from "./second-factor";
+import { startRefreshFamily } from "./refresh";
 import { env } from "@/lib/env";
 
 export interface IssuedSession {
   token: string;
   expiresAt: Date;
   challenge?: undefined;
+  /** IDN-6: a new session's first refresh token (HttpOnly cookie until refreshExpiresAt, the session's end). */
+  refreshToken?: string;
+  refreshExpiresAt?: Date;
 }
 
 /** The password was right and the account has a second factor: the sign-in continues at /sign-in/verify. */
@@ -55,10 +59,12 @@ export async function signInWithPassword(input: { email: string; password: strin
   const orgs = await organizationsOf(credentials.user_id);
   const sessionId = newSessionId();
   const expiresAt = new Date(Date.now() + env.SESSION_TTL_SECONDS * 1000);
-  await withEmbeddedIdp((tx) =>
-    tx.query("select idp.start_session($1, $2, $3, $4, $5)", [sessionId, credentials.user_id, expiresAt.toISOString(), input.ip, input.userAgent]),
-  );
-  return issueSessionToken({ userId: credentials.user_id, sessionId, org: orgs[0] ? toActiveOrg(orgs[0]) : null });
+  const refreshToken = await withEmbeddedIdp(async (tx) => {
+    await tx.query("select idp.start_session($1, $2, $3, $4, $5)", [sessionId, credentials.user_id, expiresAt.toISOString(), input.ip, input.userAgent]);
+    return startRefreshFamily(tx, sessionId, orgs[0]?.id ?? null);
+  });
+  const issued = await issueSessionToken({ userId: credentials.user_id, sessionId, org: orgs[0] ? toActiveOrg(orgs[0]) : null, ttlSeconds: env.SESSION_TOKEN_TTL_SECONDS });
+  return { ...issued, refreshToken, refreshExpiresAt: expiresAt };
 }
 
 export async function organizationsOf(userId: string): Promise<Organization[]> {
@@ -78,7 +84,9 @@ export async function switchOrganization(session: Session, orgId: string): Promi
   // The new token carries the session's factors as recorded, not as claimed by the old token.
   const factors = await sessionFactors(session.sessionId, session.userId);
   if (!factors) return null;
-  return issueSessionToken({ userId: session.userId, sessionId: session.sessionId, org: toActiveOrg(org), ttlSeconds: remaining, factors });
+  // IDN-6: later refreshes of this session issue tokens for this org.
+  await withEmbeddedIdp((tx) => tx.query("select idp.set_active_org($1, $2, $3)", [session.sessionId, session.userId, org.id]));
+  return issueSessionToken({ userId: session.userId, sessionId: session.sessionId, org: toActiveOrg(org), ttlSeconds: Math.min(remaining, env.SESSION_TOKEN_TTL_SECONDS), factors });
 }
 
 /** When a live session's first and second factors were verified; null when it is revoked or expired. */
