@@ -19,6 +19,7 @@ export interface IssuedSession {
 /** The password was right and the account has a second factor: the sign-in continues at /sign-in/verify. */
 export interface SecondFactorRequired {
   token?: undefined;
+  refreshToken?: undefined;
   challenge: string;
   expiresAt: Date;
   userId: string;
@@ -105,6 +106,9 @@ export interface SessionRow {
   revoked_at: Date | null;
   ip: string | null;
   user_agent: string | null;
+  /** IDN-6: the last refresh (null until the first one). */
+  last_seen_at: Date | null;
+  second_factor_method: "totp" | "recovery_code" | "passkey" | null;
 }
 
 /** IDN-4: the signed-in user's own sessions (RLS: sessions_select_own). */
@@ -114,7 +118,7 @@ export function listSessions(session: Session): Promise<SessionRow[]> {
 
 /** The same, inside a tenant transaction the caller holds (the dashboard's page pipeline). */
 export function ownSessions(tx: Queryable): Promise<SessionRow[]> {
-  return tx.query<SessionRow>("select id, created_at, expires_at, revoked_at, ip, user_agent from idp.sessions order by created_at desc limit 50");
+  return tx.query<SessionRow>("select id, created_at, expires_at, revoked_at, ip, user_agent, last_seen_at, second_factor_method from idp.sessions order by created_at desc limit 50");
 }
 
 /** IDN-4: revoke one of the user's own sessions; takes effect on that session's next request. */
@@ -123,4 +127,10 @@ export async function revokeSession(session: Session, sessionId: string): Promis
     tx.query("update idp.sessions set revoked_at = now() where id = $1 and revoked_at is null returning id", [sessionId]),
   );
   return rows.length === 1;
+}
+
+/** IDN-4: revoke every other session of the signed-in user (their refresh families end with them). */
+export async function revokeOtherSessions(session: Session): Promise<number> {
+  const [row] = await withTenant(session.claims, (tx) => tx.query<{ revoked: number }>("select idp.revoke_other_sessions() as revoked"));
+  return row?.revoked ?? 0;
 }
