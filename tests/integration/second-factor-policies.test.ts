@@ -9,7 +9,9 @@ import { createApiKey } from "@/lib/api-keys";
 import { inviteMember } from "@/lib/members";
 import { setOrgSecondFactorRule } from "@/lib/auth/org-second-factor";
 import { env } from "@/lib/env";
-import { createOrg, createUser, request, signIn } from "../helpers/tenants";
+import { checkRefreshReuse, checkSecondFactorRule, checkSignInLockouts } from "@/lib/auth/checks";
+import { createOrg, createUser, request, signIn, uid } from "../helpers/tenants";
+import { inRolledBackOwnerTransaction } from "../helpers/owner-scratch";
 
 afterAll(closeDb);
 
@@ -148,5 +150,38 @@ describe("IDN-5: restrictive second-factor policies", () => {
     expect(await db.query("select action from public.audit_logs where org_id = $1 and action = 'org.second_factor_rule_changed'", [org.id])).toHaveLength(1);
     // Now on: turning it off needs the fresh factor too.
     expect(await setOrgSecondFactorRule(ownerWithout, { required: "", windowMinutes: "10" }, request())).toMatchObject({ ok: false, code: "second_factor_required" });
+  });
+});
+
+describe("IDN-5 / IDN-6 live checks", () => {
+  it("second-factor-rule fails when a sensitive table loses one of its policies, and warns for an org requiring MFA whose admin has none", async () => {
+    const broken = await inRolledBackOwnerTransaction(async (tx) => {
+      await tx.exec("drop policy api_keys_second_factor_insert on public.api_keys");
+      return checkSecondFactorRule(tx);
+    });
+    expect(broken).toMatchObject({ status: "fail", detail: expect.stringContaining("public.api_keys") });
+    const gap = await inRolledBackOwnerTransaction(async (tx) => {
+      const s = uid();
+      await tx.query("insert into public.organizations (id, name, slug, require_second_factor) values ($1, 'Gap', $2, true)", [`org_${s}`, `gap-${s}`]);
+      await tx.query("insert into public.users (id, email) values ($1, $2)", [`user_${s}`, `${s}@example.test`]);
+      await tx.query("insert into public.memberships (org_id, user_id, role) values ($1, $2, 'owner')", [`org_${s}`, `user_${s}`]);
+      await tx.query("update public.organizations set require_second_factor = false where id <> $1", [`org_${s}`]);
+      return checkSecondFactorRule(tx);
+    });
+    expect(gap).toMatchObject({ status: "warn", detail: expect.stringMatching(/^1 organisation\(s\) require two-step verification and have 1 owner/) });
+  });
+
+  it("refresh-reuse and sign-in-lockouts warn on recent events", async () => {
+    const results = await inRolledBackOwnerTransaction(async (tx) => {
+      await tx.query("delete from idp.auth_events");
+      const quiet = [await checkRefreshReuse(tx), await checkSignInLockouts(tx)];
+      await tx.query("insert into idp.auth_events (kind, user_id) values ('refresh.reuse_detected', 'user_x'), ('sign_in.locked', 'user_y'), ('sign_in.failed', 'user_y')");
+      return { quiet, loud: [await checkRefreshReuse(tx), await checkSignInLockouts(tx)] };
+    });
+    expect(results.quiet.map((r) => r.status)).toEqual(["pass", "pass"]);
+    expect(results.loud).toEqual([
+      { status: "warn", detail: expect.stringMatching(/^1 session\(s\) of 1 user\(s\) were revoked/) },
+      { status: "warn", detail: expect.stringMatching(/^1 account\(s\) are temporarily locked .*\(1 failed attempt/) },
+    ]);
   });
 });
