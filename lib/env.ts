@@ -100,6 +100,8 @@ const schema = z.object({
   SESSION_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3_600).default(600),
   // IDN-6: how long the immediate parent of the newest refresh token is still accepted (concurrent tabs).
   REFRESH_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
+  // IDN-5: the longest progressive delay before a failed sign-in attempt is answered (0 turns it off).
+  AUTH_FAILURE_DELAY_MAX_MS: z.coerce.number().int().min(0).max(10_000).default(2_000),
   ALLOW_EMBEDDED_IN_PRODUCTION: booleanFlag,
 
   // Clerk (IDN-1).

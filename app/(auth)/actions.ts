@@ -7,7 +7,7 @@ import { clearSecondFactorChallengeCookie, clearSessionCookie, getSession, secon
 import { challengeSubject, completeSignInWithSecondFactor } from "@/lib/auth/embedded/second-factor";
 import { recordAuthEvent } from "@/lib/auth/embedded/auth-events";
 import { currentRequestContext } from "@/lib/http/request-context";
-import { secondFactorAllowed, signInAllowed } from "@/lib/auth/embedded/throttle";
+import { delayAfterFailure, secondFactorAllowed, signInAllowed } from "@/lib/auth/embedded/throttle";
 import { DatabaseUnavailableError, isConnectionError } from "@/lib/db";
 import { logger } from "@/lib/observability/logger";
 import type { FormState } from "@/lib/actions/form-state";
@@ -59,6 +59,7 @@ export async function signInAction(_prev: FormState, formData: FormData): Promis
   }
   if (!issued) {
     await recordAuthEvent({ kind: "sign_in.failed", userId: null, account: parsed.data.email, request });
+    await delayAfterFailure(throttle);
     return { ok: false, message: "Email or password is incorrect." };
   }
   if (issued.challenge !== undefined) {
@@ -94,6 +95,7 @@ export async function verifySecondFactorAction(_prev: FormState, formData: FormD
     const issued = await completeSignInWithSecondFactor({ userId, code: parsed.data.code, ip: request.ip, userAgent: request.userAgent });
     if (!issued) {
       await recordAuthEvent({ kind: "second_factor.failed", userId, account: null, request });
+      await delayAfterFailure(throttle);
       return { ok: false, message: "That code is not valid. Codes work once; wait for the next one." };
     }
     await clearSecondFactorChallengeCookie();

@@ -110,7 +110,7 @@ export const IDN = family("IDN", [
     id: "IDN-5",
     title: "Per-organisation MFA and sign-in abuse protection",
     description:
-      "An owner can require two-step verification for their organisation. Managing API keys, members and invites, and billing then needs a session whose token shows a second factor (Clerk's `fva` claim, `[minutes since the first factor, minutes since the second]`, -1 for none), and creating or rolling a key needs a fresh one: the second factor's age now, `fva[1]` plus the token's own age since `iat`, within the org's step-up window (15 minutes by default). The app refuses first with a clear message and a \"Verify now\" step; RESTRICTIVE policies on every sensitive table, through one fail-closed helper (`private.second_factor_ok`), refuse the same writes in the database, and a trigger applies the rule to member and invite writes made through SECURITY DEFINER functions. Turning the rule on, or changing it while on, needs the owner's own fresh second factor. Sign-in attempts (passwords, TOTP codes and recovery codes) are limited per account and per address with a temporary lockout that ends once the window slides past the attempts, and unknown accounts get the same answer as wrong passwords.",
+      "An owner can require two-step verification for their organisation. Managing API keys, members and invites, and billing then needs a session whose token shows a second factor (Clerk's `fva` claim, `[minutes since the first factor, minutes since the second]`, -1 for none), and creating or rolling a key needs a fresh one: the second factor's age now, `fva[1]` plus the token's own age since `iat`, within the org's step-up window (15 minutes by default). The app refuses first with a clear message and a \"Verify now\" step; RESTRICTIVE policies on every sensitive table, through one fail-closed helper (`private.second_factor_ok`), refuse the same writes in the database, and a trigger applies the rule to member and invite writes made through SECURITY DEFINER functions. Turning the rule on, or changing it while on, needs the owner's own fresh second factor. Sign-in attempts (passwords, TOTP codes and recovery codes) are limited per account and per address with a progressive delay from the fourth failed attempt (250 ms doubling up to AUTH_FAILURE_DELAY_MAX_MS, 2 s by default) and a temporary lockout, both ending once the window slides past the attempts; unknown accounts get the same answer, and the same delay, as wrong passwords.",
     status: "implemented",
     issue: 16,
     implementation: [
@@ -119,6 +119,7 @@ export const IDN = family("IDN", [
       "lib/auth/org-second-factor.ts",
       "lib/actions/pipeline.ts",
       "lib/auth/embedded/throttle.ts",
+      "lib/auth/embedded/failure-delay.ts",
       "lib/ratelimit/limits.ts",
       "lib/http/client-address.ts",
       "app/(auth)/actions.ts",
@@ -140,12 +141,12 @@ export const IDN = family("IDN", [
       evidence(ABUSE, "an unknown user and a wrong password get the identical answer"),
       evidence(ABUSE, "wrong passwords from rotating addresses lock the account"),
       evidence(ABUSE, "TOTP guesses from rotating addresses lock the second step of that account"),
+      evidence("tests/unit/failure-delay.test.ts", "answers the first three at once, then doubles from 250 ms up to the maximum"),
       evidence("tests/integration/sign-in-unavailable.test.ts", "answers its plain 'temporarily unavailable' message"),
     ],
     limitations: [
       "With Clerk, `fva` comes from Clerk's session token and second factors are managed at Clerk; the org rule and its enforcement are the same.",
       "API-key principals carry no second factor: in an org that requires one, they are refused by the sensitive tables' policies (they have no business there anyway).",
-      "Lockouts are windows, not a progressive delay: attempts within the budget are answered at once.",
     ],
   },
   {

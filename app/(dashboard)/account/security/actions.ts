@@ -5,7 +5,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { getSession, setSessionCookie } from "@/lib/auth/current";
 import { beginTotpEnrolment, verifyOwnTotp } from "@/lib/auth/embedded/second-factor";
-import { secondFactorAllowed } from "@/lib/auth/embedded/throttle";
+import { delayAfterFailure, secondFactorAllowed } from "@/lib/auth/embedded/throttle";
 import { recordAuthEvent } from "@/lib/auth/embedded/auth-events";
 import { setOrgSecondFactorRule } from "@/lib/auth/org-second-factor";
 import { currentRequestContext } from "@/lib/http/request-context";
@@ -52,6 +52,7 @@ async function checkCode(formData: FormData, confirmEnrolment: boolean): Promise
   const result = await verifyOwnTotp(session, code.data, { confirmEnrolment });
   if (!result.ok) {
     await recordAuthEvent({ kind: "second_factor.failed", userId: session.userId, account: null, request });
+    await delayAfterFailure(throttle);
     return { ok: false, message: "That code is not valid. Codes work once; wait for the next one." };
   }
   await setSessionCookie(result.token, result.expiresAt);
