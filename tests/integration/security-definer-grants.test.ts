@@ -130,6 +130,11 @@ const EXPECTED: Record<string, string[]> = {
   "idp.rotate_refresh_token(bytea,bytea,integer,text,text)": ["embedded_idp"],
   // IDN-4: the signed-in user revokes their other sessions (sessions page).
   "idp.revoke_other_sessions()": ["authenticated"],
+  // IDN-2: passkeys (lib/auth/embedded/passkeys.ts): the sign-in step's lookup and counter, the user's own registration.
+  "idp.passkeys_of(text)": ["embedded_idp"],
+  "idp.accept_passkey_counter(text,text,bigint)": ["embedded_idp"],
+  "idp.add_own_passkey(text,bytea,bigint,text[])": ["authenticated"],
+  "idp.own_passkey_count()": ["authenticated"],
 };
 
 interface DefinerRow {

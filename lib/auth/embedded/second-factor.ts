@@ -184,6 +184,14 @@ export async function completeSignInWithSecondFactor(
     return acceptedRow?.accepted === true;
   });
   if (!accepted) return null;
+  return startSecondFactorSession(input, method);
+}
+
+/** A session verified with both factors: its row, its first refresh token, and a token with `fva: [0, 0]`. */
+export async function startSecondFactorSession<M extends "totp" | "recovery_code" | "passkey">(
+  input: { userId: string; ip: string | null; userAgent: string | null },
+  method: M,
+): Promise<{ token: string; expiresAt: Date; method: M; refreshToken: string; refreshExpiresAt: Date }> {
   const orgs = await organizationsOf(input.userId);
   const sessionId = newSessionId();
   const expiresAt = new Date(Date.now() + env.SESSION_TTL_SECONDS * 1000);

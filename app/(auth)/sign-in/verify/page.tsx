@@ -5,6 +5,7 @@ import { env } from "@/lib/env";
 import { secondFactorChallengeCookie } from "@/lib/auth/current";
 import { challengeSubject } from "@/lib/auth/embedded/second-factor";
 import { SecondFactorSignInForm } from "@/components/auth/second-factor-form";
+import { PasskeySignInButton } from "@/components/account/passkey-buttons";
 
 export const metadata: Metadata = { title: "Two-step verification" };
 
@@ -22,7 +23,10 @@ export default async function VerifySignInPage({ searchParams }: { searchParams:
       </div>
       <div className="rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
         {pending ? (
-          <SecondFactorSignInForm next={safeNext} />
+          <div className="flex flex-col gap-4">
+            <SecondFactorSignInForm next={safeNext} />
+            <PasskeySignInButton next={safeNext} />
+          </div>
         ) : (
           <p className="text-sm text-slate-700">
             This sign-in has expired.{" "}

@@ -5,6 +5,7 @@ import { definePage } from "@/lib/pages/define-page";
 import { ownSecondFactors, totpEnrolment } from "@/lib/auth/embedded/second-factor";
 import { orgSecondFactorRule } from "@/lib/auth/second-factor-rule";
 import { ConfirmTotpForm, SecondFactorRuleForm } from "@/components/account/security-forms";
+import { AddPasskeyButton } from "@/components/account/passkey-buttons";
 import { startTotpEnrolmentAction } from "./actions";
 
 export const metadata: Metadata = { title: "Account security" };
@@ -23,7 +24,8 @@ export default definePage(
         const [row] = await tx.query<{ secret: string | null; email: string }>("select idp.own_totp_secret() as secret, (select email from public.users where id = $1) as email", [session.userId]);
         if (row?.secret) enrolment = { ...(await totpEnrolment(row.email, row.secret)), secret: row.secret };
       }
-      return { embedded: true as const, factors, enrolment, rule };
+      const [count] = await tx.query<{ n: number }>("select idp.own_passkey_count() as n");
+      return { embedded: true as const, factors, enrolment, rule, passkeys: count?.n ?? 0 };
     },
   },
   ({ data, session }) => (
@@ -72,6 +74,16 @@ export default definePage(
           </form>
         )}
       </section>
+
+      {data.embedded ? (
+        <section aria-labelledby="passkeys-heading" className="rounded-lg border border-slate-200 bg-white p-4 sm:p-6">
+          <h2 id="passkeys-heading" className="text-lg font-medium">
+            Passkeys
+          </h2>
+          <p className="mb-3 mt-1 text-sm text-slate-600">A passkey on this device or a security key, as your second sign-in step. Passkeys registered: {data.passkeys}.</p>
+          <AddPasskeyButton />
+        </section>
+      ) : null}
 
       {data.rule && session.orgRole === "owner" ? (
         <section aria-labelledby="rule-heading" className="rounded-lg border border-slate-200 bg-white p-4 sm:p-6">
