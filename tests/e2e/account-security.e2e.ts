@@ -78,4 +78,38 @@ describe("account security", () => {
     await other.close();
     await context.close();
   });
+
+  it("passkey registration and sign-in with Chromium's virtual authenticator (WebAuthn over CDP)", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("WebAuthn.enable");
+    const { authenticatorId } = (await cdp.send("WebAuthn.addVirtualAuthenticator", {
+      options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    })) as { authenticatorId: string };
+
+    const passwordStep = async () => {
+      await page.goto(`${app.baseUrl}/sign-in`);
+      await page.getByLabel("Email", { exact: true }).fill("bob@acme.test");
+      await page.getByLabel("Password", { exact: true }).fill("demo-password-2026");
+      await page.getByRole("button", { name: "Sign in" }).click();
+    };
+    await passwordStep();
+    await page.waitForURL(`${app.baseUrl}/projects`);
+    await page.goto(`${app.baseUrl}/account/security`);
+    await page.getByRole("button", { name: "Add a passkey" }).click();
+    await page.getByText("Passkey added.").waitFor();
+    const { credentials } = (await cdp.send("WebAuthn.getCredentials", { authenticatorId })) as { credentials: { signCount: number }[] };
+    assert.equal(credentials.length, 1);
+
+    // Signed out; the password step now asks for the second factor, and the passkey completes it.
+    await context.clearCookies();
+    await passwordStep();
+    await page.waitForURL(/\/sign-in\/verify/);
+    await page.getByRole("button", { name: "Use a passkey" }).click();
+    await page.waitForURL(`${app.baseUrl}/projects`);
+    await page.goto(`${app.baseUrl}/account/sessions`);
+    await page.getByRole("cell", { name: "Passkey" }).first().waitFor();
+    await context.close();
+  });
 });

@@ -30,9 +30,9 @@ export const IDN = family("IDN", [
     id: "IDN-2",
     title: "Built-in identity provider for local work, tests and demos",
     description:
-      "Without Clerk, TenantGuard runs its own identity provider: it signs Clerk-shaped RS256 session tokens with a local key, publishes the public key as a JWKS, and those tokens go through exactly the same verifier as Clerk's. It is not a shortcut around authentication: a request whose token signature does not verify is anonymous, whichever provider is in use. Production refuses to start with the embedded provider unless the deployment is explicitly marked as a demo. It offers TOTP as a second factor (RFC 6238; enrolment through a QR code or the setup key, enabled only once a code confirms it) with a second sign-in step after the password; a code counts once, because the last accepted time step is stored and a code is accepted only by an UPDATE that requires a later one; ten recovery codes are shown once, stored as SHA-256 hashes, and each works once. Its tokens carry `fva` exactly as Clerk's do.",
+      "Without Clerk, TenantGuard runs its own identity provider: it signs Clerk-shaped RS256 session tokens with a local key, publishes the public key as a JWKS, and those tokens go through exactly the same verifier as Clerk's. It is not a shortcut around authentication: a request whose token signature does not verify is anonymous, whichever provider is in use. Production refuses to start with the embedded provider unless the deployment is explicitly marked as a demo. It offers TOTP as a second factor (RFC 6238; enrolment through a QR code or the setup key, enabled only once a code confirms it) with a second sign-in step after the password; a code counts once, because the last accepted time step is stored and a code is accepted only by an UPDATE that requires a later one; ten recovery codes are shown once, stored as SHA-256 hashes, and each works once. Passkeys (WebAuthn) are a second factor too; an assertion whose signature counter does not move forward (a cloned credential, a replayed assertion) is refused. Its tokens carry `fva` exactly as Clerk's do.",
     status: "implemented",
-    implementation: ["lib/auth/embedded/keys.ts", "lib/auth/embedded/tokens.ts", "lib/auth/embedded/sign-in.ts", "lib/auth/verify.ts", "app/.well-known/jwks.json/route.ts", "lib/env.ts"],
+    implementation: ["lib/auth/embedded/keys.ts", "lib/auth/embedded/tokens.ts", "lib/auth/embedded/sign-in.ts", "lib/auth/embedded/second-factor.ts", "lib/auth/embedded/passkeys.ts", "lib/auth/verify.ts", "app/.well-known/jwks.json/route.ts", "lib/env.ts"],
     evidence: [
       evidence("tests/integration/forged-session-token.test.ts", "a live session's exact claims without our signature are refused on the request path"),
       evidence(VERIFY, "the payload-tampering row is only rejected because of the signature"),
@@ -46,6 +46,9 @@ export const IDN = family("IDN", [
       evidence(TOTP, "with TOTP enabled the password step gives a challenge, never a session"),
       evidence(TOTP, "refuses a wrong code, a code for another user's secret and an old step"),
       evidence(TOTP, "recovery codes work once each"),
+      evidence("tests/integration/passkeys.test.ts", "a cloned credential whose counter is not above the stored one is refused"),
+      evidence("tests/integration/passkeys.test.ts", "signs in with the passkey (fva [0, 0], method passkey); a wrong challenge or origin is refused"),
+      evidence("tests/e2e/account-security.e2e.ts", "passkey registration and sign-in with Chromium's virtual authenticator"),
       evidence("tests/e2e/account-security.e2e.ts", "a TOTP user signs in in two steps; the same code twice is refused"),
     ],
   },
