@@ -32,6 +32,8 @@ export default defineConfig({
       AUDIT_CHECKPOINT_DIR: ".data/test/audit-checkpoints",
       // Tests write the API-key log when they read it (flushKeyUses), so a timer never splits what they count.
       API_KEY_LOG_FLUSH_MS: "60000",
+      // IDN-5: the progressive delay is proved by tests/unit/failure-delay.test.ts; lockout tests make dozens of attempts.
+      AUTH_FAILURE_DELAY_MAX_MS: "0",
       // On PostgreSQL every test file shares one database: a test that loads instrumentation.ts must not start an
       // in-process worker that takes other files' jobs (each file starts the workers it needs). Each embedded file has
       // a database of its own, and PGlite refuses JOBS_IN_PROCESS=false.

@@ -102,6 +102,12 @@ const schema = z.object({
   IDP_PRIVATE_KEY: optionalString,
   IDP_KEY_FILE: z.string().default(".data/idp-key.json"),
   SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(28_800),
+  // IDN-6: the session token's lifetime; a rotating refresh token (HttpOnly cookie) renews it until SESSION_TTL_SECONDS.
+  SESSION_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3_600).default(600),
+  // IDN-6: how long the immediate parent of the newest refresh token is still accepted (concurrent tabs).
+  REFRESH_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
+  // IDN-5: the longest progressive delay before a failed sign-in attempt is answered (0 turns it off).
+  AUTH_FAILURE_DELAY_MAX_MS: z.coerce.number().int().min(0).max(10_000).default(2_000),
   ALLOW_EMBEDDED_IN_PRODUCTION: booleanFlag,
 
   // Clerk (IDN-1).

@@ -11,6 +11,7 @@ export type ErrorCode =
   | "unsupported_media_type"
   | "conflict"
   | "plan_limit"
+  | "second_factor_required"
   | "rate_limited"
   | "unavailable"
   | "internal";
@@ -70,6 +71,8 @@ export const STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   // BIL-1: a create the organisation's plan does not allow (Payment Required: upgrading lifts it).
   plan_limit: 402,
+  // IDN-5: the org requires two-step verification (or a fresh one) for this operation.
+  second_factor_required: 403,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,

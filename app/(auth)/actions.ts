@@ -3,9 +3,11 @@
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { signInWithPassword, switchOrganization, revokeSession } from "@/lib/auth/embedded/sign-in";
-import { clearSessionCookie, getSession, setSessionCookie } from "@/lib/auth/current";
+import { clearSecondFactorChallengeCookie, clearSessionCookie, getSession, secondFactorChallengeCookie, setIssuedSessionCookies, setSecondFactorChallengeCookie, setSessionCookie } from "@/lib/auth/current";
+import { challengeSubject, completeSignInWithSecondFactor } from "@/lib/auth/embedded/second-factor";
+import { recordAuthEvent } from "@/lib/auth/embedded/auth-events";
 import { currentRequestContext } from "@/lib/http/request-context";
-import { signInAllowed } from "@/lib/auth/embedded/throttle";
+import { delayAfterFailure, secondFactorAllowed, signInAllowed } from "@/lib/auth/embedded/throttle";
 import { DatabaseUnavailableError, isConnectionError } from "@/lib/db";
 import { logger } from "@/lib/observability/logger";
 import type { FormState } from "@/lib/actions/form-state";
@@ -26,6 +28,14 @@ const signInSchema = z.object({
 
 const UNAVAILABLE: FormState = { ok: false, message: "Sign-in is temporarily unavailable. Please try again." };
 
+/** AUD-3: a sign-in is recorded in the active org's chain; a failed write never fails the sign-in (AUD-4). */
+async function auditSignedIn(token: string, request: Awaited<ReturnType<typeof currentRequestContext>>): Promise<void> {
+  const signedIn = await resolveSession(token).catch(() => null);
+  if (signedIn?.orgId) {
+    await recordOnly(signedIn.claims, { orgId: signedIn.orgId, actorType: "user", actorId: signedIn.userId, action: "auth.signed_in", targetType: "session", targetId: signedIn.sessionId, ...request });
+  }
+}
+
 export async function signInAction(_prev: FormState, formData: FormData): Promise<FormState> {
   // VAL-1: action ids are public, so anyone can post arbitrary arguments; only a form is a sign-in attempt.
   if (!(formData instanceof FormData)) return { ok: false, message: "Please correct the highlighted fields." };
@@ -44,6 +54,7 @@ export async function signInAction(_prev: FormState, formData: FormData): Promis
     return UNAVAILABLE;
   }
   if (!throttle.allowed) {
+    await recordAuthEvent({ kind: "sign_in.locked", userId: null, account: parsed.data.email, request });
     const minutes = Math.ceil(throttle.retryAfterSeconds / 60);
     return { ok: false, message: `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.` };
   }
@@ -59,16 +70,57 @@ export async function signInAction(_prev: FormState, formData: FormData): Promis
     throw error;
   }
   if (!issued) {
+    await recordAuthEvent({ kind: "sign_in.failed", userId: null, account: parsed.data.email, request });
     // AUD-3 / AUD-5: a refused sign-in names no org (none is disclosed); counted per address against its threshold rule.
     await noteSecurityEvent(SECURITY_EVENT.signInFailed, { subject: request.ip ?? "unknown", requestId: request.requestId });
+    await delayAfterFailure(throttle);
     return { ok: false, message: "Email or password is incorrect." };
   }
-  // AUD-3: a sign-in is recorded in the active org's chain; a failed write never fails the sign-in (AUD-4).
-  const signedIn = await resolveSession(issued.token).catch(() => null);
-  if (signedIn?.orgId) {
-    await recordOnly(signedIn.claims, { orgId: signedIn.orgId, actorType: "user", actorId: signedIn.userId, action: "auth.signed_in", targetType: "session", targetId: signedIn.sessionId, ...request });
+  if (issued.challenge !== undefined) {
+    // IDN-2: the password was right and the account has a second factor: nothing is signed in yet.
+    await setSecondFactorChallengeCookie(issued.challenge, issued.expiresAt);
+    redirect(`/sign-in/verify?next=${encodeURIComponent(parsed.data.next)}`);
   }
-  await setSessionCookie(issued.token, issued.expiresAt);
+  await auditSignedIn(issued.token, request);
+  await setIssuedSessionCookies(issued);
+  redirect(parsed.data.next);
+}
+
+const secondStepSchema = z.object({
+  code: z.string().trim().min(6, "Enter the code from your authenticator app, or a recovery code.").max(64),
+  next: signInSchema.shape.next,
+});
+
+/** IDN-2: the second sign-in step (TOTP code or recovery code), after the password step's challenge. */
+export async function verifySecondFactorAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  if (!(formData instanceof FormData)) return { ok: false, message: "Please correct the highlighted fields." };
+  const parsed = secondStepSchema.safeParse(Object.fromEntries(formData));
+  if (!parsed.success) return { ok: false, message: "Please correct the highlighted fields.", fieldErrors: z.flattenError(parsed.error).fieldErrors };
+  const userId = await challengeSubject(await secondFactorChallengeCookie());
+  if (!userId) return { ok: false, message: "This sign-in has expired. Sign in again with your password." };
+  const request = await currentRequestContext();
+  try {
+    // RL-1 / IDN-5: second-factor attempts have their own limits per account and per address.
+    const throttle = await secondFactorAllowed(request.ip, userId);
+    if (!throttle.allowed) {
+      await recordAuthEvent({ kind: "second_factor.locked", userId, account: null, request });
+      const minutes = Math.ceil(throttle.retryAfterSeconds / 60);
+      return { ok: false, message: `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.` };
+    }
+    const issued = await completeSignInWithSecondFactor({ userId, code: parsed.data.code, ip: request.ip, userAgent: request.userAgent });
+    if (!issued) {
+      await recordAuthEvent({ kind: "second_factor.failed", userId, account: null, request });
+      await delayAfterFailure(throttle);
+      return { ok: false, message: "That code is not valid. Codes work once; wait for the next one." };
+    }
+    await clearSecondFactorChallengeCookie();
+    await auditSignedIn(issued.token, request);
+    await setIssuedSessionCookies(issued);
+  } catch (error) {
+    if (error instanceof DatabaseUnavailableError || isConnectionError(error)) return UNAVAILABLE;
+    logger.error({ scope: "auth", err: error }, "second sign-in step failed");
+    return UNAVAILABLE;
+  }
   redirect(parsed.data.next);
 }
 

@@ -58,6 +58,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <Link href="/account/sessions" className="text-slate-700 hover:text-slate-950">
               Sessions
             </Link>
+            <Link href="/account/security" className="text-slate-700 hover:text-slate-950">
+              Security
+            </Link>
             {session.orgRole === "owner" || session.orgRole === "admin" ? (
               <>
                 <Link href="/settings/api-keys" className="text-slate-700 hover:text-slate-950">

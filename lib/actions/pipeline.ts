@@ -8,6 +8,7 @@ import { recordCrossTenantProbe } from "@/lib/audit/security-events";
 import { requestLogger } from "@/lib/observability/logger";
 import { AppError, NotFoundError, STATUS, type ErrorCode } from "@/lib/errors";
 import type { RequestContext } from "@/lib/http/request-context";
+import { assertSecondFactor, type SecondFactorRequirement } from "@/lib/auth/second-factor-rule";
 
 /** What a form gets back: data, or errors to show next to its fields. */
 export type ActionResult<T> =
@@ -44,6 +45,8 @@ export function defineAction<S extends z.ZodType, T>(config: {
   name: string;
   schema: S;
   minimumRole: OrgRole;
+  /** IDN-5: when the org requires two-step verification, the session needs one ("present") or a fresh one. */
+  secondFactor?: SecondFactorRequirement;
   run: (ctx: ActionContext<z.output<S>>) => Promise<T>;
 }) {
   return async (session: Session | null, rawInput: unknown, request: RequestContext): Promise<ActionResult<T>> => {
@@ -74,7 +77,11 @@ export function defineAction<S extends z.ZodType, T>(config: {
     };
 
     try {
-      const data = await withTenant(session.claims, (tx) => config.run({ input: parsed.data, session: scoped, tx, audit: auditFor(tx) }));
+      const data = await withTenant(session.claims, async (tx) => {
+        // IDN-5: refused here with a clear message before the database's restrictive policies would refuse it.
+        if (config.secondFactor) await assertSecondFactor(tx, config.secondFactor);
+        return config.run({ input: parsed.data, session: scoped, tx, audit: auditFor(tx) });
+      });
       return { ok: true, data };
     } catch (error) {
       if (error instanceof NotFoundError) {

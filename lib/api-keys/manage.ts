@@ -57,6 +57,7 @@ export const createApiKey = defineAction({
   name: "api_keys.create",
   schema: createApiKeySchema,
   minimumRole: "admin",
+  secondFactor: "fresh",
   async run({ input, session, tx, audit }): Promise<CreatedApiKey> {
     // KEY-3: a project scope must be a project the caller can see in this org; otherwise 404 (and TEN-4 probe).
     if (input.projectId) {
@@ -108,6 +109,7 @@ export const revokeApiKey = defineAction({
   name: "api_keys.revoke",
   schema: revokeApiKeySchema,
   minimumRole: "admin",
+  secondFactor: "present",
   async run({ input, tx, audit }) {
     const key = await getKey(tx, input.id);
     if (key.revoked_at) return { id: key.id, revokedAt: key.revoked_at };
@@ -122,6 +124,7 @@ export const deleteApiKey = defineAction({
   name: "api_keys.delete",
   schema: deleteApiKeySchema,
   minimumRole: "admin",
+  secondFactor: "present",
   async run({ input, tx, audit }) {
     const [row] = await tx.query<{ id: string; name: string; prefix: string }>("delete from public.api_keys where id = $1 returning id, name, prefix", [input.id]);
     if (!row) throw new NotFoundError("api_key", input.id);
@@ -138,6 +141,7 @@ export const rollApiKey = defineAction({
   name: "api_keys.roll",
   schema: rollApiKeySchema,
   minimumRole: "admin",
+  secondFactor: "fresh",
   async run({ input, tx, audit }): Promise<RolledApiKey> {
     const key = await getKey(tx, input.id);
     if (key.revoked_at) throw new AppError("invalid_input", "A revoked key cannot be rolled. Create a new key instead.");

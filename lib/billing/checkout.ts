@@ -40,6 +40,7 @@ const readBillingAccount = defineAction({
   name: "billing.account",
   schema: z.object({}),
   minimumRole: "owner",
+  secondFactor: "present",
   run: ({ session, tx }) => readAccount(tx, session.orgId),
 });
 
@@ -48,6 +49,7 @@ const storeCustomer = defineAction({
   name: "billing.customer.store",
   schema: z.object({ customerId: z.string().regex(/^cus_[A-Za-z0-9_]{1,250}$/) }),
   minimumRole: "owner",
+  secondFactor: "present",
   async run({ input, session, tx, audit }) {
     const inserted = await tx.query<{ stripe_customer_id: string }>(
       `insert into public.billing_customers (org_id, stripe_customer_id, created_by) values ($1, $2, $3)

@@ -126,6 +126,21 @@ export const LIVE_CHECKS = {
     summary: "Expired grants still effective through the policy helper: must be none; no request role writes grants or links directly; every project-scoped table reads through the grant helpers; live and expired grants, guests and usable links are counted.",
     controls: ["TEN-7"],
   },
+  "second-factor-rule": {
+    title: "Two-step verification rule",
+    summary: "Every table carrying the second-factor policies has all three (insert, update, delete) as restrictive policies; organisations that require two-step verification but have owners or admins without a second factor are a warning.",
+    controls: ["IDN-5"],
+  },
+  "refresh-reuse": {
+    title: "Refresh-token reuse",
+    summary: "Sessions revoked in the last 24 hours because a used refresh token was presented again (a warning when any was).",
+    controls: ["IDN-6"],
+  },
+  "sign-in-lockouts": {
+    title: "Sign-in lockouts",
+    summary: "Accounts temporarily locked after too many password or second-factor attempts in the last 15 minutes (a warning when any is), and failed attempts in the last hour.",
+    controls: ["IDN-5", "RL-1"],
+  },
 } as const satisfies Record<string, { title: string; summary: string; controls: readonly ControlId[] }>;
 
 export type LiveCheckId = keyof typeof LIVE_CHECKS;

@@ -19,6 +19,17 @@ export const DEMO_USERS = [
 
 /** The demo's platform operators (what `npm run operators -- add` does). */
 export const DEMO_OPERATORS = ["user_dana"] as const;
+/**
+ * IDN-2: a demo user with TOTP enrolled (and the same password). The secret is public demo data, printed by
+ * `npm run dev` like the password: add it to an authenticator app, or compute codes with any TOTP tool.
+ */
+export const DEMO_TOTP_USER = {
+  id: "user_frank",
+  email: "frank@acme.test",
+  name: "Frank Admin (TOTP)",
+  memberships: [{ orgId: "org_acme", role: "admin" }],
+  totpSecret: "KRSXG5CUMVXGC3TUI5UWC4TEKRXXI4BS",
+} as const;
 
 export const DEMO_PROJECTS = [
   { orgId: "org_acme", name: "Website relaunch", createdBy: "user_alice" },

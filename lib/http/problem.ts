@@ -30,6 +30,7 @@ export const TITLES: Record<ErrorCode, string> = {
   unsupported_media_type: "Unsupported media type",
   conflict: "Conflict",
   plan_limit: "Plan limit reached",
+  second_factor_required: "Two-step verification required",
   rate_limited: "Too many requests",
   unavailable: "Service unavailable",
   internal: "Internal error",

@@ -37,6 +37,7 @@ export const inviteMember = defineAction({
   name: "members.invite",
   schema: inviteMemberSchema,
   minimumRole: "admin",
+  secondFactor: "present",
   async run({ input, session, tx, audit }): Promise<CreatedInvite> {
     await assertMemberSeatAvailable(tx, session.orgId);
     const [existing] = await tx.query(
@@ -77,6 +78,7 @@ export const revokeInvite = defineAction({
   name: "members.revoke_invite",
   schema: revokeInviteSchema,
   minimumRole: "admin",
+  secondFactor: "present",
   async run({ input, session, tx, audit }) {
     const [row] = await tx.query<{ email: string; role: OrgRole; clerk_invitation_id: string | null }>(
       "select email, role, clerk_invitation_id from private.revoke_org_invite($1)",
@@ -93,6 +95,7 @@ export const changeMemberRole = defineAction({
   name: "members.change_role",
   schema: changeRoleSchema,
   minimumRole: "admin",
+  secondFactor: "present",
   async run({ input, session, tx, audit }) {
     const [row] = await membershipCall(() =>
       tx.query<{ previous_role: OrgRole }>("select previous_role from private.change_member_role($1, $2)", [input.userId, input.role]),
@@ -109,6 +112,7 @@ export const removeMember = defineAction({
   name: "members.remove",
   schema: removeMemberSchema,
   minimumRole: "admin",
+  secondFactor: "present",
   async run({ input, session, tx, audit }) {
     const [row] = await membershipCall(() => tx.query<{ previous_role: OrgRole }>("select previous_role from private.remove_member($1)", [input.userId]));
     if (!row) throw memberNotFound();

@@ -48,6 +48,8 @@ const authoriseReplay = defineAction({
   name: "webhooks.replay",
   schema: replaySchema,
   minimumRole: "admin",
+  // IDN-5: replaying an integration's deliveries is integration management.
+  secondFactor: "present",
   async run({ input, tx, audit }) {
     const [row] = await tx.query<{ id: string; provider: string; event_type: string }>(
       "select id, provider, event_type from public.webhook_events where id = $1 and status = 'failed'",

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { ownerDb, withEmbeddedIdp } from "@/lib/db";
-import { issueSessionToken, newSessionId } from "@/lib/auth/embedded/tokens";
+import { issueSessionToken, newSessionId, type SessionFactors } from "@/lib/auth/embedded/tokens";
 import { resolveSession } from "@/lib/auth/session";
 import type { OrgRole, Session } from "@/lib/auth/claims";
 import type { RequestContext } from "@/lib/http/request-context";
@@ -34,12 +34,16 @@ export async function createUser(memberships: { orgId: string; role: OrgRole }[]
 }
 
 /** A real embedded-IdP session: a started session row, a signed token, and the verifier's Session. */
-export async function signIn(userId: string, org: { id: string; slug: string; role: OrgRole } | null): Promise<{ token: string; session: Session }> {
+export async function signIn(
+  userId: string,
+  org: { id: string; slug: string; role: OrgRole } | null,
+  options: { factors?: SessionFactors } = {},
+): Promise<{ token: string; session: Session }> {
   const sessionId = newSessionId();
   await withEmbeddedIdp((tx) =>
     tx.query("select idp.start_session($1, $2, $3, $4, $5)", [sessionId, userId, new Date(Date.now() + 3_600_000).toISOString(), null, "vitest"]),
   );
-  const { token } = await issueSessionToken({ userId, sessionId, org: org && { id: org.id, role: org.role, slug: org.slug } });
+  const { token } = await issueSessionToken({ userId, sessionId, org: org && { id: org.id, role: org.role, slug: org.slug }, factors: options.factors });
   const session = await resolveSession(token);
   if (!session) throw new Error("test sign-in failed");
   return { token, session };

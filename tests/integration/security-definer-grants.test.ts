@@ -140,6 +140,33 @@ const EXPECTED: Record<string, string[]> = {
   "private.count_security_event(text,text,integer,integer)": ["anon", "authenticated"],
   // AUD-4: each org's retention cut, for the maintenance role only (lib/audit/retention.ts).
   "private.audit_retention_cuts(integer)": ["audit_maintenance"],
+  // IDN-5: owners set their org's two-step verification rule (needs their own fresh second factor).
+  "private.set_org_second_factor_rule(boolean,integer)": ["authenticated"],
+  // IDN-2: the second sign-in step and AUD-3's authentication events (lib/auth/embedded/second-factor.ts, auth-events.ts).
+  "idp.second_factors_of(text)": ["embedded_idp"],
+  "idp.totp_secret_of(text)": ["embedded_idp"],
+  "idp.accept_totp_step(text,bigint)": ["embedded_idp"],
+  "idp.use_recovery_code(text,bytea)": ["embedded_idp"],
+  "idp.start_session_with_second_factor(text,text,timestamp with time zone,text,text,text)": ["embedded_idp"],
+  "idp.session_factors(text,text)": ["embedded_idp"],
+  "idp.record_auth_event(text,text,text,text,text)": ["embedded_idp"],
+  // IDN-2: the signed-in user's own factors, against the claims' sub and sid (enrolment, step-up, recovery codes).
+  "idp.own_second_factors()": ["authenticated"],
+  "idp.begin_own_totp_enrolment(text)": ["authenticated"],
+  "idp.own_totp_secret()": ["authenticated"],
+  "idp.accept_own_totp_step(bigint,boolean)": ["authenticated"],
+  "idp.replace_own_recovery_codes(bytea[])": ["authenticated"],
+  // IDN-6: refresh-token rotation (lib/auth/embedded/refresh.ts) and the org a session's refreshes are for.
+  "idp.start_refresh_family(text,bytea,text)": ["embedded_idp"],
+  "idp.set_active_org(text,text,text)": ["embedded_idp"],
+  "idp.rotate_refresh_token(bytea,bytea,integer,text,text)": ["embedded_idp"],
+  // IDN-4: the signed-in user revokes their other sessions (sessions page).
+  "idp.revoke_other_sessions()": ["authenticated"],
+  // IDN-2: passkeys (lib/auth/embedded/passkeys.ts): the sign-in step's lookup and counter, the user's own registration.
+  "idp.passkeys_of(text)": ["embedded_idp"],
+  "idp.accept_passkey_counter(text,text,bigint)": ["embedded_idp"],
+  "idp.add_own_passkey(text,bytea,bigint,text[])": ["authenticated"],
+  "idp.own_passkey_count()": ["authenticated"],
 };
 
 interface DefinerRow {

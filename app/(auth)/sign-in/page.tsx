@@ -3,7 +3,7 @@ import { redirect } from "next/navigation";
 import { SignIn } from "@clerk/nextjs";
 import { env } from "@/lib/env";
 import { getSession } from "@/lib/auth/current";
-import { DEMO_PASSWORD, DEMO_USERS } from "@/lib/demo/data";
+import { DEMO_PASSWORD, DEMO_TOTP_USER, DEMO_USERS } from "@/lib/demo/data";
 import { SignInForm } from "@/components/auth/sign-in-form";
 
 export const metadata: Metadata = { title: "Sign in" };
@@ -40,6 +40,9 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
                 <code>{u.email}</code> — {u.memberships.map((m) => `${m.role} of ${m.orgId.replace("org_", "")}`).join(", ")}
               </li>
             ))}
+            <li>
+              <code>{DEMO_TOTP_USER.email}</code> — admin of acme, with two-step verification (TOTP secret <code className="break-all">{DEMO_TOTP_USER.totpSecret}</code>)
+            </li>
           </ul>
         </section>
       ) : null}

@@ -2,13 +2,28 @@ import "server-only";
 import { hash as argon2Hash, verify as argon2Verify } from "@node-rs/argon2";
 import { withEmbeddedIdp, withTenant, type Queryable } from "@/lib/db";
 import type { Session, OrgRole } from "../claims";
-import { issueSessionToken, newSessionId, type ActiveOrg } from "./tokens";
+import { issueSessionToken, newSessionId, type ActiveOrg, type SessionFactors } from "./tokens";
+import { hasSecondFactor, issueSecondFactorChallenge } from "./second-factor";
+import { startRefreshFamily } from "./refresh";
 import { env } from "@/lib/env";
 import { appendAudit } from "@/lib/audit/writer";
 
 export interface IssuedSession {
   token: string;
   expiresAt: Date;
+  challenge?: undefined;
+  /** IDN-6: a new session's first refresh token (HttpOnly cookie until refreshExpiresAt, the session's end). */
+  refreshToken?: string;
+  refreshExpiresAt?: Date;
+}
+
+/** The password was right and the account has a second factor: the sign-in continues at /sign-in/verify. */
+export interface SecondFactorRequired {
+  token?: undefined;
+  refreshToken?: undefined;
+  challenge: string;
+  expiresAt: Date;
+  userId: string;
 }
 
 export interface Organization {
@@ -28,22 +43,30 @@ export function hashPassword(password: string): Promise<string> {
 // Compared against when the email is unknown, so a miss costs the same time as a wrong password.
 let decoyHash: Promise<string> | undefined;
 
-/** IDN-2: email + password sign-in. Returns null for any failure; the caller shows one generic message. */
-export async function signInWithPassword(input: { email: string; password: string; ip: string | null; userAgent: string | null }): Promise<IssuedSession | null> {
+/**
+ * IDN-2: email + password sign-in. Returns null for any failure; the caller shows one generic message. An account
+ * with a second factor gets a challenge instead of a session: nothing is signed in until the second step.
+ */
+export async function signInWithPassword(input: { email: string; password: string; ip: string | null; userAgent: string | null }): Promise<IssuedSession | SecondFactorRequired | null> {
   const [credentials] = await withEmbeddedIdp((tx) =>
     tx.query<{ user_id: string; password_hash: string }>("select user_id, password_hash from idp.credentials_for_email($1)", [input.email]),
   );
   decoyHash ??= hashPassword("decoy-password-for-timing");
   const valid = await argon2Verify(credentials?.password_hash ?? (await decoyHash), input.password).catch(() => false);
   if (!credentials || !valid) return null;
+  if (await withEmbeddedIdp((tx) => hasSecondFactor(tx, credentials.user_id))) {
+    return { ...(await issueSecondFactorChallenge(credentials.user_id)), userId: credentials.user_id };
+  }
 
   const orgs = await organizationsOf(credentials.user_id);
   const sessionId = newSessionId();
   const expiresAt = new Date(Date.now() + env.SESSION_TTL_SECONDS * 1000);
-  await withEmbeddedIdp((tx) =>
-    tx.query("select idp.start_session($1, $2, $3, $4, $5)", [sessionId, credentials.user_id, expiresAt.toISOString(), input.ip, input.userAgent]),
-  );
-  return issueSessionToken({ userId: credentials.user_id, sessionId, org: orgs[0] ? toActiveOrg(orgs[0]) : null });
+  const refreshToken = await withEmbeddedIdp(async (tx) => {
+    await tx.query("select idp.start_session($1, $2, $3, $4, $5)", [sessionId, credentials.user_id, expiresAt.toISOString(), input.ip, input.userAgent]);
+    return startRefreshFamily(tx, sessionId, orgs[0]?.id ?? null);
+  });
+  const issued = await issueSessionToken({ userId: credentials.user_id, sessionId, org: orgs[0] ? toActiveOrg(orgs[0]) : null, ttlSeconds: env.SESSION_TOKEN_TTL_SECONDS });
+  return { ...issued, refreshToken, refreshExpiresAt: expiresAt };
 }
 
 export async function organizationsOf(userId: string): Promise<Organization[]> {
@@ -60,7 +83,21 @@ export async function switchOrganization(session: Session, orgId: string): Promi
   if (!org) return null;
   const remaining = Math.floor((session.expiresAt.getTime() - Date.now()) / 1000);
   if (remaining < 60) return null;
-  return issueSessionToken({ userId: session.userId, sessionId: session.sessionId, org: toActiveOrg(org), ttlSeconds: remaining });
+  // The new token carries the session's factors as recorded, not as claimed by the old token.
+  const factors = await sessionFactors(session.sessionId, session.userId);
+  if (!factors) return null;
+  // IDN-6: later refreshes of this session issue tokens for this org.
+  await withEmbeddedIdp((tx) => tx.query("select idp.set_active_org($1, $2, $3)", [session.sessionId, session.userId, org.id]));
+  return issueSessionToken({ userId: session.userId, sessionId: session.sessionId, org: toActiveOrg(org), ttlSeconds: Math.min(remaining, env.SESSION_TOKEN_TTL_SECONDS), factors });
+}
+
+/** When a live session's first and second factors were verified; null when it is revoked or expired. */
+export async function sessionFactors(sessionId: string, userId: string): Promise<(SessionFactors & { method: string | null }) | null> {
+  const [row] = await withEmbeddedIdp((tx) =>
+    tx.query<{ first_factor_at: Date; second_factor_at: Date | null; second_factor_method: string | null }>("select * from idp.session_factors($1, $2)", [sessionId, userId]),
+  );
+  if (!row) return null;
+  return { firstFactorAt: new Date(row.first_factor_at), secondFactorAt: row.second_factor_at ? new Date(row.second_factor_at) : null, method: row.second_factor_method };
 }
 
 export interface SessionRow {
@@ -70,6 +107,9 @@ export interface SessionRow {
   revoked_at: Date | null;
   ip: string | null;
   user_agent: string | null;
+  /** IDN-6: the last refresh (null until the first one). */
+  last_seen_at: Date | null;
+  second_factor_method: "totp" | "recovery_code" | "passkey" | null;
 }
 
 /** IDN-4: the signed-in user's own sessions (RLS: sessions_select_own). */
@@ -79,7 +119,7 @@ export function listSessions(session: Session): Promise<SessionRow[]> {
 
 /** The same, inside a tenant transaction the caller holds (the dashboard's page pipeline). */
 export function ownSessions(tx: Queryable): Promise<SessionRow[]> {
-  return tx.query<SessionRow>("select id, created_at, expires_at, revoked_at, ip, user_agent from idp.sessions order by created_at desc limit 50");
+  return tx.query<SessionRow>("select id, created_at, expires_at, revoked_at, ip, user_agent, last_seen_at, second_factor_method from idp.sessions order by created_at desc limit 50");
 }
 
 /** IDN-4: revoke one of the user's own sessions; takes effect on that session's next request. */
@@ -93,4 +133,10 @@ export async function revokeSession(session: Session, sessionId: string): Promis
     return revoked;
   });
   return rows.length === 1;
+}
+
+/** IDN-4: revoke every other session of the signed-in user (their refresh families end with them). */
+export async function revokeOtherSessions(session: Session): Promise<number> {
+  const [row] = await withTenant(session.claims, (tx) => tx.query<{ revoked: number }>("select idp.revoke_other_sessions() as revoked"));
+  return row?.revoked ?? 0;
 }

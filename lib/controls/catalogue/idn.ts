@@ -5,6 +5,10 @@ const CLERK = "tests/unit/clerk-offline-verification.test.ts";
 const SIGN_IN = "tests/integration/embedded-sign-in.test.ts";
 const RESOLVE = "tests/integration/session-resolution.test.ts";
 const CLERK_SYNC = "tests/integration/webhooks-clerk-sync.test.ts";
+const SECOND_FACTOR = "tests/integration/second-factor-policies.test.ts";
+const TOTP = "tests/integration/second-factor-totp.test.ts";
+const ABUSE = "tests/integration/sign-in-abuse.test.ts";
+const REFRESH = "tests/integration/refresh-rotation.test.ts";
 
 export const IDN = family("IDN", [
   {
@@ -26,9 +30,9 @@ export const IDN = family("IDN", [
     id: "IDN-2",
     title: "Built-in identity provider for local work, tests and demos",
     description:
-      "Without Clerk, TenantGuard runs its own identity provider: it signs Clerk-shaped RS256 session tokens with a local key, publishes the public key as a JWKS, and those tokens go through exactly the same verifier as Clerk's. It is not a shortcut around authentication: a request whose token signature does not verify is anonymous, whichever provider is in use. Production refuses to start with the embedded provider unless the deployment is explicitly marked as a demo.",
+      "Without Clerk, TenantGuard runs its own identity provider: it signs Clerk-shaped RS256 session tokens with a local key, publishes the public key as a JWKS, and those tokens go through exactly the same verifier as Clerk's. It is not a shortcut around authentication: a request whose token signature does not verify is anonymous, whichever provider is in use. Production refuses to start with the embedded provider unless the deployment is explicitly marked as a demo. It offers TOTP as a second factor (RFC 6238; enrolment through a QR code or the setup key, enabled only once a code confirms it) with a second sign-in step after the password; a code counts once, because the last accepted time step is stored and a code is accepted only by an UPDATE that requires a later one; ten recovery codes are shown once, stored as SHA-256 hashes, and each works once. Passkeys (WebAuthn) are a second factor too; an assertion whose signature counter does not move forward (a cloned credential, a replayed assertion) is refused. Its tokens carry `fva` exactly as Clerk's do.",
     status: "implemented",
-    implementation: ["lib/auth/embedded/keys.ts", "lib/auth/embedded/tokens.ts", "lib/auth/embedded/sign-in.ts", "lib/auth/verify.ts", "app/.well-known/jwks.json/route.ts", "lib/env.ts"],
+    implementation: ["lib/auth/embedded/keys.ts", "lib/auth/embedded/tokens.ts", "lib/auth/embedded/sign-in.ts", "lib/auth/embedded/second-factor.ts", "lib/auth/embedded/passkeys.ts", "lib/auth/verify.ts", "app/.well-known/jwks.json/route.ts", "lib/env.ts"],
     evidence: [
       evidence("tests/integration/forged-session-token.test.ts", "a live session's exact claims without our signature are refused on the request path"),
       evidence(VERIFY, "the payload-tampering row is only rejected because of the signature"),
@@ -38,6 +42,14 @@ export const IDN = family("IDN", [
       evidence("tests/unit/env.test.ts", "a demo start says plainly what the flag permits"),
       evidence("tests/integration/security-definer-grants.test.ts", "the request roles cannot call what is not theirs"),
       evidence("tests/e2e/dashboard.e2e.ts", "serves the embedded provider's public JWKS, with no private key material"),
+      evidence(TOTP, "enrolment stays pending (no second sign-in step) until a code confirms it"),
+      evidence(TOTP, "with TOTP enabled the password step gives a challenge, never a session"),
+      evidence(TOTP, "refuses a wrong code, a code for another user's secret and an old step"),
+      evidence(TOTP, "recovery codes work once each"),
+      evidence("tests/integration/passkeys.test.ts", "a cloned credential whose counter is not above the stored one is refused"),
+      evidence("tests/integration/passkeys.test.ts", "signs in with the passkey (fva [0, 0], method passkey); a wrong challenge or origin is refused"),
+      evidence("tests/e2e/account-security.e2e.ts", "passkey registration and sign-in with Chromium's virtual authenticator"),
+      evidence("tests/e2e/account-security.e2e.ts", "a TOTP user signs in in two steps; the same code twice is refused"),
     ],
   },
   {
@@ -74,7 +86,7 @@ export const IDN = family("IDN", [
     id: "IDN-4",
     title: "Session cookies and revocable sessions",
     description:
-      "The session cookie is HttpOnly, SameSite=Lax and Secure in production, and carries a short-lived token. Every request also checks the session's row in the database, so a session a user revokes, or one that expired, is refused on the very next request. Users see their sessions and revoke them at /account/sessions.",
+      "The session cookie is HttpOnly, SameSite=Lax and Secure in production, and carries a short-lived token. Every request also checks the session's row in the database, so a session a user revokes, or one that expired, is refused on the very next request. Users see their sessions at /account/sessions (device parsed from the user agent, IP, when it started and was last seen, the second factor used) and revoke one, or all the others; signing out revokes the session and its refresh tokens.",
     status: "implemented",
     implementation: [
       "lib/auth/current.ts",
@@ -93,34 +105,75 @@ export const IDN = family("IDN", [
       evidence("tests/integration/sign-in-throttle.test.ts", "is HttpOnly and SameSite=Lax, and Secure when the request arrived over https"),
       evidence("tests/integration/sign-in-throttle.test.ts", "is Secure whenever APP_URL is https, whatever the request says"),
       evidence("tests/e2e/dashboard.e2e.ts", "sign in, create a project, switch org"),
+      evidence("tests/integration/sessions-page.test.ts", "describes the device from the user agent, never showing the raw string"),
+      evidence("tests/integration/sessions-page.test.ts", "'sign out all others' ends the other sessions and their refresh tokens"),
     ],
   },
   {
     id: "IDN-5",
     title: "Per-organisation MFA and sign-in abuse protection",
     description:
-      "An organisation can require a second factor: sensitive operations then need a session whose second-factor age (the token's `fva` claim) shows a recent verification; the app refuses without one, and so do restrictive policies in the database. Sign-in attempts are rate-limited, with a temporary lockout that a stranger cannot turn into a permanent one.",
-    status: "partial",
+      "An owner can require two-step verification for their organisation. Managing API keys, members and invites, and billing then needs a session whose token shows a second factor (Clerk's `fva` claim, `[minutes since the first factor, minutes since the second]`, -1 for none), and creating or rolling a key needs a fresh one: the second factor's age now, `fva[1]` plus the token's own age since `iat`, within the org's step-up window (15 minutes by default). The app refuses first with a clear message and a \"Verify now\" step; RESTRICTIVE policies on every sensitive table, through one fail-closed helper (`private.second_factor_ok`), refuse the same writes in the database, and a trigger applies the rule to member and invite writes made through SECURITY DEFINER functions. Turning the rule on, or changing it while on, needs the owner's own fresh second factor. Sign-in attempts (passwords, TOTP codes and recovery codes) are limited per account and per address with a progressive delay from the fourth failed attempt (250 ms doubling up to AUTH_FAILURE_DELAY_MAX_MS, 2 s by default) and a temporary lockout, both ending once the window slides past the attempts; unknown accounts get the same answer, and the same delay, as wrong passwords.",
+    status: "implemented",
     issue: 16,
-    implementation: ["lib/auth/embedded/throttle.ts", "lib/ratelimit/limits.ts", "lib/http/client-address.ts", "app/(auth)/actions.ts"],
+    implementation: [
+      "supabase/migrations/20261203020000_org_second_factor.sql",
+      "lib/auth/second-factor-rule.ts",
+      "lib/auth/org-second-factor.ts",
+      "lib/actions/pipeline.ts",
+      "lib/auth/embedded/throttle.ts",
+      "lib/auth/embedded/failure-delay.ts",
+      "lib/ratelimit/limits.ts",
+      "lib/http/client-address.ts",
+      "app/(auth)/actions.ts",
+      "app/(dashboard)/account/security/page.tsx",
+      "lib/auth/checks.ts",
+    ],
     evidence: [
+      evidence(SECOND_FACTOR, "every sensitive table has restrictive insert, update and delete policies through private.second_factor_ok"),
+      evidence(SECOND_FACTOR, "a session without a second factor cannot create a key: a clear message, and a raw insert fails in the database"),
+      evidence(SECOND_FACTOR, "with a fresh second factor it succeeds, in the app and in raw SQL"),
+      evidence(SECOND_FACTOR, "with a stale second factor key creation is refused"),
+      evidence(SECOND_FACTOR, "is not fresh (its age since iat counts)"),
+      evidence(SECOND_FACTOR, "an invite without any second factor is refused by the app and, through the definer function, by the trigger"),
+      evidence(SECOND_FACTOR, "with the setting off, nothing changes"),
+      evidence(SECOND_FACTOR, "owners turn the rule on only with their own fresh second factor"),
       evidence("tests/integration/sign-in-throttle.test.ts", "rotating addresses meet the per-account limit"),
       evidence("tests/integration/sign-in-throttle.test.ts", "one address is locked out of one account after its own, smaller budget"),
       evidence("tests/integration/sign-in-throttle.test.ts", "the lockout message does not reveal whether the account exists"),
+      evidence(ABUSE, "an unknown user and a wrong password get the identical answer"),
+      evidence(ABUSE, "wrong passwords from rotating addresses lock the account"),
+      evidence(ABUSE, "TOTP guesses from rotating addresses lock the second step of that account"),
+      evidence("tests/unit/failure-delay.test.ts", "answers the first three at once, then doubles from 250 ms up to the maximum"),
       evidence("tests/integration/sign-in-unavailable.test.ts", "answers its plain 'temporarily unavailable' message"),
     ],
     limitations: [
-      "No MFA requirement exists yet: `fva` is parsed into the session but nothing enforces it (#16).",
+      "With Clerk, `fva` comes from Clerk's session token and second factors are managed at Clerk; the org rule and its enforcement are the same.",
+      "API-key principals carry no second factor: in an org that requires one, they are refused by the sensitive tables' policies (they have no business there anyway).",
     ],
   },
   {
     id: "IDN-6",
     title: "Refresh-token rotation with reuse detection",
     description:
-      "Session tokens are refreshed with a rotating refresh token; each refresh issues a new one, and presenting a token that was already used revokes the whole session family everywhere. The rotation state lives in the database, so it holds across every app instance.",
-    status: "planned",
+      "Session tokens of the embedded provider live minutes (SESSION_TOKEN_TTL_SECONDS, 10 by default) and are renewed by the proxy with a rotating refresh token kept in an HttpOnly cookie; each refresh uses up the presented token and issues its child. Presenting a token that was already used revokes the whole session (its family) everywhere, records an authentication event and notifies the user in each of their organisations. Only the immediate parent of the newest token is accepted again, inside a short grace window (REFRESH_GRACE_SECONDS, 10 by default, for concurrent tabs), never an older one. The state lives in the database (idp.refresh_tokens, locked per token), so it holds across every app instance; signing out or revoking a session ends its family.",
+    status: "implemented",
     issue: 16,
-    implementation: [],
-    evidence: [],
+    implementation: [
+      "supabase/migrations/20261203020200_refresh_token_rotation.sql",
+      "lib/auth/embedded/refresh.ts",
+      "lib/auth/embedded/proxy-refresh.ts",
+      "proxy.ts",
+      "lib/auth/current.ts",
+      "lib/auth/checks.ts",
+    ],
+    evidence: [
+      evidence(REFRESH, "a token used twice, on two instances sharing the database: the second use fails and the family's newest tokens stop working"),
+      evidence(REFRESH, "inside the grace window only the immediate parent of the newest token is accepted again, never an older one"),
+      evidence(REFRESH, "the proxy renews an expired session token from the refresh cookie"),
+      evidence(REFRESH, "signing out revokes the session and its refresh family"),
+      evidence("tests/e2e/account-security.e2e.ts", "the session renews from the refresh cookie"),
+    ],
+    limitations: ["With Clerk, Clerk's own session refresh applies; this rotation is the embedded provider's."],
   },
 ]);

@@ -8,7 +8,7 @@ export const RL = family("RL", [
     id: "RL-1",
     title: "Sliding-window limits per key, org and IP",
     description:
-      "TenantGuard limits requests with sliding windows per API key, per organisation and per client IP, with tighter budgets for costly work (GraphQL, uploads and URL imports, in the API and the dashboard alike), for signed downloads (per client address before the link is verified, and per the link's organisation) and for sign-in attempts. Every class is defined in one place, and identifiers are derived values, never secrets.",
+      "TenantGuard limits requests with sliding windows per API key, per organisation and per client IP, with tighter budgets for costly work (GraphQL, uploads and URL imports, in the API and the dashboard alike), for signed downloads (per client address before the link is verified, and per the link's organisation) and for sign-in attempts (the auth class: passwords, TOTP codes and recovery codes, each per account and per address). Every class is defined in one place, and identifiers are derived values, never secrets.",
     status: "implemented",
     implementation: ["lib/ratelimit/limits.ts", "lib/ratelimit/limiter.ts", "lib/api/handler.ts", "lib/graphql/server.ts", "lib/http/client-address.ts", "lib/documents/download.ts"],
     evidence: [
@@ -24,6 +24,7 @@ export const RL = family("RL", [
       evidence("tests/integration/documents-pipeline.test.ts", "a key gets the import class's budget in a minute, then 429 with Retry-After"),
       evidence("tests/integration/documents-dashboard.test.ts", "the upload class limits a user's uploads (RL-1)"),
       evidence("tests/integration/documents-import-action.test.ts", "the import class limits a user's imports (RL-1)"),
+      evidence("tests/integration/sign-in-abuse.test.ts", "TOTP guesses from rotating addresses lock the second step of that account"),
     ],
   },
   {

@@ -13,6 +13,7 @@ import { checkPlanLimits } from "@/lib/billing/live-check";
 import { checkMemberships } from "@/lib/members/check";
 import { checkStandingAccess, checkSupportSessions } from "@/lib/support/check";
 import { checkProjectGrants } from "@/lib/grants/check";
+import { checkRefreshReuse, checkSecondFactorRule, checkSignInLockouts } from "@/lib/auth/checks";
 
 export { checkAuditChain, checkDatabaseSession, checkEmbeddedInProduction, checkExpiredKeys, checkRateLimitBackend, checkRlsCoverage, checkRuntimeRole, checkSecurityHeaders };
 export { checkDeadJobs, checkFileStorage, checkPendingScans, checkVirusScanner };
@@ -60,6 +61,9 @@ const IMPLEMENTATIONS: Record<LiveCheckId, (options: RunOptions) => CheckResult 
   "audit-checkpoints": ({ orgId }) => checkAuditCheckpoints({ orgId }),
   "audit-retention": () => checkAuditRetention(),
   "audit-write-failures": () => checkAuditWriteFailures(),
+  "second-factor-rule": () => checkSecondFactorRule(),
+  "refresh-reuse": () => checkRefreshReuse(),
+  "sign-in-lockouts": () => checkSignInLockouts(),
 };
 
 /** A check that cannot run has not passed: it fails, naming only the error's kind (messages can carry hosts or SQL). */

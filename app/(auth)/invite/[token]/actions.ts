@@ -2,7 +2,7 @@
 
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { getSession, setSessionCookie } from "@/lib/auth/current";
+import { getSession, setIssuedSessionCookies, setSessionCookie } from "@/lib/auth/current";
 import { resolveSession } from "@/lib/auth/session";
 import { signInWithPassword, switchOrganization } from "@/lib/auth/embedded/sign-in";
 import { currentRequestContext } from "@/lib/http/request-context";
@@ -54,6 +54,8 @@ export async function createAccountAndJoinAction(_prev: FormState, formData: For
   const request = await currentRequestContext();
   const issued = await signInWithPassword({ email: preview.email!, password: parsed.data.password, ip: request.ip, userAgent: request.userAgent });
   const session = issued ? await resolveSession(issued.token) : null;
+  // IDN-6: the new session's refresh token; join() then sets the org's session token.
+  if (session && issued?.token !== undefined) await setIssuedSessionCookies(issued);
   if (!session) return { ok: false, message: "The account was created but signing in failed. Sign in to accept the invite." };
   return join(session, token);
 }

@@ -4,6 +4,7 @@ import { redirect } from "next/navigation";
 import { clearSessionCookie, getSession } from "@/lib/auth/current";
 import { currentRequestContext } from "@/lib/http/request-context";
 import { revokeOwnSession } from "@/lib/actions/revoke-session";
+import { revokeOtherSessions } from "@/lib/auth/embedded/sign-in";
 
 /** IDN-4: thin wrapper; revoking the current session signs out. */
 export async function revokeSessionAction(formData: FormData): Promise<void> {
@@ -15,5 +16,13 @@ export async function revokeSessionAction(formData: FormData): Promise<void> {
     await clearSessionCookie();
     redirect("/sign-in");
   }
+  redirect("/account/sessions");
+}
+
+/** IDN-4: sign out everywhere else; this session stays. */
+export async function revokeOtherSessionsAction(): Promise<void> {
+  const session = await getSession();
+  if (!session) redirect("/sign-in");
+  await revokeOtherSessions(session);
   redirect("/account/sessions");
 }

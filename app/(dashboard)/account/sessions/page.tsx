@@ -2,7 +2,11 @@ import type { Metadata } from "next";
 import { env } from "@/lib/env";
 import { definePage } from "@/lib/pages/define-page";
 import { ownSessions } from "@/lib/auth/embedded/sign-in";
-import { revokeSessionAction } from "./actions";
+import { describeDevice } from "@/lib/auth/device";
+import { revokeOtherSessionsAction, revokeSessionAction } from "./actions";
+
+const utc = (d: Date | string) => new Date(d).toLocaleString("en-GB", { timeZone: "UTC", dateStyle: "medium", timeStyle: "short" }) + " UTC";
+const SECOND_FACTOR: Record<string, string> = { totp: "Authenticator app", recovery_code: "Recovery code", passkey: "Passkey" };
 
 export const metadata: Metadata = { title: "Sessions" };
 
@@ -15,13 +19,23 @@ export default definePage(
     }
     return (
       <div className="flex flex-col gap-4">
-        <h1 className="text-2xl font-semibold">Your sessions</h1>
+        <div className="flex flex-wrap items-center justify-between gap-2">
+          <h1 className="text-2xl font-semibold">Your sessions</h1>
+          <form action={revokeOtherSessionsAction}>
+            <button type="submit" className="rounded-md bg-white px-3 py-2 text-sm font-medium text-red-700 ring-1 ring-red-300 hover:bg-red-50">
+              Sign out all other sessions
+            </button>
+          </form>
+        </div>
+        <div className="overflow-x-auto">
         <table className="w-full rounded-lg bg-white text-left text-sm shadow-sm">
           <thead className="border-b border-slate-200 text-slate-500">
             <tr>
               <th className="p-3 font-medium">Started</th>
               <th className="p-3 font-medium">Device</th>
               <th className="p-3 font-medium">IP</th>
+              <th className="p-3 font-medium">Last seen</th>
+              <th className="p-3 font-medium">Second factor</th>
               <th className="p-3 font-medium">Status</th>
               <th className="p-3">
                 <span className="sr-only">Actions</span>
@@ -34,11 +48,11 @@ export default definePage(
               const status = s.revoked_at ? "Revoked" : new Date(s.expires_at) < new Date() ? "Expired" : current ? "This session" : "Active";
               return (
                 <tr key={s.id} className="border-b border-slate-100 last:border-0">
-                  <td className="p-3">{new Date(s.created_at).toLocaleString("en-GB")}</td>
-                  <td className="max-w-xs truncate p-3" title={s.user_agent ?? undefined}>
-                    {s.user_agent ?? "Unknown"}
-                  </td>
+                  <td className="p-3">{utc(s.created_at)}</td>
+                  <td className="p-3">{describeDevice(s.user_agent)}</td>
                   <td className="p-3">{s.ip ?? "—"}</td>
+                  <td className="p-3">{s.last_seen_at ? utc(s.last_seen_at) : utc(s.created_at)}</td>
+                  <td className="p-3">{s.second_factor_method ? SECOND_FACTOR[s.second_factor_method] : "None"}</td>
                   <td className="p-3">{status}</td>
                   <td className="p-3 text-right">
                     {status === "Active" || current ? (
@@ -55,6 +69,7 @@ export default definePage(
             })}
           </tbody>
         </table>
+        </div>
       </div>
     );
   },

@@ -1,0 +1,14 @@
+/**
+ * A second app instance for tests/integration/refresh-rotation.test.ts (PostgreSQL only): presents REFRESH_TOKEN
+ * once (grace REFRESH_CHILD_GRACE seconds) against the shared database and prints the outcome as one JSON line.
+ */
+import { closeDb } from "@/lib/db";
+import { refreshSession } from "@/lib/auth/embedded/refresh";
+
+async function main() {
+  const outcome = await refreshSession(process.env.REFRESH_TOKEN, { ip: "198.51.100.77", userAgent: "second instance" }, Number(process.env.REFRESH_CHILD_GRACE ?? 10));
+  process.stdout.write(`${JSON.stringify(outcome)}\n`);
+  await closeDb();
+}
+
+void main();
