@@ -21,6 +21,8 @@ export const grantSupportAccess = defineAction({
   name: "support.grant",
   schema: grantSupportSchema,
   minimumRole: "owner",
+  // IDN-5: in an org that requires two-step verification, consenting needs a session with a second factor.
+  secondFactor: "present",
   async run({ input, tx, audit }) {
     const [row] = await consentCall(() =>
       tx.query<{ id: string }>("select private.grant_support_access($1, $2, $3, $4) as id", [input.operatorId, input.level, input.minutes, input.reason]),

@@ -5,7 +5,7 @@ import { appendAudit } from "@/lib/audit/writer";
 import { SUPPORT_ROLE, type Session } from "@/lib/auth/claims";
 import { resolveSession } from "@/lib/auth/session";
 import { issueSessionToken } from "@/lib/auth/embedded/tokens";
-import { organizationsOf, type IssuedSession } from "@/lib/auth/embedded/sign-in";
+import { organizationsOf, sessionFactors, type IssuedSession } from "@/lib/auth/embedded/sign-in";
 import type { RequestContext } from "@/lib/http/request-context";
 import { listMyConsents } from "./queries";
 import { startSupportSchema } from "./schemas";
@@ -33,9 +33,13 @@ export async function startSupportSession(session: Session | null, rawInput: unk
 
   const consent = (await withTenant(session.claims, listMyConsents)).find((c) => c.org_id === parsed.data.orgId);
   if (!consent) return refused;
-  const until = Math.min(new Date(consent.expires_at).getTime(), session.expiresAt.getTime());
+  // The token lasts until the consent ends (never refreshed into another support token); the sign-in session's own
+  // expiry and revocation, the consent and the operator list are checked on every request (resolveSession).
+  const until = Math.min(new Date(consent.expires_at).getTime(), Date.now() + env.SESSION_TTL_SECONDS * 1000);
   const ttlSeconds = Math.floor((until - Date.now()) / 1000);
   if (ttlSeconds < MIN_SECONDS) return refused;
+  const factors = await sessionFactors(session.sessionId, session.userId);
+  if (!factors) return refused;
 
   const issued = await issueSessionToken({
     userId: session.userId,
@@ -43,6 +47,7 @@ export async function startSupportSession(session: Session | null, rawInput: unk
     org: { id: consent.org_id, role: SUPPORT_ROLE, slug: consent.org_slug },
     act: { sub: session.userId },
     ttlSeconds,
+    factors,
   });
   // The verifier and the live consent check, exactly as every later request of this session goes through them.
   const support = await resolveSession(issued.token);
@@ -75,6 +80,15 @@ export async function endSupportSession(session: Session | null, request: Reques
   }
   if (env.identityProvider !== "embedded") return null;
   // The sign-in session's own expiry is still checked on every request (idp.session_is_current).
+  // IDN-6: a short-lived token like any other, with the session's recorded factors; the refresh token renews it.
+  const factors = await sessionFactors(session.sessionId, session.userId);
+  if (!factors) return null;
   const own = (await organizationsOf(session.userId))[0];
-  return issueSessionToken({ userId: session.userId, sessionId: session.sessionId, org: own ? { id: own.id, role: own.role, slug: own.slug } : null, ttlSeconds: env.SESSION_TTL_SECONDS });
+  return issueSessionToken({
+    userId: session.userId,
+    sessionId: session.sessionId,
+    org: own ? { id: own.id, role: own.role, slug: own.slug } : null,
+    ttlSeconds: env.SESSION_TOKEN_TTL_SECONDS,
+    factors,
+  });
 }

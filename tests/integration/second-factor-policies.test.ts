@@ -29,6 +29,7 @@ const SENSITIVE_TABLES: Record<string, { freshInsert: boolean }> = {
   "public.subscriptions": { freshInsert: false },
   "public.invoices": { freshInsert: false },
   "public.entitlements": { freshInsert: false },
+  "public.support_grants": { freshInsert: false },
 };
 
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);

@@ -2,7 +2,7 @@
 
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { getSession, setSessionCookie } from "@/lib/auth/current";
+import { getSession, setIssuedSessionCookies, setSessionCookie } from "@/lib/auth/current";
 import { resolveSession } from "@/lib/auth/session";
 import { signInWithPassword, switchOrganization } from "@/lib/auth/embedded/sign-in";
 import { currentRequestContext } from "@/lib/http/request-context";
@@ -59,8 +59,8 @@ export async function createAccountAndRedeemAction(_prev: FormState, formData: F
   if (!userId) return { ok: false, message: "An account with this email exists already: sign in to accept the link.", values };
   const request = await currentRequestContext();
   const issued = await signInWithPassword({ email: parsed.data.email, password: parsed.data.password, ip: request.ip, userAgent: request.userAgent });
-  const session = issued ? await resolveSession(issued.token) : null;
-  if (!session) return { ok: false, message: "The account was created but signing in failed. Sign in to accept the link." };
-  await setSessionCookie(issued!.token, issued!.expiresAt);
+  const session = issued && issued.challenge === undefined ? await resolveSession(issued.token) : null;
+  if (!issued || issued.challenge !== undefined || !session) return { ok: false, message: "The account was created but signing in failed. Sign in to accept the link." };
+  await setIssuedSessionCookies(issued);
   return redeem(session, projectId, token);
 }
