@@ -13,8 +13,7 @@ import { logger } from "@/lib/observability/logger";
 import type { FormState } from "@/lib/actions/form-state";
 import { noteSecurityEvent } from "@/lib/audit/alerts";
 import { SECURITY_EVENT } from "@/lib/audit/events";
-import { recordOnly } from "@/lib/audit/record-only";
-import { resolveSession } from "@/lib/auth/session";
+import { auditSignedIn } from "@/lib/audit/signed-in";
 
 const signInSchema = z.object({
   email: z.email("Enter a valid email address.").max(320).transform((v) => v.toLowerCase()),
@@ -27,14 +26,6 @@ const signInSchema = z.object({
 });
 
 const UNAVAILABLE: FormState = { ok: false, message: "Sign-in is temporarily unavailable. Please try again." };
-
-/** AUD-3: a sign-in is recorded in the active org's chain; a failed write never fails the sign-in (AUD-4). */
-async function auditSignedIn(token: string, request: Awaited<ReturnType<typeof currentRequestContext>>): Promise<void> {
-  const signedIn = await resolveSession(token).catch(() => null);
-  if (signedIn?.orgId) {
-    await recordOnly(signedIn.claims, { orgId: signedIn.orgId, actorType: "user", actorId: signedIn.userId, action: "auth.signed_in", targetType: "session", targetId: signedIn.sessionId, ...request });
-  }
-}
 
 export async function signInAction(_prev: FormState, formData: FormData): Promise<FormState> {
   // VAL-1: action ids are public, so anyone can post arbitrary arguments; only a form is a sign-in attempt.

@@ -7,6 +7,7 @@ import { challengeSubject } from "@/lib/auth/embedded/second-factor";
 import { completeSignInWithPasskey, parseCredentialJSON, passkeyAuthenticationOptions, signWebauthnChallenge, webauthnChallengeFor, WEBAUTHN_COOKIE_NAME } from "@/lib/auth/embedded/passkeys";
 import { delayAfterFailure, secondFactorAllowed } from "@/lib/auth/embedded/throttle";
 import { recordAuthEvent } from "@/lib/auth/embedded/auth-events";
+import { auditSignedIn } from "@/lib/audit/signed-in";
 import { currentRequestContext } from "@/lib/http/request-context";
 
 /** IDN-2: the second sign-in step with a passkey, part 1: the options (challenge) for the user the password step named. */
@@ -40,6 +41,7 @@ export async function passkeySignInAction(rawResponse: unknown): Promise<{ ok: b
     return { ok: false, message: "That passkey could not be verified." };
   }
   await clearSecondFactorChallengeCookie();
+  await auditSignedIn(issued.token, request);
   await setIssuedSessionCookies(issued);
   return { ok: true };
 }

@@ -41,6 +41,15 @@ function balanced(source: string, open: number): string {
   return source.slice(open);
 }
 
+/**
+ * Where a function's body starts: the first `{` that ends its line, after the parameter list. A return type such as
+ * `Promise<{ ok: boolean }>` holds braces too, but never one that ends a line (the code is formatted by Prettier).
+ */
+function bodyStart(source: string, from: number): number {
+  const m = /\{[ \t]*\r?\n/.exec(source.slice(from));
+  return m ? from + m.index : -1;
+}
+
 export function pipelineActionsIn(file: string, source: string): MutationPath[] {
   const out: MutationPath[] = [];
   for (const m of source.matchAll(/defineAction\s*(?:<[^>]*>)?\s*\(/g)) {
@@ -55,7 +64,7 @@ export function pipelineActionsIn(file: string, source: string): MutationPath[] 
 function definitionOf(source: string, name: string): string | null {
   const fn = new RegExp(`(?:^|\\n)(?:export\\s+)?(?:async\\s+)?function\\s+${name}\\s*[<(]`).exec(source);
   if (fn) {
-    const brace = source.indexOf("{", source.indexOf(")", fn.index));
+    const brace = bodyStart(source, fn.index + fn[0].length);
     return brace < 0 ? null : balanced(source, brace);
   }
   const constant = new RegExp(`(?:^|\\n)(?:export\\s+)?const\\s+${name}\\s*(?::[^=]+)?=\\s*`).exec(source);
@@ -124,8 +133,9 @@ function importsOf(source: string): Map<string, { name: string; from: string }> 
 }
 
 /** Whether a body calls an imported library function (or uses its own audit) that audits. */
-function bodyAudits(root: string, file: string, source: string, body: string): boolean {
+function bodyAudits(root: string, file: string, source: string, body: string, depth = 0): boolean {
   if (textAudits(body)) return true;
+  if (depth > 2) return false;
   const imports = importsOf(source);
   for (const call of body.matchAll(/\b([A-Za-z_$][\w$]*)\s*[(<]/g)) {
     const imported = imports.get(call[1]!);
@@ -137,8 +147,9 @@ function bodyAudits(root: string, file: string, source: string, body: string): b
   for (const call of body.matchAll(/\b([A-Za-z_$][\w$]*)\s*\(/g)) {
     const local = new RegExp(`(?:async\\s+)?function\\s+${call[1]}\\s*\\(`).exec(source);
     if (local) {
-      const brace = source.indexOf("{", source.indexOf(")", local.index));
-      if (brace > 0 && textAudits(balanced(source, brace))) return true;
+      // Followed like the action's own body: the helper's calls into the library count too.
+      const brace = bodyStart(source, local.index + local[0].length);
+      if (brace > 0 && bodyAudits(root, file, source, balanced(source, brace), depth + 1)) return true;
     }
   }
   return false;
@@ -148,7 +159,7 @@ export function serverActionsIn(root: string, file: string, source: string): Mut
   if (!/^\s*["']use server["']/.test(source)) return [];
   const out: MutationPath[] = [];
   for (const m of source.matchAll(/export\s+async\s+function\s+([A-Za-z_$][\w$]*)\s*\(/g)) {
-    const brace = source.indexOf("{", source.indexOf(")", m.index));
+    const brace = bodyStart(source, m.index + m[0].length);
     const body = balanced(source, brace);
     out.push({ kind: "server-action", id: `${path.relative(root, file)}#${m[1]}`, file, audited: bodyAudits(root, file, source, body) });
   }

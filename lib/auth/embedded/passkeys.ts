@@ -1,4 +1,5 @@
 import "server-only";
+import { appendAudit } from "@/lib/audit/writer";
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
@@ -46,14 +47,19 @@ export async function registerPasskey(session: Session, response: RegistrationRe
   const verification = await verifyRegistrationResponse({ response, expectedChallenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: false }).catch(() => null);
   if (!verification?.verified || !verification.registrationInfo) return false;
   const { credential } = verification.registrationInfo;
-  const [row] = await withTenant(session.claims, (tx) =>
-    tx.query<{ added: boolean }>("select idp.add_own_passkey($1, $2, $3, $4::text[]) as added", [
+  const [row] = await withTenant(session.claims, async (tx) => {
+    const added = await tx.query<{ added: boolean }>("select idp.add_own_passkey($1, $2, $3, $4::text[]) as added", [
       credential.id,
       Buffer.from(credential.publicKey),
       credential.counter,
       credential.transports ?? [],
-    ]),
-  );
+    ]);
+    // AUD-3: a new second factor is recorded in the active org's chain, in the same transaction.
+    if (added[0]?.added === true && session.orgId) {
+      await appendAudit(tx, { orgId: session.orgId, actorType: "user", actorId: session.userId, action: "auth.passkey_added", targetType: "user", targetId: session.userId });
+    }
+    return added;
+  });
   return row?.added === true;
 }
 

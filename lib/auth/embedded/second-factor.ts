@@ -1,4 +1,5 @@
 import "server-only";
+import { appendAudit } from "@/lib/audit/writer";
 import { createHash, randomBytes } from "node:crypto";
 import { generateSecret, generateURI, verify as verifyTotp } from "otplib";
 import QRCode from "qrcode";
@@ -94,6 +95,10 @@ export async function verifyOwnTotp(session: Session, code: string, options: { c
     if (step === null) return null;
     const [factors] = await tx.query<{ first_factor_at: Date; second_factor_at: Date }>("select * from idp.accept_own_totp_step($1, $2)", [step, options.confirmEnrolment]);
     if (!factors) return null;
+    // AUD-3: enabling TOTP and stepping a session up are recorded in the active org's chain, in the same transaction.
+    if (session.orgId) {
+      await appendAudit(tx, { orgId: session.orgId, actorType: "user", actorId: session.userId, action: options.confirmEnrolment ? "auth.second_factor_enabled" : "auth.stepped_up", targetType: "session", targetId: session.sessionId, changes: { method: "totp" } });
+    }
     let recoveryCodes: string[] | null = null;
     if (options.confirmEnrolment) {
       const [existing] = await tx.query<{ recovery_codes_left: number }>("select recovery_codes_left from idp.own_second_factors()");

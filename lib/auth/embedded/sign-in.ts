@@ -137,6 +137,13 @@ export async function revokeSession(session: Session, sessionId: string): Promis
 
 /** IDN-4: revoke every other session of the signed-in user (their refresh families end with them). */
 export async function revokeOtherSessions(session: Session): Promise<number> {
-  const [row] = await withTenant(session.claims, (tx) => tx.query<{ revoked: number }>("select idp.revoke_other_sessions() as revoked"));
-  return row?.revoked ?? 0;
+  return withTenant(session.claims, async (tx) => {
+    const [row] = await tx.query<{ revoked: number }>("select idp.revoke_other_sessions() as revoked");
+    const revoked = row?.revoked ?? 0;
+    // AUD-3: recorded in the active org's chain, in the same transaction (as a single revocation is).
+    if (revoked > 0 && session.orgId) {
+      await appendAudit(tx, { orgId: session.orgId, actorType: "user", actorId: session.userId, action: "auth.other_sessions_revoked", targetType: "session", targetId: session.sessionId, changes: { revoked } });
+    }
+    return revoked;
+  });
 }
