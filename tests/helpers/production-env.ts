@@ -7,4 +7,6 @@ export const PRODUCTION_ENV = {
   NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "pk_live_Y2xlcmsuZXhhbXBsZS5jb20k",
   CLERK_SECRET_KEY: "sk_live_x",
   CLERK_JWT_KEY: "-----BEGIN PUBLIC KEY-----x-----END PUBLIC KEY-----",
+  // ENC-1: a key-encryption key of its own (32 bytes, base64), not the public development key.
+  ENCRYPTION_KEYS: `prod1:${Buffer.alloc(32, 7).toString("base64")}`,
 };

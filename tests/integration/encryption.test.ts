@@ -1,0 +1,253 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { closeDb, ownerDb, withKeyRotation, withTenant } from "@/lib/db";
+import type { Session } from "@/lib/auth/claims";
+import {
+  DecryptionError,
+  MissingKeyError,
+  environmentKeyProvider,
+  fieldCipher,
+  keyProvider,
+  setKeyProvider,
+  verifyKeysAvailable,
+  type FieldPlace,
+} from "@/lib/crypto";
+import { Keyring, developmentKeyring, parseEncryptionKeys } from "@/lib/crypto/keyring";
+import { ENCRYPTED_COLUMNS, KeyInUseError, reencryptRecords, retireKek, rewrapDataKeys } from "@/lib/crypto/rotation";
+import { readCredential } from "@/lib/credentials/store";
+import { setIntegrationCredential, setPersonalCredential } from "@/lib/credentials";
+import { orgWithMembers, request } from "../helpers/tenants";
+
+/**
+ * ENC-1 / ENC-2: envelope encryption and rotation against the real schema (both engines). Each KEK change installs
+ * a provider over a keyring, exactly what a different ENCRYPTION_KEYS at start produces (lib/crypto/keyring.ts).
+ */
+
+const dev = developmentKeyring();
+const devMaterial = dev.material("dev")!;
+const newMaterial = Buffer.alloc(32, 0x5a);
+const keyringOf = (entries: [string, Buffer][], active: string) => new Keyring(new Map(entries), active);
+const useKeyring = (keyring: Keyring) => setKeyProvider(environmentKeyProvider(keyring));
+
+let a: Awaited<ReturnType<typeof orgWithMembers>>;
+let b: Awaited<ReturnType<typeof orgWithMembers>>;
+
+beforeAll(async () => {
+  useKeyring(dev);
+  a = await orgWithMembers("Crypto A");
+  b = await orgWithMembers("Crypto B");
+});
+afterEach(() => useKeyring(dev));
+afterAll(async () => {
+  setKeyProvider(undefined);
+  await closeDb();
+});
+
+const place = (session: Session, over: Partial<FieldPlace> = {}): FieldPlace => ({
+  orgId: session.orgId!,
+  table: "integration_credentials",
+  column: "ciphertext",
+  rowId: "11111111-1111-4111-8111-111111111111",
+  ...over,
+});
+
+const encrypt = (session: Session, p: FieldPlace, plaintext: string) => withTenant(session.claims, (tx) => fieldCipher(tx).encrypt(p, plaintext));
+const decrypt = (session: Session, p: FieldPlace, ciphertext: string) => withTenant(session.claims, (tx) => fieldCipher(tx).decrypt(p, ciphertext));
+
+/** Replaces the base64url part `index` (3 iv, 4 commitment, 5 ciphertext, 6 tag) with one bit flipped. */
+function flip(ciphertext: string, index: number): string {
+  const parts = ciphertext.split(":");
+  const bytes = Buffer.from(parts[index]!, "base64url");
+  bytes[0] = bytes[0]! ^ 0x01;
+  parts[index] = bytes.toString("base64url");
+  return parts.join(":");
+}
+
+describe("ENC-1: envelope encryption", () => {
+  it("round trip: what is encrypted decrypts to the same text, and the stored form names format, data key and KEK", async () => {
+    const p = place(a.admin);
+    const { ciphertext, dataKeyId } = await encrypt(a.admin, p, "nyk_v0_round-trip-secret");
+    expect(ciphertext).toMatch(new RegExp(`^tg1:${dataKeyId}:dev:`));
+    expect(ciphertext).not.toContain("round-trip");
+    await expect(decrypt(a.admin, p, ciphertext)).resolves.toBe("nyk_v0_round-trip-secret");
+  });
+
+  it("the same plaintext twice gives different ciphertexts (a fresh IV each time)", async () => {
+    const p = place(a.admin);
+    const values = await Promise.all(Array.from({ length: 20 }, () => encrypt(a.admin, p, "same-secret-value")));
+    const ivs = new Set(values.map((v) => v.ciphertext.split(":")[3]));
+    expect(new Set(values.map((v) => v.ciphertext)).size).toBe(20);
+    expect(ivs.size).toBe(20);
+  });
+
+  it.each([
+    ["IV", 3],
+    ["key commitment", 4],
+    ["ciphertext", 5],
+    ["tag", 6],
+  ])("a tampered %s fails to decrypt", async (_what, index) => {
+    const p = place(a.admin);
+    const { ciphertext } = await encrypt(a.admin, p, "tamper-me-secret");
+    await expect(decrypt(a.admin, p, flip(ciphertext, index))).rejects.toBeInstanceOf(DecryptionError);
+  });
+
+  it("a changed key id or format version fails to decrypt", async () => {
+    const p = place(a.admin);
+    const { ciphertext } = await encrypt(a.admin, p, "key-id-secret");
+    const parts = ciphertext.split(":");
+    const other = await encrypt(a.admin, place(a.admin, { rowId: "22222222-2222-4222-8222-222222222222" }), "x-other-secret");
+    const withKek = [...parts.slice(0, 2), "other", ...parts.slice(3)].join(":");
+    const withUnknownDek = [parts[0], "00000000-0000-4000-8000-000000000000", ...parts.slice(2)].join(":");
+    const withVersion = ["tg2", ...parts.slice(1)].join(":");
+    for (const bad of [withKek, withUnknownDek, withVersion]) {
+      await expect(decrypt(a.admin, p, bad)).rejects.toBeInstanceOf(DecryptionError);
+    }
+    expect(other.dataKeyId).toBe(parts[1]);
+  });
+
+  it("associated data: a ciphertext moved to another row, another column or another org's row fails", async () => {
+    const p = place(a.admin);
+    const { ciphertext } = await encrypt(a.admin, p, "bound-to-its-place");
+    await expect(decrypt(a.admin, { ...p, rowId: "33333333-3333-4333-8333-333333333333" }, ciphertext)).rejects.toBeInstanceOf(DecryptionError);
+    await expect(decrypt(a.admin, { ...p, column: "other_column" }, ciphertext)).rejects.toBeInstanceOf(DecryptionError);
+    await expect(decrypt(a.admin, { ...p, table: "personal_credentials" }, ciphertext)).rejects.toBeInstanceOf(DecryptionError);
+    // Org B cannot see A's data key (RLS), and naming A's org from B's transaction is refused as well.
+    await expect(decrypt(b.admin, place(b.admin), ciphertext)).rejects.toBeInstanceOf(DecryptionError);
+    await expect(decrypt(b.admin, p, ciphertext)).rejects.toBeInstanceOf(DecryptionError);
+  });
+
+  it("a stored ciphertext copied into another org's credential row fails to decrypt there", async () => {
+    const setA = await setIntegrationCredential(a.admin, { service: "dub", secret: "dub_copy_me_secret_A" }, request());
+    const setB = await setIntegrationCredential(b.admin, { service: "dub", secret: "dub_other_secret_B" }, request());
+    expect(setA.ok && setB.ok).toBe(true);
+    const owner = await ownerDb();
+    await owner.query(
+      `update public.integration_credentials set ciphertext = (select ciphertext from public.integration_credentials where org_id = $1 and service = 'dub')
+        where org_id = $2 and service = 'dub'`,
+      [a.org.id, b.org.id],
+    );
+    await expect(withTenant(b.admin.claims, (tx) => readCredential(tx, "org", { orgId: b.org.id, userId: b.admin.userId }, "dub"))).rejects.toBeInstanceOf(DecryptionError);
+    await owner.query("delete from public.integration_credentials where org_id = $1 and service = 'dub'", [b.org.id]);
+  });
+});
+
+describe("ENC-1: key-encryption keys at start-up", () => {
+  it("a missing KEK is a clear refusal naming the key id", async () => {
+    const p = place(a.admin);
+    const { ciphertext } = await encrypt(a.admin, p, "needs-the-dev-kek");
+    const other = parseEncryptionKeys(`prod1:${newMaterial.toString("base64")}`).keyring!;
+    setKeyProvider(environmentKeyProvider(other));
+    const refusal = await verifyKeysAvailable().then(() => null, (e: unknown) => e);
+    expect(refusal).toBeInstanceOf(MissingKeyError);
+    expect((refusal as MissingKeyError).kekIds).toEqual(["dev"]);
+    expect((refusal as Error).message).toMatch(/Refusing to start: .*"dev".*ENCRYPTION_KEYS does not contain/);
+    // A value whose data key needs the missing KEK is refused the same way, never decrypted some other way.
+    await expect(decrypt(a.admin, p, ciphertext)).rejects.toThrow(/key-encryption key "dev", which ENCRYPTION_KEYS does not contain/);
+  });
+
+  it("a KEK with the right id but the wrong material is a clear refusal naming the key id", async () => {
+    useKeyring(keyringOf([["dev", newMaterial]], "dev"));
+    await expect(verifyKeysAvailable()).rejects.toThrow(/Refusing to start: the configured key "dev" is not the key that wrapped the stored data keys/);
+  });
+
+  it("with every referenced KEK present, the check passes and counts data keys per KEK", async () => {
+    const inventory = await verifyKeysAvailable();
+    expect(inventory.missing).toEqual([]);
+    expect(inventory.dataKeysByKek["dev"]).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("ENC-2: rotation", () => {
+  async function allDecrypt() {
+    const rows = await withKeyRotation(async (tx) => {
+      const out: { table: string; id: string; org_id: string; value: string; data_key_id: string }[] = [];
+      for (const { table } of ENCRYPTED_COLUMNS) {
+        out.push(...(await tx.query<{ id: string; org_id: string; value: string; data_key_id: string }>(`select id, org_id, ciphertext as value, data_key_id from public.${table}`)).map((r) => ({ ...r, table })));
+      }
+      const cipher = fieldCipher(tx);
+      for (const r of out) await cipher.decrypt({ orgId: r.org_id, table: r.table, column: "ciphertext", rowId: r.id }, r.value);
+      return out;
+    });
+    return rows;
+  }
+
+  it("rotation killed half-way then resumed: everything decrypts, nothing on a retired key, reads and writes in between succeed", async () => {
+    // Enough orgs for several batches of one.
+    const orgs = [a, b, await orgWithMembers("Crypto C"), await orgWithMembers("Crypto D")];
+    for (const [i, o] of orgs.entries()) {
+      expect((await setIntegrationCredential(o.admin, { service: "nylas", secret: `nylas_secret_${i}_abcdef` }, request())).ok).toBe(true);
+      expect((await setPersonalCredential(o.member, { service: "nylas", secret: `personal_secret_${i}_abcdef` }, request())).ok).toBe(true);
+    }
+    // New active KEK "k2"; "dev" still decrypts.
+    useKeyring(keyringOf([["k2", newMaterial], ["dev", devMaterial]], "k2"));
+
+    // Re-wrap, stopped after two batches of one (what a kill between batches leaves), with traffic between batches.
+    const stop = new AbortController();
+    let batches = 0;
+    const traffic: boolean[] = [];
+    const between = async () => {
+      const o = orgs[batches % orgs.length]!;
+      const read = await withTenant(o.admin.claims, (tx) => readCredential(tx, "org", { orgId: o.org.id, userId: o.admin.userId }, "nylas"));
+      const wrote = await setIntegrationCredential(o.admin, { service: "webhook_signing", secret: `whsig_during_rotation_${batches}` }, request());
+      traffic.push(read !== null && wrote.ok);
+      if (++batches === 2) stop.abort();
+    };
+    const first = await rewrapDataKeys({ batchSize: 1, onBatch: between, signal: stop.signal });
+    expect(first.rewrapped).toBe(2);
+    expect(first.remaining).toBeGreaterThan(0);
+    await allDecrypt();
+    const resumed = await rewrapDataKeys({ batchSize: 1, onBatch: between });
+    expect(resumed.remaining).toBe(0);
+
+    // Re-encrypt under fresh data keys, killed after one batch, then resumed.
+    const stop2 = new AbortController();
+    const partial = await reencryptRecords({
+      batchSize: 2,
+      signal: stop2.signal,
+      onBatch: async () => {
+        await between();
+        stop2.abort();
+      },
+    });
+    expect(partial.resumed).toBe(false);
+    const [{ n: retiring } = { n: 0 }] = await withKeyRotation((tx) => tx.query<{ n: number }>("select count(*)::int as n from public.data_keys where status = 'retiring'"));
+    expect(retiring).toBeGreaterThan(0);
+    await allDecrypt();
+    const done = await reencryptRecords({ batchSize: 2, onBatch: between });
+    expect(done.resumed).toBe(true);
+    expect(done.retiredDataKeys).toBeGreaterThan(0);
+
+    expect(traffic.length).toBeGreaterThanOrEqual(4);
+    expect(traffic.every(Boolean)).toBe(true);
+    const rows = await allDecrypt();
+    const [onRetired] = await withKeyRotation((tx) =>
+      tx.query<{ n: number }>(
+        `select count(*)::int as n from public.data_keys k where k.status <> 'active'
+            and (exists (select 1 from public.integration_credentials c where c.data_key_id = k.id)
+              or exists (select 1 from public.personal_credentials c where c.data_key_id = k.id))`,
+      ),
+    );
+    expect(onRetired!.n).toBe(0);
+    expect(rows.length).toBeGreaterThanOrEqual(orgs.length * 2);
+    for (const r of rows) expect(r.value.split(":")[2]).toBe("k2");
+
+    // "dev" now wraps nothing: the query proves it, so it may be retired; the active key never may.
+    await expect(retireKek("dev")).resolves.toEqual({ kekId: "dev", dataKeys: 0 });
+    await expect(retireKek("k2")).rejects.toBeInstanceOf(KeyInUseError);
+    // And a keyring without "dev" starts: nothing references it.
+    useKeyring(keyringOf([["k2", newMaterial]], "k2"));
+    await expect(verifyKeysAvailable()).resolves.toMatchObject({ missing: [] });
+    await allDecrypt();
+  });
+
+  it("keys:retire refuses while any data key still references the KEK", async () => {
+    useKeyring(keyringOf([["k3", Buffer.alloc(32, 0x33)], ["k2", newMaterial]], "k3"));
+    // An org created now gets a data key under k3; k2 still wraps the others.
+    const fresh = await orgWithMembers("Crypto E");
+    await encrypt(fresh.admin, place(fresh.admin), "under-k3");
+    const refusal = await retireKek("k2").then(() => null, (e: unknown) => e);
+    expect(refusal).toBeInstanceOf(KeyInUseError);
+    expect((refusal as KeyInUseError).dataKeys).toBeGreaterThan(0);
+    expect((refusal as Error).message).toMatch(/Refusing to retire key-encryption key "k2": \d+ data key\(s\) are still wrapped by it/);
+    expect(keyProvider().activeKekId).toBe("k3");
+  });
+});
