@@ -48,6 +48,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <Link href="/account/sessions" className="text-slate-700 hover:text-slate-950">
               Sessions
             </Link>
+            <Link href="/account/credentials" className="text-slate-700 hover:text-slate-950">
+              Credentials
+            </Link>
             {session.orgRole === "owner" || session.orgRole === "admin" ? (
               <>
                 <Link href="/settings/api-keys" className="text-slate-700 hover:text-slate-950">
@@ -61,6 +64,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
                 </Link>
                 <Link href="/settings/webhooks" className="text-slate-700 hover:text-slate-950">
                   Webhooks
+                </Link>
+                <Link href="/settings/integrations" className="text-slate-700 hover:text-slate-950">
+                  Integrations
                 </Link>
               </>
             ) : null}

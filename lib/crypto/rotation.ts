@@ -33,7 +33,11 @@ export interface RotationOptions {
   onBatch?: (progress: RotationProgress) => void | Promise<void>;
   /** Stops after the current batch (a kill has the same effect, minus the clean exit). */
   signal?: AbortSignal;
+  /** Only these organisations' keys and records (e.g. one tenant after a suspected exposure); every org when absent. */
+  orgIds?: readonly string[];
 }
+
+const orgsOf = (o: RotationOptions) => (o.orgIds ? [...o.orgIds] : null);
 
 const batchSizeOf = (o: RotationOptions) => Math.max(1, Math.min(o.batchSize ?? 200, 5_000));
 
@@ -42,15 +46,15 @@ export async function rewrapDataKeys(options: RotationOptions = {}): Promise<{ r
   const active = provider.activeKekId;
   const limit = batchSizeOf(options);
   const [{ n: total } = { n: 0 }] = await withKeyRotation((tx) =>
-    tx.query<{ n: number }>("select count(*)::int as n from public.data_keys where kek_id is not null and kek_id <> $1", [active]),
+    tx.query<{ n: number }>("select count(*)::int as n from public.data_keys where kek_id is not null and kek_id <> $1 and ($2::text[] is null or org_id = any($2))", [active, orgsOf(options)]),
   );
   let done = 0;
   while (!options.signal?.aborted) {
     const moved = await withKeyRotation(async (tx) => {
       const rows = await tx.query<DataKeyRow>(
         `select id, org_id, version, kek_id, wrapped_key, status from public.data_keys
-          where kek_id is not null and kek_id <> $1 order by id limit $2 for update skip locked`,
-        [active, limit],
+          where kek_id is not null and kek_id <> $1 and ($3::text[] is null or org_id = any($3)) order by id limit $2 for update skip locked`,
+        [active, limit, orgsOf(options)],
       );
       for (const row of rows) {
         const dataKey = await provider.unwrap(row.kek_id!, row.wrapped_key!, wrapContext(row.org_id, row.id, row.kek_id!));
@@ -64,23 +68,20 @@ export async function rewrapDataKeys(options: RotationOptions = {}): Promise<{ r
     done += moved;
     await options.onBatch?.({ phase: "rewrap", done, total: Math.max(total, done) });
   }
-  return { rewrapped: done, remaining: await dataKeysNotOn(active) };
-}
-
-async function dataKeysNotOn(kekId: string): Promise<number> {
-  const [row] = await withKeyRotation((tx) =>
-    tx.query<{ n: number }>("select count(*)::int as n from public.data_keys where kek_id is not null and kek_id <> $1", [kekId]),
+  const [left] = await withKeyRotation((tx) =>
+    tx.query<{ n: number }>("select count(*)::int as n from public.data_keys where kek_id is not null and kek_id <> $1 and ($2::text[] is null or org_id = any($2))", [active, orgsOf(options)]),
   );
-  return row?.n ?? 0;
+  return { rewrapped: done, remaining: left?.n ?? 0 };
 }
 
+// $1: the organisations (NULL: all).
 const ON_RETIRING = (table: string) =>
-  `from public.${table} t where t.data_key_id in (select k.id from public.data_keys k where k.status = 'retiring')`;
+  `from public.${table} t where t.data_key_id in (select k.id from public.data_keys k where k.status = 'retiring') and ($1::text[] is null or t.org_id = any($1))`;
 
-async function recordsOnRetiringKeys(tx: Queryable): Promise<number> {
+async function recordsOnRetiringKeys(tx: Queryable, orgs: string[] | null): Promise<number> {
   let n = 0;
   for (const { table } of ENCRYPTED_COLUMNS) {
-    const [row] = await tx.query<{ n: number }>(`select count(*)::int as n ${ON_RETIRING(table)}`);
+    const [row] = await tx.query<{ n: number }>(`select count(*)::int as n ${ON_RETIRING(table)}`, [orgs]);
     n += row?.n ?? 0;
   }
   return n;
@@ -88,14 +89,15 @@ async function recordsOnRetiringKeys(tx: Queryable): Promise<number> {
 
 export async function reencryptRecords(options: RotationOptions = {}): Promise<{ reencrypted: number; retiredDataKeys: number; resumed: boolean }> {
   const limit = batchSizeOf(options);
+  const orgs = orgsOf(options);
   // Start (or resume): retiring keys left by an earlier run mean that run's records are still being moved.
   const resumed = await withKeyRotation(async (tx) => {
-    const [retiring] = await tx.query<{ n: number }>("select count(*)::int as n from public.data_keys where status = 'retiring'");
+    const [retiring] = await tx.query<{ n: number }>("select count(*)::int as n from public.data_keys where status = 'retiring' and ($1::text[] is null or org_id = any($1))", [orgs]);
     if ((retiring?.n ?? 0) > 0) return true;
-    await tx.query("update public.data_keys set status = 'retiring' where status = 'active'");
+    await tx.query("update public.data_keys set status = 'retiring' where status = 'active' and ($1::text[] is null or org_id = any($1))", [orgs]);
     return false;
   });
-  const total = await withKeyRotation(recordsOnRetiringKeys);
+  const total = await withKeyRotation((tx) => recordsOnRetiringKeys(tx, orgs));
   let done = 0;
   let retiredDataKeys = 0;
   while (!options.signal?.aborted) {
@@ -104,8 +106,8 @@ export async function reencryptRecords(options: RotationOptions = {}): Promise<{
       if (options.signal?.aborted) break;
       moved += await withKeyRotation(async (tx) => {
         const rows = await tx.query<{ id: string; org_id: string; value: string }>(
-          `select t.id, t.org_id, t.${column} as value ${ON_RETIRING(table)} order by t.id limit $1 for update of t skip locked`,
-          [limit],
+          `select t.id, t.org_id, t.${column} as value ${ON_RETIRING(table)} order by t.id limit $2 for update of t skip locked`,
+          [orgs, limit],
         );
         const cipher = fieldCipher(tx);
         for (const row of rows) {
@@ -126,9 +128,10 @@ export async function reencryptRecords(options: RotationOptions = {}): Promise<{
       const refs = ENCRYPTED_COLUMNS.map(({ table }) => `not exists (select 1 from public.${table} t where t.data_key_id = k.id)`).join(" and ");
       const retiredRows = await tx.query(
         `update public.data_keys k set status = 'retired', kek_id = null, wrapped_key = null, retired_at = now()
-          where k.status = 'retiring' and ${refs} returning k.id`,
+          where k.status = 'retiring' and ($1::text[] is null or k.org_id = any($1)) and ${refs} returning k.id`,
+        [orgs],
       );
-      const [rest] = await tx.query<{ n: number }>("select count(*)::int as n from public.data_keys where status = 'retiring'");
+      const [rest] = await tx.query<{ n: number }>("select count(*)::int as n from public.data_keys where status = 'retiring' and ($1::text[] is null or org_id = any($1))", [orgs]);
       return { retired: retiredRows.length, left: rest?.n ?? 0 };
     });
     retiredDataKeys += retired;

@@ -11,7 +11,8 @@ import {
   verifyKeysAvailable,
   type FieldPlace,
 } from "@/lib/crypto";
-import { Keyring, developmentKeyring, parseEncryptionKeys } from "@/lib/crypto/keyring";
+import { env } from "@/lib/env";
+import { Keyring, parseEncryptionKeys } from "@/lib/crypto/keyring";
 import { ENCRYPTED_COLUMNS, KeyInUseError, reencryptRecords, retireKek, rewrapDataKeys } from "@/lib/crypto/rotation";
 import { readCredential } from "@/lib/credentials/store";
 import { setIntegrationCredential, setPersonalCredential } from "@/lib/credentials";
@@ -22,21 +23,22 @@ import { orgWithMembers, request } from "../helpers/tenants";
  * a provider over a keyring, exactly what a different ENCRYPTION_KEYS at start produces (lib/crypto/keyring.ts).
  */
 
-const dev = developmentKeyring();
-const devMaterial = dev.material("dev")!;
+// The test processes' ENCRYPTION_KEYS (vitest.config.ts): "dev" active, and t1..t3 for the rotation tests.
+const testKeys = env.encryptionKeys;
 const newMaterial = Buffer.alloc(32, 0x5a);
-const keyringOf = (entries: [string, Buffer][], active: string) => new Keyring(new Map(entries), active);
-const useKeyring = (keyring: Keyring) => setKeyProvider(environmentKeyProvider(keyring));
+const keyringOf = (active: string, replace: Record<string, Buffer> = {}) =>
+  new Keyring(new Map(testKeys.ids.map((id) => [id, replace[id] ?? testKeys.material(id)!])), active);
+const useKeyring = (keyring: Keyring | undefined) => setKeyProvider(keyring && environmentKeyProvider(keyring));
 
 let a: Awaited<ReturnType<typeof orgWithMembers>>;
 let b: Awaited<ReturnType<typeof orgWithMembers>>;
 
 beforeAll(async () => {
-  useKeyring(dev);
+  useKeyring(undefined);
   a = await orgWithMembers("Crypto A");
   b = await orgWithMembers("Crypto B");
 });
-afterEach(() => useKeyring(dev));
+afterEach(() => useKeyring(undefined));
 afterAll(async () => {
   setKeyProvider(undefined);
   await closeDb();
@@ -138,14 +140,14 @@ describe("ENC-1: key-encryption keys at start-up", () => {
     setKeyProvider(environmentKeyProvider(other));
     const refusal = await verifyKeysAvailable().then(() => null, (e: unknown) => e);
     expect(refusal).toBeInstanceOf(MissingKeyError);
-    expect((refusal as MissingKeyError).kekIds).toEqual(["dev"]);
+    expect((refusal as MissingKeyError).kekIds).toContain("dev");
     expect((refusal as Error).message).toMatch(/Refusing to start: .*"dev".*ENCRYPTION_KEYS does not contain/);
     // A value whose data key needs the missing KEK is refused the same way, never decrypted some other way.
     await expect(decrypt(a.admin, p, ciphertext)).rejects.toThrow(/key-encryption key "dev", which ENCRYPTION_KEYS does not contain/);
   });
 
   it("a KEK with the right id but the wrong material is a clear refusal naming the key id", async () => {
-    useKeyring(keyringOf([["dev", newMaterial]], "dev"));
+    useKeyring(keyringOf("dev", { dev: newMaterial }));
     await expect(verifyKeysAvailable()).rejects.toThrow(/Refusing to start: the configured key "dev" is not the key that wrapped the stored data keys/);
   });
 
@@ -157,11 +159,15 @@ describe("ENC-1: key-encryption keys at start-up", () => {
 });
 
 describe("ENC-2: rotation", () => {
-  async function allDecrypt() {
+  async function allDecrypt(orgIds: string[]) {
     const rows = await withKeyRotation(async (tx) => {
       const out: { table: string; id: string; org_id: string; value: string; data_key_id: string }[] = [];
       for (const { table } of ENCRYPTED_COLUMNS) {
-        out.push(...(await tx.query<{ id: string; org_id: string; value: string; data_key_id: string }>(`select id, org_id, ciphertext as value, data_key_id from public.${table}`)).map((r) => ({ ...r, table })));
+        const found = await tx.query<{ id: string; org_id: string; value: string; data_key_id: string }>(
+          `select id, org_id, ciphertext as value, data_key_id from public.${table} where org_id = any($1)`,
+          [orgIds],
+        );
+        out.push(...found.map((r) => ({ ...r, table })));
       }
       const cipher = fieldCipher(tx);
       for (const r of out) await cipher.decrypt({ orgId: r.org_id, table: r.table, column: "ciphertext", rowId: r.id }, r.value);
@@ -171,14 +177,16 @@ describe("ENC-2: rotation", () => {
   }
 
   it("rotation killed half-way then resumed: everything decrypts, nothing on a retired key, reads and writes in between succeed", async () => {
-    // Enough orgs for several batches of one.
-    const orgs = [a, b, await orgWithMembers("Crypto C"), await orgWithMembers("Crypto D")];
+    // Orgs whose data keys are wrapped by t1 (only this test uses t1): enough for several batches of one.
+    useKeyring(keyringOf("t1"));
+    const orgs = [await orgWithMembers("Crypto C"), await orgWithMembers("Crypto D"), await orgWithMembers("Crypto E"), await orgWithMembers("Crypto F")];
+    const orgIds = orgs.map((o) => o.org.id);
     for (const [i, o] of orgs.entries()) {
       expect((await setIntegrationCredential(o.admin, { service: "nylas", secret: `nylas_secret_${i}_abcdef` }, request())).ok).toBe(true);
       expect((await setPersonalCredential(o.member, { service: "nylas", secret: `personal_secret_${i}_abcdef` }, request())).ok).toBe(true);
     }
-    // New active KEK "k2"; "dev" still decrypts.
-    useKeyring(keyringOf([["k2", newMaterial], ["dev", devMaterial]], "k2"));
+    // New active KEK "t2"; "t1" still decrypts.
+    useKeyring(keyringOf("t2"));
 
     // Re-wrap, stopped after two batches of one (what a kill between batches leaves), with traffic between batches.
     const stop = new AbortController();
@@ -191,16 +199,17 @@ describe("ENC-2: rotation", () => {
       traffic.push(read !== null && wrote.ok);
       if (++batches === 2) stop.abort();
     };
-    const first = await rewrapDataKeys({ batchSize: 1, onBatch: between, signal: stop.signal });
+    const first = await rewrapDataKeys({ batchSize: 1, onBatch: between, signal: stop.signal, orgIds });
     expect(first.rewrapped).toBe(2);
     expect(first.remaining).toBeGreaterThan(0);
-    await allDecrypt();
-    const resumed = await rewrapDataKeys({ batchSize: 1, onBatch: between });
+    await allDecrypt(orgIds);
+    const resumed = await rewrapDataKeys({ batchSize: 1, onBatch: between, orgIds });
     expect(resumed.remaining).toBe(0);
 
     // Re-encrypt under fresh data keys, killed after one batch, then resumed.
     const stop2 = new AbortController();
     const partial = await reencryptRecords({
+      orgIds,
       batchSize: 2,
       signal: stop2.signal,
       onBatch: async () => {
@@ -209,45 +218,46 @@ describe("ENC-2: rotation", () => {
       },
     });
     expect(partial.resumed).toBe(false);
-    const [{ n: retiring } = { n: 0 }] = await withKeyRotation((tx) => tx.query<{ n: number }>("select count(*)::int as n from public.data_keys where status = 'retiring'"));
+    const [{ n: retiring } = { n: 0 }] = await withKeyRotation((tx) => tx.query<{ n: number }>("select count(*)::int as n from public.data_keys where status = 'retiring' and org_id = any($1)", [orgIds]));
     expect(retiring).toBeGreaterThan(0);
-    await allDecrypt();
-    const done = await reencryptRecords({ batchSize: 2, onBatch: between });
+    await allDecrypt(orgIds);
+    const done = await reencryptRecords({ batchSize: 2, onBatch: between, orgIds });
     expect(done.resumed).toBe(true);
     expect(done.retiredDataKeys).toBeGreaterThan(0);
 
     expect(traffic.length).toBeGreaterThanOrEqual(4);
     expect(traffic.every(Boolean)).toBe(true);
-    const rows = await allDecrypt();
+    const rows = await allDecrypt(orgIds);
     const [onRetired] = await withKeyRotation((tx) =>
       tx.query<{ n: number }>(
-        `select count(*)::int as n from public.data_keys k where k.status <> 'active'
+        `select count(*)::int as n from public.data_keys k where k.status <> 'active' and k.org_id = any($1)
             and (exists (select 1 from public.integration_credentials c where c.data_key_id = k.id)
               or exists (select 1 from public.personal_credentials c where c.data_key_id = k.id))`,
+        [orgIds],
       ),
     );
     expect(onRetired!.n).toBe(0);
     expect(rows.length).toBeGreaterThanOrEqual(orgs.length * 2);
-    for (const r of rows) expect(r.value.split(":")[2]).toBe("k2");
+    for (const r of rows) expect(r.value.split(":")[2]).toBe("t2");
 
-    // "dev" now wraps nothing: the query proves it, so it may be retired; the active key never may.
-    await expect(retireKek("dev")).resolves.toEqual({ kekId: "dev", dataKeys: 0 });
-    await expect(retireKek("k2")).rejects.toBeInstanceOf(KeyInUseError);
-    // And a keyring without "dev" starts: nothing references it.
-    useKeyring(keyringOf([["k2", newMaterial]], "k2"));
+    // "t1" now wraps nothing: the query proves it, so it may be retired; the active key never may.
+    await expect(retireKek("t1")).resolves.toEqual({ kekId: "t1", dataKeys: 0 });
+    await expect(retireKek("t2")).rejects.toBeInstanceOf(KeyInUseError);
+    // And a keyring without "t1" starts: nothing references it.
+    useKeyring(keyringOf("t2").without("t1"));
     await expect(verifyKeysAvailable()).resolves.toMatchObject({ missing: [] });
-    await allDecrypt();
+    await allDecrypt(orgIds);
   });
 
   it("keys:retire refuses while any data key still references the KEK", async () => {
-    useKeyring(keyringOf([["k3", Buffer.alloc(32, 0x33)], ["k2", newMaterial]], "k3"));
-    // An org created now gets a data key under k3; k2 still wraps the others.
-    const fresh = await orgWithMembers("Crypto E");
-    await encrypt(fresh.admin, place(fresh.admin), "under-k3");
-    const refusal = await retireKek("k2").then(() => null, (e: unknown) => e);
+    useKeyring(keyringOf("t3"));
+    // An org created now gets a data key under t3; t2 still wraps the previous test's.
+    const fresh = await orgWithMembers("Crypto G");
+    await encrypt(fresh.admin, place(fresh.admin), "under-t3");
+    const refusal = await retireKek("t2").then(() => null, (e: unknown) => e);
     expect(refusal).toBeInstanceOf(KeyInUseError);
     expect((refusal as KeyInUseError).dataKeys).toBeGreaterThan(0);
-    expect((refusal as Error).message).toMatch(/Refusing to retire key-encryption key "k2": \d+ data key\(s\) are still wrapped by it/);
-    expect(keyProvider().activeKekId).toBe("k3");
+    expect((refusal as Error).message).toMatch(/Refusing to retire key-encryption key "t2": \d+ data key\(s\) are still wrapped by it/);
+    expect(keyProvider().activeKekId).toBe("t3");
   });
 });
