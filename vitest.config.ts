@@ -36,7 +36,7 @@ export default defineConfig({
       // development key's material (lib/crypto/keyring.ts), active as with no configuration.
       ENCRYPTION_KEYS: [
         "dev:Z0SvUCUZX3GgfiTtNRagRFWusMciK3rOoPcQhqqVqXE=",
-        ...["t1", "t2", "t3", "hyg"].map((id, i) => `${id}:${Buffer.alloc(32, 0x41 + i).toString("base64")}`),
+        ...["t1", "t2", "t3", "t4", "hyg"].map((id, i) => `${id}:${Buffer.alloc(32, 0x41 + i).toString("base64")}`),
       ].join(",") + ";active=dev",
       // On PostgreSQL every test file shares one database: a test that loads instrumentation.ts must not start an
       // in-process worker that takes other files' jobs (each file starts the workers it needs). Each embedded file has

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
 import { closeDb, ownerDb, withKeyRotation, withTenant } from "@/lib/db";
 import type { Session } from "@/lib/auth/claims";
 import {
@@ -29,6 +30,26 @@ const newMaterial = Buffer.alloc(32, 0x5a);
 const keyringOf = (active: string, replace: Record<string, Buffer> = {}) =>
   new Keyring(new Map(testKeys.ids.map((id) => [id, replace[id] ?? testKeys.material(id)!])), active);
 const useKeyring = (keyring: Keyring | undefined) => setKeyProvider(keyring && environmentKeyProvider(keyring));
+const onPostgres = Boolean(process.env.DATABASE_URL);
+
+/** scripts/keys.ts as `npm run keys:*` runs it, in a child process with its own ENCRYPTION_KEYS. */
+function keysCommand(args: string[], encryptionKeys: string, onLine?: (line: string, kill: () => void) => void) {
+  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "scripts/keys.ts", ...args], {
+    env: { ...process.env, ENCRYPTION_KEYS: encryptionKeys },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+    for (const line of chunk.toString().split("\n").filter(Boolean)) onLine?.(line, () => child.kill("SIGKILL"));
+  });
+  child.stderr.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+}
+const TEST_KEYS = process.env.ENCRYPTION_KEYS!.split(";")[0]!;
 
 let a: Awaited<ReturnType<typeof orgWithMembers>>;
 let b: Awaited<ReturnType<typeof orgWithMembers>>;
@@ -151,6 +172,15 @@ describe("ENC-1: key-encryption keys at start-up", () => {
     await expect(verifyKeysAvailable()).rejects.toThrow(/Refusing to start: the configured key "dev" is not the key that wrapped the stored data keys/);
   });
 
+  it.skipIf(!onPostgres)("a process started without a referenced KEK refuses at its first database use, naming the key id", async () => {
+    await encrypt(a.admin, place(a.admin), "still-under-dev");
+    const refused = await keysCommand(["check"], `other:${newMaterial.toString("base64")}`);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/Refusing to start: data keys are wrapped by key-encryption keys? .*"dev"/);
+    const started = await keysCommand(["check"], `${TEST_KEYS};active=dev`);
+    expect(started).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Keys OK\. Active: dev\./) });
+  });
+
   it("with every referenced KEK present, the check passes and counts data keys per KEK", async () => {
     const inventory = await verifyKeysAvailable();
     expect(inventory.missing).toEqual([]);
@@ -247,6 +277,54 @@ describe("ENC-2: rotation", () => {
     useKeyring(keyringOf("t2").without("t1"));
     await expect(verifyKeysAvailable()).resolves.toMatchObject({ missing: [] });
     await allDecrypt(orgIds);
+  });
+
+  it.skipIf(!onPostgres)("keys:rotate --reencrypt as a command, killed half-way while the app reads and writes, then run again", async () => {
+    useKeyring(keyringOf("t3"));
+    const orgs = [await orgWithMembers("Kill A"), await orgWithMembers("Kill B"), await orgWithMembers("Kill C")];
+    const orgIds = orgs.map((o) => o.org.id);
+    for (const [i, o] of orgs.entries()) {
+      expect((await setIntegrationCredential(o.admin, { service: "dub", secret: `dub_kill_${i}_secret` }, request())).ok).toBe(true);
+      expect((await setPersonalCredential(o.member, { service: "dub", secret: `dub_kill_personal_${i}` }, request())).ok).toBe(true);
+    }
+    useKeyring(keyringOf("t4"));
+    const traffic: Promise<boolean>[] = [];
+    let lines = 0;
+    const killed = await keysCommand(
+      ["rotate", "--reencrypt", "--batch-size", "1", "--pause-ms", "200", ...orgIds.flatMap((id) => ["--org", id])],
+      `${TEST_KEYS};active=t4`,
+      (line, kill) => {
+        const o = orgs[lines % orgs.length]!;
+        // The app keeps serving: a read and a write in each pause between the command's batches.
+        traffic.push(
+          withTenant(o.admin.claims, (tx) => readCredential(tx, "org", { orgId: o.org.id, userId: o.admin.userId }, "dub")).then(async (read) => {
+            const wrote = await setIntegrationCredential(o.admin, { service: "nylas", secret: `nyk_during_${lines}_x` }, request());
+            return read !== null && wrote.ok;
+          }),
+        );
+        if (line.startsWith("reencrypt:") && ++lines === 2) kill();
+      },
+    );
+    expect(killed.signal).toBe("SIGKILL");
+    expect(await Promise.all(traffic)).toEqual(traffic.map(() => true));
+    const [{ n: retiring } = { n: 0 }] = await withKeyRotation((tx) => tx.query<{ n: number }>("select count(*)::int as n from public.data_keys where status = 'retiring' and org_id = any($1)", [orgIds]));
+    expect(retiring).toBeGreaterThan(0);
+
+    const resumed = await keysCommand(["rotate", "--reencrypt", ...orgIds.flatMap((id) => ["--org", id])], `${TEST_KEYS};active=t4`);
+    expect(resumed).toMatchObject({ code: 0, stdout: expect.stringMatching(/Resumed: re-encrypted \d+ value\(s\)/) });
+    const rows = await withKeyRotation((tx) =>
+      tx.query<{ n: number; on_active: number }>(
+        `select count(*)::int as n, count(*) filter (where k.status = 'active' and k.kek_id = 't4')::int as on_active
+           from (select data_key_id, org_id from public.integration_credentials union all select data_key_id, org_id from public.personal_credentials) c
+           join public.data_keys k on k.id = c.data_key_id where c.org_id = any($1)`,
+        [orgIds],
+      ),
+    );
+    expect(rows[0]!.n).toBeGreaterThanOrEqual(6);
+    expect(rows[0]!.on_active).toBe(rows[0]!.n);
+    for (const o of orgs) {
+      await expect(withTenant(o.member.claims, (tx) => readCredential(tx, "personal", { orgId: o.org.id, userId: o.member.userId }, "dub"))).resolves.toMatchObject({ secret: expect.stringMatching(/^dub_kill_personal_/) });
+    }
   });
 
   it("keys:retire refuses while any data key still references the KEK", async () => {

@@ -45,9 +45,11 @@ export const AUD = family("AUD", [
       "TenantGuard records every change that matters to an auditor (keys and other credentials, who belongs to an organisation and with which role, integrations, the subscription, documents read or removed) and every security event (refused authentication, attempts on another tenant's data, abuse of the rate limits, webhooks that fail verification), each through the one audit writer in the same transaction as the change it records.",
     status: "partial",
     issue: 18,
-    implementation: ["lib/audit/writer.ts", "lib/audit/security-events.ts", "lib/projects/index.ts", "lib/api-keys/manage.ts", "lib/documents/pipeline.ts", "lib/documents/scan.ts", "lib/webhooks/providers/stripe.ts"],
+    implementation: ["lib/audit/writer.ts", "lib/audit/security-events.ts", "lib/projects/index.ts", "lib/api-keys/manage.ts", "lib/documents/pipeline.ts", "lib/documents/scan.ts", "lib/webhooks/providers/stripe.ts", "lib/credentials/manage.ts"],
     evidence: [
       evidence("tests/integration/projects-pipeline.test.ts", "members create and rename, only admins delete, all audited"),
+      // Credential events: integration.credential_set / replaced / tested / deleted, personal_credential.*.
+      evidence("tests/integration/credentials.test.ts", "store, replace, test and delete: write-only, last 4 characters shown, audited without the value"),
       evidence("tests/integration/documents-audit.test.ts", "upload, scan verdict, download-URL issue and delete are audited in order, by the key and the system actor, and the chain verifies"),
       evidence("tests/integration/documents-audit.test.ts", "an import is audited with the source host only; an infected verdict names the signature"),
       evidence("tests/integration/api-keys-lifecycle.test.ts", "create, revoke, roll and delete are audit-logged without secrets"),

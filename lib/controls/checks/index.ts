@@ -11,6 +11,7 @@ import { checkUrlImportPolicy } from "@/lib/http/outbound";
 import { checkStuckVideos } from "@/lib/video/check";
 import { checkPlanLimits } from "@/lib/billing/live-check";
 import { checkMemberships } from "@/lib/members/check";
+import { checkDecryptSelfTest, checkKeysPendingRetirement, checkRecordsPerKeyVersion } from "@/lib/crypto/live-check";
 
 export { checkAuditChain, checkDatabaseSession, checkEmbeddedInProduction, checkExpiredKeys, checkRateLimitBackend, checkRlsCoverage, checkRuntimeRole, checkSecurityHeaders };
 export { checkDeadJobs, checkFileStorage, checkPendingScans, checkVirusScanner };
@@ -51,6 +52,9 @@ const IMPLEMENTATIONS: Record<LiveCheckId, (options: RunOptions) => CheckResult 
   "webhook-rejections": () => checkWebhookRejections(),
   "webhook-backlog": () => checkWebhookBacklog(),
   memberships: () => checkMemberships(),
+  "records-per-key-version": () => checkRecordsPerKeyVersion(),
+  "keys-pending-retirement": () => checkKeysPendingRetirement(),
+  "decrypt-self-test": () => checkDecryptSelfTest(),
 };
 
 /** A check that cannot run has not passed: it fails, naming only the error's kind (messages can carry hosts or SQL). */
