@@ -16,6 +16,7 @@ import { env } from "@/lib/env";
 import { Keyring, parseEncryptionKeys } from "@/lib/crypto/keyring";
 import { ENCRYPTED_COLUMNS, KeyInUseError, reencryptRecords, retireKek, rewrapDataKeys } from "@/lib/crypto/rotation";
 import { readCredential } from "@/lib/credentials/store";
+import { checkDecryptSelfTest, checkKeysPendingRetirement, checkRecordsPerKeyVersion } from "@/lib/crypto/live-check";
 import { setIntegrationCredential, setPersonalCredential } from "@/lib/credentials";
 import { orgWithMembers, request } from "../helpers/tenants";
 
@@ -337,5 +338,23 @@ describe("ENC-2: rotation", () => {
     expect((refusal as KeyInUseError).dataKeys).toBeGreaterThan(0);
     expect((refusal as Error).message).toMatch(/Refusing to retire key-encryption key "t2": \d+ data key\(s\) are still wrapped by it/);
     expect(keyProvider().activeKekId).toBe("t3");
+  });
+});
+
+describe("ENC-1 / ENC-2 live checks", () => {
+  it("records per key version, keys pending retirement and the decrypt self-test report the keys as they are", async () => {
+    await encrypt(a.admin, place(a.admin), "for-the-live-checks");
+    await expect(checkDecryptSelfTest()).resolves.toMatchObject({ status: "pass", detail: expect.stringMatching(/Round trip and tamper refusal under \d+ key-encryption key/) });
+    // The test keyring holds non-active KEKs (t1..t4, hyg): listed, with what each still wraps.
+    await expect(checkKeysPendingRetirement()).resolves.toMatchObject({ status: "warn", detail: expect.stringMatching(/^Active: dev\. Pending retirement: .*t1: 0 data key\(s\) \(can be retired\)/) });
+    const records = await checkRecordsPerKeyVersion();
+    expect(records.detail).toMatch(/dev \(active\): \d+/);
+    // A value left on a retired data key fails the check (what a broken re-encryption would leave).
+    const owner = await ownerDb();
+    const [victim] = await owner.query<{ id: string; data_key_id: string }>("select id, data_key_id from public.integration_credentials where org_id = $1 limit 1", [a.org.id]);
+    await owner.query("update public.data_keys set status = 'retired', kek_id = null, wrapped_key = null where id = $1", [victim!.data_key_id]);
+    await expect(checkRecordsPerKeyVersion()).resolves.toMatchObject({ status: "fail", detail: expect.stringMatching(/reference a retired data key/) });
+    await owner.query("delete from public.integration_credentials where data_key_id = $1", [victim!.data_key_id]);
+    await owner.query("delete from public.personal_credentials where data_key_id = $1", [victim!.data_key_id]);
   });
 });

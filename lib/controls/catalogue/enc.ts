@@ -19,6 +19,8 @@ export const ENC = family("ENC", [
       evidence(ENCRYPTION, "associated data: a ciphertext moved to another row, another column or another org's row fails"),
       evidence(ENCRYPTION, "a missing KEK is a clear refusal naming the key id"),
       evidence(ENCRYPTION, "a KEK with the right id but the wrong material is a clear refusal naming the key id"),
+      evidence("tests/unit/encryption-keys.test.ts", "production refuses to start without ENCRYPTION_KEYS"),
+      evidence("tests/unit/encryption-keys.test.ts", "parses versioned keys and the active one, and never shows key material"),
       evidence(CREDENTIALS, "store, replace, test and delete"),
       evidence(CREDENTIALS, "the plaintext appears in no log line"),
     ],
