@@ -54,3 +54,15 @@ describe("ENCRYPTION_KEYS", () => {
     expect(() => parseEnv({ NODE_ENV: "test", DUB_API_URL: "https://api.example.com" })).toThrow(/DUB_API_URL/);
   });
 });
+
+describe("scripts/keys.ts", () => {
+  it("parses rotate, retire and check, and draws a bar on a terminal and lines otherwise", async () => {
+    const { parseArgs, progressLine, UsageError } = await import("@/scripts/keys");
+    expect(parseArgs(["rotate", "--reencrypt", "--batch-size", "50", "--org", "org_a1"])).toMatchObject({ command: "rotate", reencrypt: true, batchSize: 50, orgIds: ["org_a1"] });
+    expect(parseArgs(["retire", "k2026a"])).toMatchObject({ command: "retire", kekId: "k2026a" });
+    expect(() => parseArgs(["retire"])).toThrow(UsageError);
+    expect(() => parseArgs(["rotate", "--batch-size", "x"])).toThrow(/--batch-size needs a whole number/);
+    expect(progressLine("rewrap", 5, 10, false)).toBe("rewrap: 5/10 (50%)\n");
+    expect(progressLine("rewrap", 5, 10, true)).toBe(`\rrewrap [${"#".repeat(15)}${".".repeat(15)}] 50% 5/10`);
+  });
+});
