@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { developmentKeyring, parseEncryptionKeys, type Keyring } from "@/lib/crypto/keyring";
+import { developmentKeyring, parseEncryptionKeys, type Keyring } from "./crypto/keyring";
 
 /**
  * ENC-3: every setting the app reads is parsed here, once, with Zod. Nothing else reads process.env.

@@ -59,7 +59,7 @@ async function main() {
       const start = process.hrtime.bigint();
       for (const { org, from } of batches) {
         await withKeyRotation(async (tx) => {
-          const cipher = fieldCipher(tx);
+          const cipher = fieldCipher(tx, { rotation: true });
           const ids: string[] = [];
           const values: string[] = [];
           for (const secret of secrets.slice(from, from + PER_TX)) {
@@ -78,7 +78,7 @@ async function main() {
       for (const org of valueOrgs) {
         await withKeyRotation(async (tx) => {
           const rows = await tx.query<{ id: string; value: string }>(`select id, value from ${scratch}.vals where org_id = $1`, [org + (encrypt ? "" : "_plain")]);
-          const cipher = fieldCipher(tx);
+          const cipher = fieldCipher(tx, { rotation: true });
           for (const r of rows) {
             const v = encrypt ? await cipher.decrypt({ orgId: org, table, column: "value", rowId: r.id }, r.value) : r.value;
             if (v.length > 0) n++;
@@ -98,7 +98,7 @@ async function main() {
     for (let i = 0; i < orgIds.length; i += 100) {
       const chunk = orgIds.slice(i, i + 100);
       const rows = await withKeyRotation(async (tx) => {
-        const cipher = fieldCipher(tx);
+        const cipher = fieldCipher(tx, { rotation: true });
         const out: unknown[][] = [];
         for (const org of chunk) {
           for (const service of services) {

@@ -65,19 +65,24 @@ export async function newDataKeyRow(orgId: string, version: number, status: Data
   return { id, org_id: orgId, version, kek_id: provider.activeKekId, wrapped_key: wrapped, status };
 }
 
-/** The org's active data key, created (under RLS, in tx) when it has none; a concurrent creator wins cleanly. */
-export async function activeDataKey(tx: Queryable, orgId: string): Promise<DataKeyRow> {
+/**
+ * The org's active data key, created when it has none: in a tenant transaction through private.create_data_key (the
+ * caller's own org only), as role key_rotation (`rotation`) by a direct insert. A concurrent creator wins cleanly.
+ */
+export async function activeDataKey(tx: Queryable, orgId: string, rotation = false): Promise<DataKeyRow> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const [row] = await tx.query<DataKeyRow>(`select ${COLUMNS} from public.data_keys where org_id = $1 and status = 'active'`, [orgId]);
     if (row) return row;
-    const [{ next } = { next: 1 }] = await tx.query<{ next: number }>("select coalesce(max(version), 0) + 1 as next from public.data_keys where org_id = $1", [orgId]);
-    const fresh = await newDataKeyRow(orgId, next);
-    const [inserted] = await tx.query<DataKeyRow>(
-      `insert into public.data_keys (id, org_id, version, kek_id, wrapped_key) values ($1, $2, $3, $4, $5)
-       on conflict do nothing returning ${COLUMNS}`,
-      [fresh.id, orgId, fresh.version, fresh.kek_id, fresh.wrapped_key],
-    );
-    if (inserted) return inserted;
+    const fresh = await newDataKeyRow(orgId, 0);
+    const [inserted] = rotation
+      ? await tx.query<DataKeyRow>(
+          `insert into public.data_keys (id, org_id, version, kek_id, wrapped_key)
+           select $1, $2, coalesce((select max(version) from public.data_keys where org_id = $2), 0) + 1, $3, $4
+           on conflict do nothing returning ${COLUMNS}`,
+          [fresh.id, orgId, fresh.kek_id, fresh.wrapped_key],
+        )
+      : await tx.query<DataKeyRow>(`select ${COLUMNS} from private.create_data_key($1, $2, $3)`, [fresh.id, fresh.kek_id, fresh.wrapped_key]);
+    if (inserted && inserted.org_id === orgId) return inserted;
   }
   throw new Error("Could not create the organisation's data key.");
 }

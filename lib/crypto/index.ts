@@ -22,8 +22,11 @@ export interface FieldCipher {
   decrypt(place: FieldPlace, ciphertext: string): Promise<string>;
 }
 
-/** A cipher bound to one transaction; data key rows are read once per transaction. */
-export function fieldCipher(tx: Queryable): FieldCipher {
+/**
+ * A cipher bound to one transaction; data key rows are read once per transaction. `rotation`: tx runs as role
+ * key_rotation (lib/crypto/rotation.ts), which creates data keys directly rather than through the tenant function.
+ */
+export function fieldCipher(tx: Queryable, options: { rotation?: boolean } = {}): FieldCipher {
   const rows = new Map<string, Promise<DataKeyRow | undefined>>();
   const active = new Map<string, Promise<DataKeyRow>>();
   const rowOf = (id: string) => {
@@ -34,7 +37,7 @@ export function fieldCipher(tx: Queryable): FieldCipher {
   return {
     async encrypt(place, plaintext) {
       let key = active.get(place.orgId);
-      if (!key) active.set(place.orgId, (key = activeDataKey(tx, place.orgId)));
+      if (!key) active.set(place.orgId, (key = activeDataKey(tx, place.orgId, options.rotation === true)));
       const row = await key;
       return { ciphertext: seal(await unwrapDataKey(row), row.kek_id!, place, plaintext), dataKeyId: row.id };
     },

@@ -109,7 +109,7 @@ export async function reencryptRecords(options: RotationOptions = {}): Promise<{
           `select t.id, t.org_id, t.${column} as value ${ON_RETIRING(table)} order by t.id limit $2 for update of t skip locked`,
           [orgs, limit],
         );
-        const cipher = fieldCipher(tx);
+        const cipher = fieldCipher(tx, { rotation: true });
         for (const row of rows) {
           const place = { orgId: row.org_id, table, column, rowId: row.id };
           const sealed = await cipher.encrypt(place, await cipher.decrypt(place, row.value));

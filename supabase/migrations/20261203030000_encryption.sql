@@ -5,7 +5,9 @@
 -- names its data key; the associated data binds it to org, table, column and row.
 --
 -- Roles:
---   authenticated  reads its org's wrapped data keys (useless without a KEK) and adds one when the org has none;
+--   authenticated  reads its org's wrapped data keys (useless without a KEK) and adds one when the org has none,
+--                  only through private.create_data_key (no INSERT on the table: a row planted through the Data API
+--                  could otherwise make every instance's start-up key check refuse);
 --                  org credentials: members read (to use them), owners/admins write; personal credentials: only
 --                  the user who owns them, in that org (org admins cannot read them either).
 --   key_rotation   NOLOGIN, the rotation command and the encryption live checks (lib/crypto/rotation.ts): reads and
@@ -77,7 +79,6 @@ create index personal_credentials_data_key_id_idx on public.personal_credentials
 revoke all on public.data_keys, public.integration_credentials, public.personal_credentials from public, anon, authenticated, key_rotation;
 
 grant select (id, org_id, version, kek_id, wrapped_key, status) on public.data_keys to authenticated;
-grant insert (id, org_id, version, kek_id, wrapped_key) on public.data_keys to authenticated;
 grant select, insert, delete on public.integration_credentials to authenticated;
 grant update (ciphertext, data_key_id, last4, set_by, set_at, last_tested_at, last_test_ok) on public.integration_credentials to authenticated;
 grant select, insert, delete on public.personal_credentials to authenticated;
@@ -98,10 +99,32 @@ alter table public.personal_credentials force row level security;
 -- Any principal of the org may read its wrapped keys and add the first active one (the wrapping KEK stays outside).
 create policy data_keys_select on public.data_keys for select to authenticated
   using (org_id = (select private.org_id()));
-create policy data_keys_insert on public.data_keys for insert to authenticated
-  with check (org_id = (select private.org_id()) and status = 'active');
 create policy data_keys_rotation on public.data_keys for all to key_rotation
   using (true) with check (true);
+
+-- The org's first (or next, after a re-encryption) active data key, wrapped by the app (the KEK never reaches the
+-- database): for the caller's own org, by its people only (not API keys or services), never beside an active one.
+create or replace function private.create_data_key(p_id uuid, p_kek_id text, p_wrapped_key text)
+returns table (id uuid, org_id text, version int, kek_id text, wrapped_key text, status text)
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+declare
+  v_org text := private.org_id();
+begin
+  if v_org is null or coalesce(private.org_role(), '') not in ('owner', 'admin', 'member') then
+    raise exception 'a data key is created by a member of its organisation' using errcode = 'insufficient_privilege';
+  end if;
+  return query
+    insert into public.data_keys as k (id, org_id, version, kek_id, wrapped_key)
+    select p_id, v_org, coalesce((select max(d.version) from public.data_keys d where d.org_id = v_org), 0) + 1, p_kek_id, p_wrapped_key
+     where not exists (select 1 from public.data_keys d where d.org_id = v_org and d.status = 'active')
+    on conflict do nothing
+    returning k.id, k.org_id, k.version, k.kek_id, k.wrapped_key, k.status;
+end
+$$;
+revoke all on function private.create_data_key(uuid, text, text) from public;
+grant execute on function private.create_data_key(uuid, text, text) to authenticated;
 
 -- Org credentials: the org's people use them (members read the ciphertext through lib/credentials), owners and
 -- admins manage them. API-key principals and services read nothing.

@@ -154,6 +154,20 @@ describe("ENC-1: envelope encryption", () => {
   });
 });
 
+describe("ENC-1: data keys cannot be planted", () => {
+  it("a member has no INSERT on data_keys, and private.create_data_key adds one only for an org without an active key", async () => {
+    await encrypt(a.member, place(a.member), "creates-or-reuses-the-active-key");
+    await expect(
+      withTenant(a.member.claims, (tx) => tx.query("insert into public.data_keys (org_id, version, kek_id, wrapped_key) values ($1, 99, 'dev', repeat('A', 80))", [a.org.id])),
+    ).rejects.toThrow(/permission denied/);
+    const planted = await withTenant(a.member.claims, (tx) =>
+      tx.query("select * from private.create_data_key(gen_random_uuid(), 'nonexistent', repeat('A', 80))"),
+    );
+    expect(planted).toEqual([]);
+    await expect(verifyKeysAvailable()).resolves.toMatchObject({ missing: [] });
+  });
+});
+
 describe("ENC-1: key-encryption keys at start-up", () => {
   it("a missing KEK is a clear refusal naming the key id", async () => {
     const p = place(a.admin);
@@ -200,7 +214,7 @@ describe("ENC-2: rotation", () => {
         );
         out.push(...found.map((r) => ({ ...r, table })));
       }
-      const cipher = fieldCipher(tx);
+      const cipher = fieldCipher(tx, { rotation: true });
       for (const r of out) await cipher.decrypt({ orgId: r.org_id, table: r.table, column: "ciphertext", rowId: r.id }, r.value);
       return out;
     });
