@@ -15,19 +15,10 @@ export async function register() {
     const { logger } = await import("@/lib/observability/logger");
     for (const warning of warnings) logger.warn({ scope: "config" }, warning);
   }
-  // ENC-1: a data key wrapped by a key-encryption key this process does not hold (or holds with other material)
-  // stops the server now, naming the key id, instead of failing at the first credential read.
+  // ENC-1: a missing or wrong key-encryption key stops the server at start, naming the key id.
   if (env.NEXT_PHASE !== "phase-production-build") {
-    const { pingDatabase } = await import("@/lib/db");
-    try {
-      await pingDatabase();
-    } catch (error) {
-      if (error instanceof Error && error.name === "MissingKeyError") {
-        console.error(error.message);
-        process.exit(1);
-      }
-      // The database not answering yet is the readiness probe's to report; requests say "unavailable".
-    }
+    const { refuseToStartWithoutKeys } = await import("@/lib/crypto/boot");
+    await refuseToStartWithoutKeys();
   }
   // lib/jobs: the job worker in this process (JOBS_IN_PROCESS; always with the embedded database, which no other
   // process can reach), never during `next build`.
