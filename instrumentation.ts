@@ -15,6 +15,11 @@ export async function register() {
     const { logger } = await import("@/lib/observability/logger");
     for (const warning of warnings) logger.warn({ scope: "config" }, warning);
   }
+  // ENC-1: a missing or wrong key-encryption key stops the server at start, naming the key id.
+  if (env.NEXT_PHASE !== "phase-production-build") {
+    const { refuseToStartWithoutKeys } = await import("@/lib/crypto/boot");
+    await refuseToStartWithoutKeys();
+  }
   // lib/jobs: the job worker in this process (JOBS_IN_PROCESS; always with the embedded database, which no other
   // process can reach), never during `next build`.
   if (env.jobsInProcess && env.NEXT_PHASE !== "phase-production-build") {

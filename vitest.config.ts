@@ -34,6 +34,13 @@ export default defineConfig({
       API_KEY_LOG_FLUSH_MS: "60000",
       // IDN-5: the progressive delay is proved by tests/unit/failure-delay.test.ts; lockout tests make dozens of attempts.
       AUTH_FAILURE_DELAY_MAX_MS: "0",
+      // ENC-1: every test process holds the KEKs the rotation tests rotate to, so a test file that opens the shared
+      // PostgreSQL database while another file's data keys are wrapped by one of them still starts. "dev" is the
+      // development key's material (lib/crypto/keyring.ts), active as with no configuration.
+      ENCRYPTION_KEYS: [
+        "dev:Z0SvUCUZX3GgfiTtNRagRFWusMciK3rOoPcQhqqVqXE=",
+        ...["t1", "t2", "t3", "t4", "hyg"].map((id, i) => `${id}:${Buffer.alloc(32, 0x41 + i).toString("base64")}`),
+      ].join(",") + ";active=dev",
       // On PostgreSQL every test file shares one database: a test that loads instrumentation.ts must not start an
       // in-process worker that takes other files' jobs (each file starts the workers it needs). Each embedded file has
       // a database of its own, and PGlite refuses JOBS_IN_PROCESS=false.

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { developmentKeyring, parseEncryptionKeys, type Keyring } from "./crypto/keyring";
 
 /**
  * ENC-3: every setting the app reads is parsed here, once, with Zod. Nothing else reads process.env.
@@ -187,11 +188,19 @@ const schema = z.object({
   /** AUD-5: the external sink signed checkpoints are written to (one JSON file per checkpoint). */
   AUDIT_CHECKPOINT_DIR: z.string().default(".data/audit-checkpoints"),
   AUDIT_CHECKPOINT_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  // ENC-1 / ENC-2: key-encryption keys, `<id>:<base64 32 bytes>,...;active=<id>` (lib/crypto/keyring.ts, docs/encryption.md).
+  // Unset outside production: a development key derived from a public label. Never stored in the database, never logged.
+  ENCRYPTION_KEYS: optionalString,
+  /** Tests only, refused in production: loopback stand-ins for the Nylas and Dub APIs (integration tests, lib/credentials). */
+  NYLAS_API_URL: optionalString.pipe(z.url().optional()),
+  DUB_API_URL: optionalString.pipe(z.url().optional()),
 });
 
 export type ClientIpSource = "socket" | "forwarded" | "vercel";
 
-export type Env = z.infer<typeof schema> & {
+export type Env = Omit<z.infer<typeof schema>, "ENCRYPTION_KEYS"> & {
+  /** ENC-1: the parsed key-encryption keys (ids visible, material private); the raw setting is not kept. */
+  encryptionKeys: Keyring;
   identityProvider: "clerk" | "embedded";
   databaseEngine: "postgres" | "pglite";
   /** lib/jobs: this process runs the job worker itself (JOBS_IN_PROCESS, or its default). */
@@ -341,6 +350,25 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (databaseEngine === "pglite" && e.JOBS_IN_PROCESS === false) {
     problems.push("JOBS_IN_PROCESS=false with the embedded database: no other process can reach PGlite, so no job would ever run.");
   }
+  // ENC-1: production needs its own KEKs (a demo may run on the development key, and says so at start).
+  let encryptionKeys = developmentKeyring();
+  if (e.ENCRYPTION_KEYS !== undefined) {
+    const keys = parseEncryptionKeys(e.ENCRYPTION_KEYS);
+    problems.push(...keys.problems);
+    if (keys.keyring) encryptionKeys = keys.keyring;
+    const dev = developmentKeyring().material("dev")!;
+    if (production && keys.keyring?.ids.some((id) => keys.keyring!.material(id)!.equals(dev))) {
+      problems.push("ENC-1: ENCRYPTION_KEYS contains the public development key; generate real keys (`openssl rand -base64 32`).");
+    }
+  } else if (production && !e.ALLOW_EMBEDDED_IN_PRODUCTION) {
+    problems.push("ENC-1: ENCRYPTION_KEYS is required in production: `<id>:<base64 of 32 random bytes>` (see docs/encryption.md).");
+  }
+  for (const name of ["NYLAS_API_URL", "DUB_API_URL"] as const) {
+    const url = e[name];
+    if (url !== undefined && (production || !isLoopback(url))) {
+      problems.push(`ENC-1: ${name} points integration tests at a stand-in server; it is for tests only, must be a loopback address, and is refused in production.`);
+    }
+  }
   if (problems.length > 0) throw new ConfigurationError(problems);
 
   const appOrigin = new URL(e.APP_URL).origin;
@@ -348,7 +376,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     ? e.CLERK_AUTHORIZED_PARTIES.split(",").map((p) => p.trim()).filter(Boolean)
     : [appOrigin];
 
-  return { ...e, identityProvider, databaseEngine, jobsInProcess, clientIpSource, rateLimitsInMemory, servedOverHttps, authorizedParties, corsOrigins, muxConfigured, muxSignedPlayback };
+  const { ENCRYPTION_KEYS: _raw, ...settings } = e;
+  void _raw;
+  return { ...settings, encryptionKeys, identityProvider, databaseEngine, jobsInProcess, clientIpSource, rateLimitsInMemory, servedOverHttps, authorizedParties, corsOrigins, muxConfigured, muxSignedPlayback };
 }
 
 /** BIL-2: Mux shows a signing key's private key as base64 of a PEM; a PEM pasted as it is works too. */
@@ -375,6 +405,7 @@ export function startupWarnings(e: Env): string[] {
     e.servedOverHttps ? null : "plain http on this machine (the session cookie is not Secure)",
     e.FILE_URL_SECRET ? null : "a download-URL key generated on this machine (FILE_URL_KEY_FILE)",
     e.AUDIT_SIGNING_KEY ? null : "audit checkpoints signed with the development key (AUDIT_SIGNING_KEY unset)",
+    e.encryptionKeys.development ? "the public development key-encryption key (ENCRYPTION_KEYS unset): stored credentials are not protected" : null,
   ].filter(Boolean);
   const warnings = [
     `ALLOW_EMBEDDED_IN_PRODUCTION=true: a demo deployment, never for real tenants. It permits ${permitted.length > 0 ? permitted.join("; ") : "nothing beyond production's rules in this configuration"}.`,

@@ -61,6 +61,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <Link href="/account/security" className="text-slate-700 hover:text-slate-950">
               Security
             </Link>
+            <Link href="/account/credentials" className="text-slate-700 hover:text-slate-950">
+              Credentials
+            </Link>
             {session.orgRole === "owner" || session.orgRole === "admin" ? (
               <>
                 <Link href="/settings/api-keys" className="text-slate-700 hover:text-slate-950">
@@ -77,6 +80,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
                 </Link>
                 <Link href="/settings/audit" className="text-slate-700 hover:text-slate-950">
                   Audit log
+                </Link>
+                <Link href="/settings/integrations" className="text-slate-700 hover:text-slate-950">
+                  Integrations
                 </Link>
               </>
             ) : null}

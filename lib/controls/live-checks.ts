@@ -141,6 +141,21 @@ export const LIVE_CHECKS = {
     summary: "Accounts temporarily locked after too many password or second-factor attempts in the last 15 minutes (a warning when any is), and failed attempts in the last hour.",
     controls: ["IDN-5", "RL-1"],
   },
+  "records-per-key-version": {
+    title: "Encrypted values per key version",
+    summary: "How many stored credentials sit on each key-encryption key (through their data keys); none may reference a retired data key, and values not on the active key are a warning until rotation finishes.",
+    controls: ["ENC-1", "ENC-2"],
+  },
+  "keys-pending-retirement": {
+    title: "Keys pending retirement",
+    summary: "Every key-encryption key a data key references is configured; configured keys that are not active are listed with the data keys each still wraps (zero: it can be retired).",
+    controls: ["ENC-2"],
+  },
+  "decrypt-self-test": {
+    title: "Decryption self-test",
+    summary: "A throwaway value encrypts and decrypts under every configured key-encryption key, a copy moved to another row is refused, and one stored data key per key-encryption key unwraps.",
+    controls: ["ENC-1", "ENC-5"],
+  },
 } as const satisfies Record<string, { title: string; summary: string; controls: readonly ControlId[] }>;
 
 export type LiveCheckId = keyof typeof LIVE_CHECKS;

@@ -6,6 +6,7 @@ import { logger } from "@/lib/observability/logger";
 import { DatabaseUnavailableError, openPglite, openPostgres, type Engine, type PgliteOptions, type Queryable, type TransactionOptions } from "./engine";
 import { tenantCheckOf, type TenantClaims } from "./tenant-check";
 import { migrate } from "./migrate";
+import { checkKeysIn } from "@/lib/crypto/key-check";
 
 export { TransactionRolledBackError, DatabaseUnavailableError, isConnectionError, isPermissionDenied, SingleStatementError, type Engine, type Queryable, type TransactionOptions } from "./engine";
 export { bindTenantCheck, type TenantClaims } from "./tenant-check";
@@ -31,6 +32,7 @@ async function open(): Promise<Handles> {
     const options = env.DB_PREPARED_STATEMENTS === undefined ? {} : { preparedStatements: env.DB_PREPARED_STATEMENTS };
     const runtime = openPostgres(env.DATABASE_URL!, env.DB_POOL_MAX, options);
     const owner = env.MIGRATION_DATABASE_URL ? openPostgres(env.MIGRATION_DATABASE_URL, 2, options) : runtime;
+    await refuseMissingKeys(runtime, () => Promise.all([runtime.close(), owner !== runtime ? owner.close() : undefined]));
     return { runtime, owner };
   }
   // PGlite: one in-process session. It is migrated as its superuser, then the session drops to the runtime
@@ -48,6 +50,7 @@ async function open(): Promise<Handles> {
     throw error instanceof DatabaseUnavailableError ? error : new DatabaseUnavailableError(error);
   }
   const embedded = db;
+  await refuseMissingKeys(embedded, () => embedded.close());
   const owner: Engine = {
     ...embedded,
     transaction: (fn, preamble, options) => embedded.transaction(fn, ["set local role none", ...(preamble ?? [])], options),
@@ -65,6 +68,25 @@ async function open(): Promise<Handles> {
 async function pgliteTemplate(): Promise<PgliteOptions> {
   if (env.NODE_ENV !== "test" || !env.PGLITE_SNAPSHOT || !env.PGLITE_DATA_DIR.startsWith("memory://")) return {};
   return { loadDataDir: await openAsBlob(env.PGLITE_SNAPSHOT) };
+}
+
+/**
+ * ENC-1: on first use, every key-encryption key a data key references must be configured (lib/crypto/key-check.ts):
+ * a missing or wrong key refuses the open, naming the key id, so no request is served with undecryptable data.
+ * A database that does not answer yet is not a key problem: the check then runs again on the next open.
+ */
+async function refuseMissingKeys(engine: Engine, close: () => Promise<unknown>): Promise<void> {
+  try {
+    await engine.transaction((tx) => checkKeysIn(tx), SERVICE_PREAMBLES.key_rotation);
+  } catch (error) {
+    if (error instanceof Error && error.name === "MissingKeyError") {
+      await close().catch(() => {});
+      logger.fatal({ err: error }, "encryption keys: refusing to serve");
+      throw error;
+    }
+    if (error instanceof DatabaseUnavailableError) throw error;
+    // Anything else (e.g. a schema not migrated yet on PostgreSQL) is left to the requests and the readiness probe.
+  }
 }
 
 // Once open, the handles are also kept as a plain value, so a request's transaction starts without an await (under
@@ -92,7 +114,7 @@ const { escapeLiteral } = pg;
 
 type RequestRole = "authenticated" | "anon" | ServiceRole;
 /** NOLOGIN roles with one narrow job each: EXECUTE on the SECURITY DEFINER functions of that job, nothing else. */
-type ServiceRole = "key_log_writer" | "embedded_idp" | "key_verifier" | "job_runner" | "job_service" | "webhook_service" | "audit_maintenance";
+type ServiceRole = "key_log_writer" | "embedded_idp" | "key_verifier" | "job_runner" | "job_service" | "webhook_service" | "audit_maintenance" | "key_rotation";
 
 // TEN-2: claims, role and (VAL-2) a statement time limit, all three with is_local = true: they end with the
 // transaction, commit or rollback, so a pooled connection never carries one request's identity into the next.
@@ -114,6 +136,7 @@ const SERVICE_PREAMBLES: Record<ServiceRole, readonly string[]> = {
   job_service: claimsPreamble("", "job_service"),
   webhook_service: claimsPreamble("", "webhook_service"),
   audit_maintenance: claimsPreamble("", "audit_maintenance"),
+  key_rotation: claimsPreamble("", "key_rotation"),
 };
 // Claims with a bound check are frozen (bindTenantCheck): their preamble is built once per claims object, e.g. once
 // per cached API key (lib/api-keys/verify.ts), not once per request.
@@ -240,6 +263,14 @@ export function withWebhookService<T>(fn: (tx: Queryable) => Promise<T>): Promis
  */
 export function withAuditMaintenance<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
   return withRuntime((runtime) => runtime.transaction(fn, SERVICE_PREAMBLES.audit_maintenance));
+}
+
+/**
+ * ENC-2: key rotation and the encryption checks (lib/crypto): role `key_rotation`, no claims. It reads and rewrites
+ * wrapped data keys and ciphertexts of every org (no other table), and deletes nothing.
+ */
+export function withKeyRotation<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  return withRuntime((runtime) => runtime.transaction(fn, SERVICE_PREAMBLES.key_rotation));
 }
 
 /** A claimed job, as its handler's principal is built from it (lib/jobs). */

@@ -7,6 +7,7 @@ import { configuredScanner, scannerCheck as fileScannerCheck } from "@/lib/files
 import { queueStats, scheduleStatus, type QueueStats } from "@/lib/jobs";
 import { inProcessWorkerRunning } from "@/lib/jobs/in-process";
 import { storageCheck, type StorageStatus } from "./storage";
+import { verifyKeysAvailable } from "@/lib/crypto";
 
 export { storageCheck, type StorageStatus };
 
@@ -67,9 +68,28 @@ export async function fileStorageCheck(): Promise<Check> {
   return { status: result.status, required: false, detail: result.detail };
 }
 
+/**
+ * ENC-1: every key-encryption key a stored data key references is configured and unwraps it. Required: an instance
+ * that cannot decrypt its tenants' credentials is not ready. The detail names key ids only.
+ */
+export async function encryptionCheck(): Promise<Check> {
+  try {
+    const inventory = await withTimeout(verifyKeysAvailable(), 5_000);
+    const n = Object.values(inventory.dataKeysByKek).reduce((a, b) => a + b, 0);
+    return { status: "ok", required: true, detail: `${n} data key(s); every key-encryption key they reference is configured.` };
+  } catch (error) {
+    if (error instanceof Error && error.name === "MissingKeyError") {
+      logger.error({ reason: error.message }, "readiness: encryption keys missing");
+      return { status: "down", required: true, detail: error.message };
+    }
+    return { status: "down", required: true, detail: "The encryption keys could not be checked (the database did not answer)." };
+  }
+}
+
 export async function readiness() {
   const checks: Record<string, Check> = {
     database: await databaseCheck(),
+    encryption: await encryptionCheck(),
     rateLimiting: rateLimitCheck(),
     storage: await fileStorageCheck(),
   };

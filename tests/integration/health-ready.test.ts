@@ -59,7 +59,7 @@ describe("/health/ready", () => {
     expect(body.status).toBe("ready");
     expect(body.checks.database!.status).toBe("ok");
     // File storage is always there (local by default); the scanner only when one is configured.
-    expect(Object.keys(body.checks).sort()).toEqual(["database", "rateLimiting", "storage"]);
+    expect(Object.keys(body.checks).sort()).toEqual(["database", "encryption", "rateLimiting", "storage"]);
     expect(body.checks.storage!.status).toBe("ok");
   });
 

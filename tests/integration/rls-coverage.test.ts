@@ -140,22 +140,22 @@ describe("TEN-1: the runtime role is safe", () => {
 
     const roles = await withTenant(a.member.claims, (tx) =>
       tx.query<RoleRow>(
-        `select ${ROLE_COLUMNS} from pg_catalog.pg_roles where rolname in ('app_runtime', 'authenticated', 'anon', 'key_log_writer', 'embedded_idp', 'key_verifier', 'job_runner', 'job_service', 'video_events', 'webhook_service', 'membership_events', 'audit_maintenance') order by rolname`,
+        `select ${ROLE_COLUMNS} from pg_catalog.pg_roles where rolname in ('app_runtime', 'authenticated', 'anon', 'key_log_writer', 'embedded_idp', 'key_verifier', 'job_runner', 'job_service', 'video_events', 'webhook_service', 'membership_events', 'audit_maintenance', 'key_rotation') order by rolname`,
       ),
     );
     const unprivileged = { rolsuper: false, rolbypassrls: false, rolinherit: false, rolcreaterole: false, rolcreatedb: false };
-    expect(roles).toEqual(["anon", "app_runtime", "audit_maintenance", "authenticated", "embedded_idp", "job_runner", "job_service", "key_log_writer", "key_verifier", "membership_events", "video_events", "webhook_service"].map((rolname) => ({ rolname, ...unprivileged })));
+    expect(roles).toEqual(["anon", "app_runtime", "audit_maintenance", "authenticated", "embedded_idp", "job_runner", "job_service", "key_log_writer", "key_rotation", "key_verifier", "membership_events", "video_events", "webhook_service"].map((rolname) => ({ rolname, ...unprivileged })));
 
     // app_runtime is a member of exactly the request and service roles, and those are members of nothing.
     const memberships = await withAnonymous((tx) =>
       tx.query<{ member: string; granted: string }>(
         `select pg_get_userbyid(m.member) as member, pg_get_userbyid(m.roleid) as granted
            from pg_catalog.pg_auth_members m
-          where pg_get_userbyid(m.member) in ('app_runtime', 'authenticated', 'anon', 'key_log_writer', 'embedded_idp', 'key_verifier', 'job_runner', 'job_service', 'video_events', 'webhook_service', 'membership_events', 'audit_maintenance')
+          where pg_get_userbyid(m.member) in ('app_runtime', 'authenticated', 'anon', 'key_log_writer', 'embedded_idp', 'key_verifier', 'job_runner', 'job_service', 'video_events', 'webhook_service', 'membership_events', 'audit_maintenance', 'key_rotation')
           order by 1, 2`,
       ),
     );
-    expect(memberships).toEqual(["anon", "audit_maintenance", "authenticated", "embedded_idp", "job_runner", "job_service", "key_log_writer", "key_verifier", "membership_events", "video_events", "webhook_service"].map((granted) => ({ member: "app_runtime", granted })));
+    expect(memberships).toEqual(["anon", "audit_maintenance", "authenticated", "embedded_idp", "job_runner", "job_service", "key_log_writer", "key_rotation", "key_verifier", "membership_events", "video_events", "webhook_service"].map((granted) => ({ member: "app_runtime", granted })));
 
     // They own no table, view, sequence or function in the app schemas, and cannot create objects there.
     const [owned] = await withTenant(a.member.claims, (tx) =>
@@ -163,11 +163,11 @@ describe("TEN-1: the runtime role is safe", () => {
         `select
            (select count(*)::int from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
              where n.nspname in ('public', 'idp', 'private', 'auth')
-               and pg_get_userbyid(c.relowner) in ('app_runtime', 'authenticated', 'anon', 'key_log_writer', 'embedded_idp', 'key_verifier', 'job_runner', 'job_service', 'video_events', 'webhook_service', 'membership_events', 'audit_maintenance')) as relations,
+               and pg_get_userbyid(c.relowner) in ('app_runtime', 'authenticated', 'anon', 'key_log_writer', 'embedded_idp', 'key_verifier', 'job_runner', 'job_service', 'video_events', 'webhook_service', 'membership_events', 'audit_maintenance', 'key_rotation')) as relations,
            (select count(*)::int from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
              where n.nspname in ('public', 'idp', 'private', 'auth')
-               and pg_get_userbyid(p.proowner) in ('app_runtime', 'authenticated', 'anon', 'key_log_writer', 'embedded_idp', 'key_verifier', 'job_runner', 'job_service', 'video_events', 'webhook_service', 'membership_events', 'audit_maintenance')) as functions,
-           (select count(*)::int from unnest(array['app_runtime', 'authenticated', 'anon', 'key_log_writer', 'embedded_idp', 'key_verifier', 'job_runner', 'job_service', 'video_events', 'webhook_service', 'membership_events', 'audit_maintenance']) r,
+               and pg_get_userbyid(p.proowner) in ('app_runtime', 'authenticated', 'anon', 'key_log_writer', 'embedded_idp', 'key_verifier', 'job_runner', 'job_service', 'video_events', 'webhook_service', 'membership_events', 'audit_maintenance', 'key_rotation')) as functions,
+           (select count(*)::int from unnest(array['app_runtime', 'authenticated', 'anon', 'key_log_writer', 'embedded_idp', 'key_verifier', 'job_runner', 'job_service', 'video_events', 'webhook_service', 'membership_events', 'audit_maintenance', 'key_rotation']) r,
                    unnest(array['public', 'idp', 'private', 'auth']) s
              where has_schema_privilege(r, s, 'CREATE')) as create_allowed`,
       ),

@@ -106,6 +106,8 @@ const EXPECTED: Record<string, string[]> = {
   "private.webhook_user_scope_close()": ["webhook_service"],
   "private.webhook_clerk_org_create(uuid,text,text,text)": ["webhook_service"],
   "private.webhook_clerk_org_delete(timestamp with time zone)": ["webhook_service"],
+  // ENC-1: an org's active data key, created for the caller's own org (lib/crypto/data-keys.ts).
+  "private.create_data_key(uuid,text,text)": ["authenticated"],
   // A deleted Clerk user holds no session (lib/auth/session.ts).
   "private.clerk_user_active()": ["authenticated"],
   // TEN-8: support access. The live consent level of the caller's own support session (read by the restrictive

@@ -52,7 +52,7 @@ export const AUD = family("AUD", [
       "TenantGuard records every change that matters to an auditor (keys and other credentials, who belongs to an organisation and with which role, integrations, the subscription, documents read or removed) and every security event (refused authentication, attempts on another tenant's data, abuse of the rate limits, webhooks that fail verification), each through the one audit writer in the same transaction as the change it records.",
     status: "implemented",
     issue: 18,
-    implementation: ["lib/audit/writer.ts", "lib/audit/security-events.ts", "lib/audit/events.ts", "tests/helpers/audit-coverage.ts", "lib/projects/index.ts", "lib/api-keys/manage.ts", "lib/documents/pipeline.ts", "lib/documents/scan.ts", "lib/webhooks/providers/stripe.ts", "lib/grants/manage.ts", "lib/auth/embedded/auth-events.ts"],
+    implementation: ["lib/audit/writer.ts", "lib/audit/security-events.ts", "lib/audit/events.ts", "tests/helpers/audit-coverage.ts", "lib/projects/index.ts", "lib/api-keys/manage.ts", "lib/documents/pipeline.ts", "lib/documents/scan.ts", "lib/webhooks/providers/stripe.ts", "lib/grants/manage.ts", "lib/auth/embedded/auth-events.ts", "lib/credentials/manage.ts"],
     evidence: [
       // IDN-2 / IDN-5 / IDN-6 authentication events (before any org exists: idp.auth_events).
       evidence("tests/integration/sign-in-abuse.test.ts", "both are recorded as failed sign-ins, never with the email"),
@@ -60,6 +60,8 @@ export const AUD = family("AUD", [
       evidence("tests/integration/refresh-rotation.test.ts", "the second use fails and the family's newest tokens stop working"),
       evidence("tests/integration/second-factor-policies.test.ts", "the change is audited"),
       evidence("tests/integration/projects-pipeline.test.ts", "members create and rename, only admins delete, all audited"),
+      // Credential events: integration.credential_set / replaced / tested / deleted, personal_credential.*.
+      evidence("tests/integration/credentials.test.ts", "store, replace, test and delete: write-only, last 4 characters shown, audited without the value"),
       evidence("tests/integration/documents-audit.test.ts", "upload, scan verdict, download-URL issue and delete are audited in order, by the key and the system actor, and the chain verifies"),
       evidence("tests/integration/documents-audit.test.ts", "an import is audited with the source host only; an infected verdict names the signature"),
       evidence("tests/integration/api-keys-lifecycle.test.ts", "create, revoke, roll and delete are audit-logged without secrets"),

@@ -14,6 +14,7 @@ import { checkMemberships } from "@/lib/members/check";
 import { checkStandingAccess, checkSupportSessions } from "@/lib/support/check";
 import { checkProjectGrants } from "@/lib/grants/check";
 import { checkRefreshReuse, checkSecondFactorRule, checkSignInLockouts } from "@/lib/auth/checks";
+import { checkDecryptSelfTest, checkKeysPendingRetirement, checkRecordsPerKeyVersion } from "@/lib/crypto/live-check";
 
 export { checkAuditChain, checkDatabaseSession, checkEmbeddedInProduction, checkExpiredKeys, checkRateLimitBackend, checkRlsCoverage, checkRuntimeRole, checkSecurityHeaders };
 export { checkDeadJobs, checkFileStorage, checkPendingScans, checkVirusScanner };
@@ -64,6 +65,9 @@ const IMPLEMENTATIONS: Record<LiveCheckId, (options: RunOptions) => CheckResult 
   "second-factor-rule": () => checkSecondFactorRule(),
   "refresh-reuse": () => checkRefreshReuse(),
   "sign-in-lockouts": () => checkSignInLockouts(),
+  "records-per-key-version": () => checkRecordsPerKeyVersion(),
+  "keys-pending-retirement": () => checkKeysPendingRetirement(),
+  "decrypt-self-test": () => checkDecryptSelfTest(),
 };
 
 /** A check that cannot run has not passed: it fails, naming only the error's kind (messages can carry hosts or SQL). */
