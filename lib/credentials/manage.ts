@@ -27,6 +27,8 @@ export const setIntegrationCredential = defineAction({
   name: "integrations.set",
   schema: setCredentialSchema,
   minimumRole: "admin",
+  // IDN-5: with the org\'s two-step rule on, managing its credentials needs a session with a second factor.
+  secondFactor: "present",
   async run({ input, session, tx, audit }): Promise<SavedCredential> {
     const { id, replaced } = await putCredential(tx, "org", { orgId: session.orgId, userId: session.userId }, input.service, input.secret);
     await audit({ action: replaced ? "integration.credential_replaced" : "integration.credential_set", targetType: "integration_credential", targetId: id, changes: { service: input.service } });
@@ -38,6 +40,8 @@ export const deleteIntegrationCredential = defineAction({
   name: "integrations.delete",
   schema: serviceOnlySchema,
   minimumRole: "admin",
+  // IDN-5: with the org\'s two-step rule on, managing its credentials needs a session with a second factor.
+  secondFactor: "present",
   async run({ input, tx, audit }) {
     const row = await deleteCredential(tx, "org", input.service);
     if (!row) throw new AppError("invalid_input", `No ${SERVICES[input.service].label} credential is stored.`);
@@ -50,6 +54,8 @@ export const testIntegrationCredential = defineAction({
   name: "integrations.test",
   schema: serviceOnlySchema,
   minimumRole: "admin",
+  // IDN-5: with the org\'s two-step rule on, managing its credentials needs a session with a second factor.
+  secondFactor: "present",
   async run({ input, session, tx, audit }): Promise<ProviderTestResult> {
     const stored = await readCredential(tx, "org", { orgId: session.orgId, userId: session.userId }, input.service);
     if (!stored) throw new AppError("invalid_input", `No ${SERVICES[input.service].label} credential is stored.`);

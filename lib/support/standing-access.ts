@@ -14,7 +14,21 @@ export interface StandingAccessProblem {
 export const BYPASS_ROLE_EXCEPTIONS = ["postgres", "supabase_admin", "service_role", "supabase_auth_admin", "supabase_storage_admin", "supabase_replication_admin", "supabase_read_only_user", "supabase_etl_admin"] as const;
 
 /** The roles requests and services connect or switch to (lib/db). */
-export const RUNTIME_ROLES = ["app_runtime", "authenticated", "anon", "key_log_writer", "embedded_idp", "key_verifier", "job_runner", "job_service", "video_events", "webhook_service", "membership_events"] as const;
+export const RUNTIME_ROLES = ["app_runtime", "authenticated", "anon", "key_log_writer", "embedded_idp", "key_verifier", "job_runner", "job_service", "video_events", "webhook_service", "membership_events", "audit_maintenance", "key_rotation"] as const;
+
+/**
+ * Unconditional policies that are a maintenance role's one job across every org, each narrowed by its grants and
+ * run by a command or scheduled job with no claims, never by a person's request: key rotation reads and rewrites only
+ * wrapped keys and ciphertext columns (ENC-2); audit retention reads each org's retention setting (AUD-4).
+ */
+export const MAINTENANCE_POLICY_EXCEPTIONS = [
+  "public.data_keys.data_keys_rotation",
+  "public.integration_credentials.integration_credentials_rotation_select",
+  "public.integration_credentials.integration_credentials_rotation_update",
+  "public.personal_credentials.personal_credentials_rotation_select",
+  "public.personal_credentials.personal_credentials_rotation_update",
+  "public.audit_settings.audit_settings_retention_select",
+] as const;
 
 /**
  * TEN-8: "no standing access", read from the catalog (run as the owner). Tenant tables are every public table with an
@@ -65,7 +79,8 @@ export async function findStandingAccess(db: Pick<Queryable, "query">): Promise<
       order by 1, 2`,
     [RUNTIME_ROLES],
   );
-  for (const u of unconditional) problems.push({ kind: "unconditional-policy", object: `public.${u.tbl}.${u.policy}`, detail: "permissive policy with an unconditional `true` for a request role" });
+  const maintenance = new Set<string>(MAINTENANCE_POLICY_EXCEPTIONS);
+  for (const u of unconditional.filter((x) => !maintenance.has(`public.${x.tbl}.${x.policy}`))) problems.push({ kind: "unconditional-policy", object: `public.${u.tbl}.${u.policy}`, detail: "permissive policy with an unconditional `true` for a request role" });
 
   const operators = await db.query<{ obj: string }>(
     `select n.nspname || '.' || c.relname || '.' || p.polname as obj

@@ -10,3 +10,12 @@ select private.apply_support_policies('public.audit_settings');
 select private.require_second_factor_on('public.support_grants', false);
 create trigger support_grants_second_factor before insert on public.support_grants
   for each row execute function private.enforce_second_factor_on_members();
+
+-- TEN-8: the tenant tables of envelope encryption (20261203030000_encryption.sql).
+select private.apply_support_policies('public.data_keys');
+select private.apply_support_policies('public.integration_credentials');
+select private.apply_support_policies('public.personal_credentials');
+
+-- IDN-5: an org's integration credentials are managed by its admins, a sensitive operation: with the org's
+-- two-step rule on, storing, replacing or deleting one needs a session with a second factor.
+select private.require_second_factor_on('public.integration_credentials', false);

@@ -118,6 +118,11 @@ function symbolAudits(root: string, file: string, name: string, depth = 0): bool
       }
     }
   }
+  // `export * from "./y"`
+  for (const m of source.matchAll(/export\s*\*\s*from\s*"([^"]+)"/g)) {
+    const target = resolveModule(root, file, m[1]!);
+    if (target && definitionOf(readFileSync(target, "utf8"), name) !== null) return symbolAudits(root, target, name, depth + 1);
+  }
   return false;
 }
 

@@ -14,6 +14,8 @@ const EXEMPT: Record<string, string> = {
   "billing.account": "reads the subscription for the billing page",
   "documents.import_project": "checks the target project before an import; the import itself is documents.import (audited)",
   "projects.view": "reads one project (a cross-tenant probe is recorded by the pipeline)",
+  "integrations.list": "reads the org's integrations (service, last 4 characters, who set it and when; never the secret)",
+  "personal_credentials.list": "reads the caller's own credentials (service and last 4 characters; never the secret)",
   "videos.prepare_upload": "checks the project before Mux is called; the upload is recorded by video.upload_created",
   // Server actions audited deeper than the scan follows, or changing nothing in an org.
   "app/(auth)/actions.ts#switchOrganizationAction": "issues a token for another org the user belongs to; no row changes",

@@ -30,6 +30,7 @@ const SENSITIVE_TABLES: Record<string, { freshInsert: boolean }> = {
   "public.invoices": { freshInsert: false },
   "public.entitlements": { freshInsert: false },
   "public.support_grants": { freshInsert: false },
+  "public.integration_credentials": { freshInsert: false },
 };
 
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
