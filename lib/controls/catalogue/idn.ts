@@ -131,6 +131,7 @@ export const IDN = family("IDN", [
     ],
     evidence: [
       evidence(SECOND_FACTOR, "every sensitive table has restrictive insert, update and delete policies through private.second_factor_ok"),
+      evidence("tests/integration/audit-export-second-factor.test.ts", "refused without a second factor or with a stale one, allowed with a fresh one; unchanged with the rule off"),
       evidence(SECOND_FACTOR, "a session without a second factor cannot create a key: a clear message, and a raw insert fails in the database"),
       evidence(SECOND_FACTOR, "with a fresh second factor it succeeds, in the app and in raw SQL"),
       evidence(SECOND_FACTOR, "with a stale second factor key creation is refused"),
