@@ -185,6 +185,8 @@ const schema = z.object({
 
   // Audit (AUD-5): the Ed25519 key that signs chain checkpoints, `v<n>:<base64 PKCS#8 DER>`; never stored in the database.
   AUDIT_SIGNING_KEY: optionalString.pipe(z.string().regex(/^v[0-9]{1,6}:[A-Za-z0-9+/]{40,}={0,2}$/, "`v<n>:<base64 PKCS#8 DER of an Ed25519 private key>`").optional()),
+  /** AUD-5: public keys of retired signing keys, `v<n>:<base64 SPKI DER>`, comma-separated: their checkpoints still verify. */
+  AUDIT_RETIRED_PUBLIC_KEYS: optionalString,
   /** AUD-5: the external sink signed checkpoints are written to (one JSON file per checkpoint). */
   AUDIT_CHECKPOINT_DIR: z.string().default(".data/audit-checkpoints"),
   AUDIT_CHECKPOINT_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),

@@ -8,7 +8,7 @@ import { env } from "@/lib/env";
 import { logger } from "@/lib/observability/logger";
 import { raiseSecurityAlert } from "./alerts";
 import { SECURITY_EVENT } from "./events";
-import { developmentSigningKey, parseSigningKey, signCheckpoint, type SignedCheckpoint, type SigningKey } from "./signing";
+import { developmentSigningKey, parseSigningKey, signCheckpoint, type SignedCheckpoint, type SigningKey, verificationKeys } from "./signing";
 
 /**
  * AUD-5: signed checkpoints of each org's chain head. The app signs (AUDIT_SIGNING_KEY, never in the database),
@@ -27,10 +27,9 @@ export function auditSigningKey(): SigningKey {
   return (holder.__tenantguardAuditKey = developmentSigningKey());
 }
 
-/** The public keys a verifier in this deployment accepts, by key id (the current signing key's). */
+/** The public keys a verifier in this deployment accepts, by key id: the current signing key's and the retired ones. */
 export function auditPublicKeys(): Map<string, KeyObject> {
-  const key = auditSigningKey();
-  return new Map([[key.keyId, key.publicKey]]);
+  return verificationKeys(auditSigningKey(), env.AUDIT_RETIRED_PUBLIC_KEYS);
 }
 
 const ORG = /^org_[A-Za-z0-9]{1,64}$/;

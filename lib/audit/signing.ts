@@ -129,3 +129,28 @@ class AnyKeyId extends Map<string, KeyObject> {
     return this.key;
   }
 }
+
+/**
+ * AUD-5, signing-key rotation: the public keys a verifier accepts, by key id: the current signing key's and the
+ * retired ones (`AUDIT_RETIRED_PUBLIC_KEYS`: `v<n>:<base64 SPKI DER>`, comma-separated), so checkpoints signed
+ * before a rotation still verify. A retired entry with the current key's id, a repeated id or a key that is not
+ * Ed25519 is refused: a verifier never guesses which key an id means.
+ */
+export function verificationKeys(current: Pick<SigningKey, "keyId" | "publicKey">, retired: string | undefined): Map<string, KeyObject> {
+  const keys = new Map<string, KeyObject>([[current.keyId, current.publicKey]]);
+  for (const part of (retired ?? "").split(",").map((p) => p.trim()).filter(Boolean)) {
+    const match = /^(v[0-9]{1,6}):([A-Za-z0-9+/]+={0,2})$/.exec(part);
+    if (!match) throw new SigningKeyError("AUDIT_RETIRED_PUBLIC_KEYS: each entry is `v<n>:<base64 SPKI DER of an Ed25519 public key>`.");
+    const [, id, der] = match;
+    if (keys.has(id!)) throw new SigningKeyError(`AUDIT_RETIRED_PUBLIC_KEYS: key id ${id} is given twice (or is the current signing key's).`);
+    let key: KeyObject;
+    try {
+      key = createPublicKey({ key: Buffer.from(der!, "base64"), format: "der", type: "spki" });
+    } catch {
+      throw new SigningKeyError(`AUDIT_RETIRED_PUBLIC_KEYS: key ${id} is not a public key.`);
+    }
+    if (key.asymmetricKeyType !== "ed25519") throw new SigningKeyError(`AUDIT_RETIRED_PUBLIC_KEYS: key ${id} is not Ed25519.`);
+    keys.set(id!, key);
+  }
+  return keys;
+}
