@@ -130,6 +130,7 @@ export const AUD = family("AUD", [
     evidence: [
       evidence(CHECKPOINTS, "the scheduled audit.checkpoint task signs every grown head, stores it and writes it to the sink; the chain verifies against it"),
       evidence("tests/unit/audit-signing-rotation.test.ts", "a checkpoint signed by the previous key verifies once its public key is listed as retired, and not before"),
+      evidence("tests/unit/security-alert-sentry.test.ts", "a high event is sent as an error-level message naming the event; a low event is not sent"),
       evidence(CHECKPOINTS, "a chain rewritten with its head as the owner verifies without a checkpoint, and is detected against the signed one"),
       evidence(CHECKPOINTS, "deleting the newest entries (head moved back) and reordering entries are detected against the checkpoint"),
       evidence(CHECKPOINTS, "the owner removing the stored checkpoints too is still detected through the external sink"),
