@@ -1,23 +1,14 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
 import { chromium, type Browser, type BrowserContextOptions, type Page } from "playwright-core";
 import { verifyAuditExport } from "../../lib/audit/offline";
 import { parsePublicKey } from "../../lib/audit/signing";
 import { startApp } from "./server";
+import { CHROMIUM, CHROMIUM_ARGS, AXE } from "./browser";
 
 // AUD-1..5 in Debian's Chromium against the production build (embedded defaults, demo data): the owner's audit log
 // page (Verify chain, Sign checkpoint now, an entry's details, filters, 390 px and axe), its JSON export verified
 // offline with the published public key, and a member's 404.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const AXE = (() => {
-  try {
-    return createRequire(__filename).resolve("axe-core/axe.min.js");
-  } catch {
-    return null;
-  }
-})();
 
 let app: Awaited<ReturnType<typeof startApp>>;
 let browser: Browser;

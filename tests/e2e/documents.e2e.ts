@@ -1,26 +1,17 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 import { startApp } from "./server";
+import { CHROMIUM, CHROMIUM_ARGS, AXE } from "./browser";
 import { EICAR, startClamd, type Clamd } from "../helpers/clamd";
 
 // FILE-1..3 and SSRF-1 in Debian's Chromium against the production build: uploads through the file input with their
 // progress, the in-process worker's scan by a real clamd with the project's test signatures, the page's own refresh
 // while documents are pending, a signed download, an infected upload that never offers one, and the URL import
 // form's refusal. axe-core (from node_modules) checks the page; a 390 px viewport must not scroll sideways.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const AXE = (() => {
-  try {
-    return createRequire(__filename).resolve("axe-core/axe.min.js");
-  } catch {
-    return null;
-  }
-})();
 
 let app: Awaited<ReturnType<typeof startApp>>;
 let browser: Browser;

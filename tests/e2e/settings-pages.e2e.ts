@@ -1,25 +1,16 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { createRequire } from "node:module";
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 import { Webhook } from "svix";
 import { startApp } from "./server";
+import { CHROMIUM, CHROMIUM_ARGS, assertAccessible } from "./browser";
 
 // WH-2/WH-3, BIL-1, BIL-2 and TEN-3 in Debian's Chromium against the production build (embedded defaults, demo
 // data, no Stripe or Mux keys): the webhook log with a real failed Clerk delivery and its Replay, the billing page's
 // plan, usage bars and "not configured" notice, a project's videos page without Mux, and the members page (invite
 // link shown once, pending invite revoked, role changed). Admin-only pages answer 404 to a member. Each page is
 // checked by axe-core and must not scroll sideways at 390 px.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const AXE = (() => {
-  try {
-    return createRequire(__filename).resolve("axe-core/axe.min.js");
-  } catch {
-    return null;
-  }
-})();
 /** A Svix signing secret for Clerk's endpoint, for this run only. */
 const CLERK_SECRET = `whsec_${randomBytes(24).toString("base64")}`;
 
@@ -59,24 +50,6 @@ async function as(state: BrowserContextOptions["storageState"], options: Browser
   return { context, page: await context.newPage() };
 }
 
-async function assertAccessible(page: Page, what: string) {
-  if (!AXE) {
-    console.warn("axe-core is not installed: the accessibility check is skipped");
-  } else {
-    await page.addScriptTag({ path: AXE });
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-      const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-      return result.violations.map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-    });
-    assert.deepEqual(violations, [], `axe on ${what}: ${violations.join(", ")}`);
-  }
-  const viewport = page.viewportSize();
-  await page.setViewportSize({ width: 390, height: 844 });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `${what} scrolls sideways by ${overflow} px at 390 px`);
-  if (viewport) await page.setViewportSize(viewport);
-}
 
 /** A Clerk delivery signed as Svix signs it (HMAC-SHA256 over `id.timestamp.body` with the endpoint secret). */
 async function deliverClerk(id: string, body: object): Promise<Response> {

@@ -1,22 +1,13 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startApp } from "./server";
+import { CHROMIUM, CHROMIUM_ARGS, assertAccessible } from "./browser";
 
 // TEN-7 in Debian's Chromium against the production build (embedded defaults, demo data): Erin, the demo guest, sees
 // only the project shared with her and gets 404 on org-level pages; Alice (owner of Acme) opens a project's Sharing
 // page and creates a one-use invite link, shown once; Carol (not in Acme) opens it, signs in, accepts and lands on
 // the project as a guest; the used-up link then gets its own page. Pages are checked by axe-core and at 390 px.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const AXE = (() => {
-  try {
-    return createRequire(__filename).resolve("axe-core/axe.min.js");
-  } catch {
-    return null;
-  }
-})();
 const PASSWORD = "demo-password-2026";
 
 let app: Awaited<ReturnType<typeof startApp>>;
@@ -40,24 +31,6 @@ async function signIn(page: Page, email: string, next = "/projects") {
   await page.waitForURL(`${app.baseUrl}${next}`);
 }
 
-async function assertAccessible(page: Page, what: string) {
-  if (!AXE) {
-    console.warn("axe-core is not installed: the accessibility check is skipped");
-  } else {
-    await page.addScriptTag({ path: AXE });
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-      const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-      return result.violations.map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-    });
-    assert.deepEqual(violations, [], `axe on ${what}: ${violations.join(", ")}`);
-  }
-  const viewport = page.viewportSize();
-  await page.setViewportSize({ width: 390, height: 844 });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `${what} scrolls sideways by ${overflow} px at 390 px`);
-  if (viewport) await page.setViewportSize(viewport);
-}
 
 describe("project sharing in the browser (TEN-7)", () => {
   it("a guest sees only the project shared with her, and org-level pages are 404", async () => {

@@ -1,22 +1,13 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startApp } from "./server";
+import { CHROMIUM, CHROMIUM_ARGS, assertAccessible } from "./browser";
 
 // TEN-8 in Debian's Chromium against the production build (embedded defaults, demo data): Alice (owner of Acme)
 // grants Dana (the demo's platform operator) read-only access, her input kept after a refused submission; Bob (member)
 // gets 404 on the page; Dana starts a support session, sees the banner on every page, is refused a write with a clear
 // message, and ends the session; Alice revokes. Each page is checked by axe-core and must not scroll sideways at 390 px.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const AXE = (() => {
-  try {
-    return createRequire(__filename).resolve("axe-core/axe.min.js");
-  } catch {
-    return null;
-  }
-})();
 
 let app: Awaited<ReturnType<typeof startApp>>;
 let browser: Browser;
@@ -42,24 +33,6 @@ async function signedIn(email: string): Promise<{ page: Page; close: () => Promi
   return { page, close: () => context.close() };
 }
 
-async function assertAccessible(page: Page, what: string) {
-  if (!AXE) {
-    console.warn("axe-core is not installed: the accessibility check is skipped");
-  } else {
-    await page.addScriptTag({ path: AXE });
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-      const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-      return result.violations.map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-    });
-    assert.deepEqual(violations, [], `axe on ${what}: ${violations.join(", ")}`);
-  }
-  const viewport = page.viewportSize();
-  await page.setViewportSize({ width: 390, height: 844 });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `${what} scrolls sideways by ${overflow} px at 390 px`);
-  if (viewport) await page.setViewportSize(viewport);
-}
 
 describe("support access in the browser (TEN-8)", () => {
   it("owner grants, member gets 404, operator enters read-only with a banner, is refused a write, ends the session; owner revokes", async () => {

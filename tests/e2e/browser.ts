@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import type { Page } from "playwright-core";
+
+/** Debian's Chromium (never a downloaded browser), headless, with nothing that reaches the network by itself. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+/** axe-core's browser bundle, when the package is installed. */
+export const AXE = (() => {
+  try {
+    return createRequire(__filename).resolve("axe-core/axe.min.js");
+  } catch {
+    return null;
+  }
+})();
+
+/** The page as it is: no WCAG 2.1 A/AA violation by axe-core, and no sideways scroll at 390 px (the viewport is restored). */
+export async function assertAccessible(page: Page, what: string) {
+  if (!AXE) {
+    console.warn("axe-core is not installed: the accessibility check is skipped");
+  } else {
+    await page.addScriptTag({ path: AXE });
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+      const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+      return result.violations.map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+    });
+    assert.deepEqual(violations, [], `axe on ${what}: ${violations.join(", ")}`);
+  }
+  const viewport = page.viewportSize();
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `${what} scrolls sideways by ${overflow} px at 390 px`);
+  if (viewport) await page.setViewportSize(viewport);
+}
