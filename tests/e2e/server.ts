@@ -17,6 +17,8 @@ export async function startApp(port = 3100, extraEnv: Record<string, string> = {
     APP_URL: baseUrl,
     PGLITE_DATA_DIR: path.join(dir, "fresh-checkout", ".data", "pglite"), // parents do not exist yet, as on a fresh clone
     IDP_KEY_FILE: path.join(dir, "idp-key.json"),
+    // AUD-5: each app's signed checkpoints in a sink of its own (every app seeds the same demo orgs from scratch).
+    AUDIT_CHECKPOINT_DIR: path.join(dir, "audit-checkpoints"),
     ...extraEnv,
   };
   const bin = (name: string) => path.join(process.cwd(), "node_modules", ".bin", name);

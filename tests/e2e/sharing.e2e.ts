@@ -77,6 +77,9 @@ describe("project sharing in the browser (TEN-7)", () => {
     await assertAccessible(carol, "the link page, signed out");
     const here = new URL(link).pathname;
     await carol.getByRole("link", { name: "Sign in" }).click();
+    // The link page has an Email field of its own (its create-account form): fill the sign-in page's only once it is there.
+    await carol.waitForURL(/\/sign-in\?next=/);
+    await carol.getByRole("button", { name: "Sign in" }).waitFor();
     await carol.getByLabel("Email", { exact: true }).fill("carol@globex.test");
     await carol.getByLabel("Password", { exact: true }).fill(PASSWORD);
     await carol.getByRole("button", { name: "Sign in" }).click();
