@@ -1,5 +1,6 @@
 "use client";
 
+import { ShownOnceLink } from "@/components/ui/shown-once-link";
 import { useActionState, useState, useTransition } from "react";
 import { createLinkAction, revokeLinkAction, type LinkFormState } from "@/app/(dashboard)/projects/[id]/sharing/actions";
 import { initialFormState } from "@/lib/actions/form-state";
@@ -10,7 +11,6 @@ export function CreateLinkForm({ projectId }: { projectId: string }) {
   const [values, setValues] = useState({ role: "viewer", expiresInDays: "7", maxUses: "1" });
   const [state, setState] = useState<LinkFormState>({ ok: null });
   const [link, setLink] = useState<string | null>(null);
-  const [copied, setCopied] = useState<"idle" | "copied" | "failed">("idle");
   const [pending, startTransition] = useTransition();
   const errors = state.fieldErrors ?? {};
 
@@ -18,17 +18,8 @@ export function CreateLinkForm({ projectId }: { projectId: string }) {
     startTransition(async () => {
       const result = await createLinkAction(formData);
       setLink(result.link ?? null);
-      setCopied("idle");
       setState({ ok: result.ok, message: result.message, fieldErrors: result.fieldErrors });
     });
-  }
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(link!);
-      setCopied("copied");
-    } catch {
-      setCopied("failed");
-    }
   }
   const input = "rounded-md border border-slate-300 bg-white px-3 py-2 text-sm aria-[invalid]:border-red-500";
 
@@ -86,29 +77,9 @@ export function CreateLinkForm({ projectId }: { projectId: string }) {
       </form>
       <FormMessage state={state} />
       {link ? (
-        <div role="region" aria-labelledby="project-link-title" className="flex flex-col gap-2 rounded-lg border-2 border-amber-400 bg-amber-50 p-4" data-testid="new-project-link">
-          <h3 id="project-link-title" className="font-semibold text-amber-950">
-            Copy the link now
-          </h3>
-          <p className="text-sm text-amber-900">
-            <strong>It will not be shown again.</strong> We store only a hash of it.
-          </p>
-          <div className="flex flex-col gap-2 sm:flex-row sm:items-center">
-            <label htmlFor="project-link" className="sr-only">
-              Invite link
-            </label>
-            <input id="project-link" readOnly value={link} onFocus={(e) => e.currentTarget.select()} spellCheck={false} className="min-w-0 flex-1 rounded-md border border-amber-300 bg-white px-3 py-2 font-mono text-xs" />
-            <button type="button" onClick={copy} className="rounded-md bg-indigo-700 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-800">
-              Copy
-            </button>
-            <button type="button" onClick={() => setLink(null)} className="rounded-md px-3 py-2 text-sm ring-1 ring-amber-400 hover:bg-amber-100">
-              Done
-            </button>
-          </div>
-          <p role="status" className="text-sm text-amber-900">
-            {copied === "copied" ? "Copied to the clipboard." : copied === "failed" ? "Could not copy; select the link and copy it by hand." : ""}
-          </p>
-        </div>
+        <ShownOnceLink key={link} id="project-link" testId="new-project-link" title="Copy the link now" link={link} onDone={() => setLink(null)}>
+          <strong>It will not be shown again.</strong> We store only a hash of it.
+        </ShownOnceLink>
       ) : null}
     </div>
   );

@@ -1,5 +1,6 @@
 "use client";
 
+import { ShownOnceLink } from "@/components/ui/shown-once-link";
 import { useState, useTransition } from "react";
 import { inviteMemberAction, type InviteFormState } from "@/app/(dashboard)/settings/members/actions";
 import { FormMessage } from "@/components/ui/form";
@@ -10,7 +11,6 @@ export function InviteMemberForm({ roles }: { roles: string[] }) {
   const [role, setRole] = useState("member");
   const [state, setState] = useState<InviteFormState>({ ok: null });
   const [link, setLink] = useState<string | null>(null);
-  const [copied, setCopied] = useState<"idle" | "copied" | "failed">("idle");
   const [pending, startTransition] = useTransition();
   const emailErrors = state.fieldErrors?.email;
   const roleErrors = state.fieldErrors?.role;
@@ -19,18 +19,9 @@ export function InviteMemberForm({ roles }: { roles: string[] }) {
     startTransition(async () => {
       const result = await inviteMemberAction(formData);
       setLink(result.link ?? null);
-      setCopied("idle");
       setState({ ok: result.ok, message: result.message, fieldErrors: result.fieldErrors });
       if (result.ok) setEmail("");
     });
-  }
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(link!);
-      setCopied("copied");
-    } catch {
-      setCopied("failed");
-    }
   }
 
   return (
@@ -94,29 +85,9 @@ export function InviteMemberForm({ roles }: { roles: string[] }) {
       </form>
       <FormMessage state={state} />
       {link ? (
-        <div role="region" aria-labelledby="invite-link-title" className="flex flex-col gap-2 rounded-lg border-2 border-amber-400 bg-amber-50 p-4" data-testid="new-invite-link">
-          <h3 id="invite-link-title" className="font-semibold text-amber-950">
-            Copy the invite link now
-          </h3>
-          <p className="text-sm text-amber-900">
-            <strong>It will not be shown again.</strong> Send it to the invited person; it works once. We store only a hash of it.
-          </p>
-          <div className="flex flex-col gap-2 sm:flex-row sm:items-center">
-            <label htmlFor="invite-link" className="sr-only">
-              Invite link
-            </label>
-            <input id="invite-link" readOnly value={link} onFocus={(e) => e.currentTarget.select()} spellCheck={false} className="min-w-0 flex-1 rounded-md border border-amber-300 bg-white px-3 py-2 font-mono text-xs" />
-            <button type="button" onClick={copy} className="rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-700">
-              Copy
-            </button>
-            <button type="button" onClick={() => setLink(null)} className="rounded-md px-3 py-2 text-sm ring-1 ring-amber-400 hover:bg-amber-100">
-              Done
-            </button>
-          </div>
-          <p role="status" className="text-sm text-amber-900">
-            {copied === "copied" ? "Copied to the clipboard." : copied === "failed" ? "Could not copy; select the link and copy it by hand." : ""}
-          </p>
-        </div>
+        <ShownOnceLink key={link} id="invite-link" testId="new-invite-link" title="Copy the invite link now" link={link} onDone={() => setLink(null)}>
+          <strong>It will not be shown again.</strong> Send it to the invited person; it works once. We store only a hash of it.
+        </ShownOnceLink>
       ) : null}
     </div>
   );
