@@ -27,7 +27,9 @@ async function otherInstance(token: string, graceSeconds = 10): Promise<RefreshO
   let out = "";
   child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
   await new Promise<void>((resolve, reject) => child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`child exited ${code}`)))));
-  return JSON.parse(out.trim().split("\n").pop()!) as RefreshOutcome;
+  const line = out.split("\n").find((l) => l.startsWith("outcome "));
+  if (!line) throw new Error(`child printed no outcome: ${out}`);
+  return JSON.parse(line.slice("outcome ".length)) as RefreshOutcome;
 }
 
 async function signedIn(label: string) {
