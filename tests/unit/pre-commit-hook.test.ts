@@ -17,10 +17,11 @@ afterAll(() => {
 });
 
 // The scratch repositories must not see the developer's git configuration or an enclosing hook's GIT_* variables.
-function cleanEnv(extra: Record<string, string> = {}) {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("GIT_") && k !== "CI" && k !== "HUSKY") env[k] = v;
-  return { ...env, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", GIT_AUTHOR_NAME: "Test", GIT_AUTHOR_EMAIL: "test@example.com", GIT_COMMITTER_NAME: "Test", GIT_COMMITTER_EMAIL: "test@example.com", ...extra };
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith("GIT_") || k === "CI" || k === "HUSKY") delete env[k];
+  const identity = { GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", GIT_AUTHOR_NAME: "Test", GIT_AUTHOR_EMAIL: "test@example.com", GIT_COMMITTER_NAME: "Test", GIT_COMMITTER_EMAIL: "test@example.com" };
+  return Object.assign(env, identity, extra);
 }
 
 function sh(cwd: string, command: string, args: string[], env: Record<string, string> = {}) {
