@@ -79,6 +79,14 @@ const schema = z.object({
   // Browser security (HDR-3): origins allowed to call cookie-authenticated routes cross-origin.
   CORS_ORIGINS: optionalString,
 
+  // OPS-5: where vulnerabilities are reported, as /.well-known/security.txt Contact URIs (mailto:, https: or tel:),
+  // separated by commas, most preferred first. Unset: mailto:security@ the host of APP_URL.
+  SECURITY_CONTACT: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? "").split(",").map((c) => c.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^(mailto:[^\s@,]+@[^\s@,]+|https:\/\/[^\s,]+|tel:\+?[0-9][0-9 -]*)$/, "mailto:, https: or tel: URIs")).max(5)),
+
   // URL import (SSRF-1): ports a user-supplied URL may name, and (tests only, refused in production) exact loopback
   // "127.0.0.1:port" / "[::1]:port" pairs that may be fetched although they are not public.
   URL_IMPORT_ALLOWED_PORTS: z
