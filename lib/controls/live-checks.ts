@@ -156,6 +156,16 @@ export const LIVE_CHECKS = {
     summary: "A throwaway value encrypts and decrypts under every configured key-encryption key, a copy moved to another row is refused, and one stored data key per key-encryption key unwraps.",
     controls: ["ENC-1", "ENC-5"],
   },
+  sbom: {
+    title: "SBOM of the running version",
+    summary: "The build's CycloneDX SBOM (sbom/tenantguard.cdx.json) exists, parses as CycloneDX and describes the running version (metadata.component); absent in development is a warning, in production a failure.",
+    controls: ["OPS-2"],
+  },
+  "security-txt": {
+    title: "security.txt",
+    summary: "/.well-known/security.txt, as its route renders it, has a Contact, exactly one Expires and this deployment's Canonical URL; Expires is in the past: fail; within 30 days: a warning (time to review it).",
+    controls: ["OPS-5"],
+  },
 } as const satisfies Record<string, { title: string; summary: string; controls: readonly ControlId[] }>;
 
 export type LiveCheckId = keyof typeof LIVE_CHECKS;

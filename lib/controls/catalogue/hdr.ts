@@ -20,6 +20,7 @@ export const HDR = family("HDR", [
       evidence(E2E, "a page, an API route, a redirect, a 404, error responses and a static asset"),
       evidence(CHECKS, "security-headers passes on the proxy's own response"),
       evidence(CHECKS, "security-headers fails when a required header is missing"),
+      evidence("tests/integration/security-txt.test.ts", "is public and carries the security headers of every response"),
     ],
   },
   {

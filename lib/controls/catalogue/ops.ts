@@ -1,28 +1,68 @@
 import { evidence, family } from "../types";
 
 const REGISTRY = "tests/unit/controls-registry.test.ts";
+const WORKFLOW = "tests/unit/ci-workflow.test.ts";
+const AUDIT = "tests/unit/audit-deps.test.ts";
+const HOOK = "tests/unit/pre-commit-hook.test.ts";
+const SBOM = "tests/integration/sbom.test.ts";
+const SECURITY_TXT = "tests/integration/security-txt.test.ts";
 
 export const OPS = family("OPS", [
   {
     id: "OPS-1",
     title: "CI gate on every change",
     description:
-      "One script, `.ci/run`, is the gate every change must pass: a frozen install (`npm ci`), lint, typecheck, the whole test suite on embedded defaults and again against real PostgreSQL and Redis, then the end-to-end tests in a real browser against the production build.",
-    status: "partial",
-    issue: 19,
-    implementation: [".ci/run", "package-lock.json", "eslint.config.mjs"],
-    evidence: [evidence(REGISTRY, "OPS-1: .ci/run runs a frozen install, lint, typecheck and the suite on both engines")],
-    limitations: ["No hosted CI workflow runs `.ci/run` on pull requests yet (#19)."],
+      "One script, `.ci/run`, is the gate every change must pass: a frozen install (`npm ci`), the dependency audit, lint, typecheck, the whole test suite on embedded defaults and again against real PostgreSQL and Redis, then the end-to-end tests in a real browser against the production build. A GitHub Actions workflow runs that same script on every push and pull request (Debian with Node 20, PostgreSQL 15, Redis, Chromium and ClamAV, 20 minutes at most), so the gate a contributor sees is the one the project runs.",
+    status: "implemented",
+    implementation: [".ci/run", ".github/workflows/ci.yml", "package-lock.json", "eslint.config.mjs"],
+    evidence: [
+      evidence(REGISTRY, "OPS-1: .ci/run runs a frozen install, lint, typecheck and the suite on both engines"),
+      evidence(WORKFLOW, "runs on every push and every pull request"),
+      evidence(WORKFLOW, "calls .ci/run, the one definition of the gate"),
+      evidence(WORKFLOW, "runs on Node 20"),
+      evidence(WORKFLOW, "every job has a timeout of at most 20 minutes"),
+      evidence(WORKFLOW, "every action is pinned to a full commit SHA"),
+    ],
+    limitations: ["The hosted workflow cannot run on the development machine (it pulls no images): its syntax and shape are tested, and its runs on GitHub are the proof that it works there."],
   },
   {
     id: "OPS-2",
     title: "Dependency audit, SBOM, secret-blocking hook",
     description:
-      "CI audits production dependencies and fails on high and critical advisories, every build gets a CycloneDX SBOM, and a pre-commit hook refuses `.env` files, private keys and TenantGuard's own key prefixes.",
-    status: "planned",
-    issue: 19,
-    implementation: [],
-    evidence: [],
+      "CI audits production dependencies and fails on high and critical advisories; where the advisory service cannot be reached the gate says it could not check, never that it passed, and the hosted workflow treats that as a failure. Every build writes a CycloneDX SBOM of its production dependencies, which admins see (version, component count, SHA-256) and download, and a live check confirms it describes the running version. A pre-commit hook refuses staged `.env` files other than `.env.example`, private keys and credentials in TenantGuard's own formats (API keys, invite and project links, refresh tokens, key-encryption keys) and webhook and live Stripe secrets, naming the file and line but never the secret.",
+    status: "implemented",
+    implementation: [
+      "scripts/audit-deps.mjs",
+      "scripts/sbom.ts",
+      "lib/ops/sbom.ts",
+      "lib/ops/check.ts",
+      "app/(dashboard)/settings/sbom/page.tsx",
+      "app/(dashboard)/settings/sbom/download/route.ts",
+      "scripts/check-staged-secrets.mjs",
+      "scripts/prepare-git-hooks.mjs",
+      ".husky/pre-commit",
+      ".lintstagedrc.json",
+    ],
+    evidence: [
+      evidence(AUDIT, "a high advisory fails the audit and names the package"),
+      evidence(AUDIT, "only low advisories pass, with the counts"),
+      evidence(AUDIT, "the advisory endpoint answering 405 is 'could not run'"),
+      evidence(AUDIT, ".ci/run goes on with 'could not check' (not 'passed')"),
+      evidence(AUDIT, ".ci/run fails when the audit cannot run and AUDIT_REQUIRED=1"),
+      evidence(WORKFLOW, "runs the dependency audit where the advisory service is reachable"),
+      evidence(SBOM, "npm run sbom writes CycloneDX JSON for this package and version"),
+      evidence(SBOM, "the live check fails for an SBOM of another version"),
+      evidence(SBOM, "owners and admins see the version, component count and SHA-256; members get 404"),
+      evidence(SBOM, "the download is the file itself for admins"),
+      evidence(HOOK, "refuses .env files other than .env.example"),
+      evidence(HOOK, "naming the file and line but not the secret"),
+      evidence(HOOK, "the assertions fail against a hook that does not run the check (fixture)"),
+      evidence(HOOK, "never fails an install"),
+    ],
+    limitations: [
+      "On the development machine the registry mirror answers the advisory endpoint with 405: there the audit reports that it could not check; advisories are checked by the hosted workflow and Dependabot.",
+      "A pre-commit hook runs on the contributor's machine and can be skipped (`git commit --no-verify`); it checks what each commit adds, not the history.",
+    ],
   },
   {
     id: "OPS-3",
@@ -53,10 +93,16 @@ export const OPS = family("OPS", [
     id: "OPS-5",
     title: "Responsible disclosure and dependency updates",
     description:
-      "TenantGuard publishes `SECURITY.md` and an RFC 9116 `/.well-known/security.txt` with an expiry kept in the future, and dependency updates are automated (Dependabot or Renovate).",
-    status: "planned",
-    issue: 19,
-    implementation: [],
-    evidence: [],
+      "TenantGuard publishes `SECURITY.md` (how to report, scope, response times, safe harbour), a disclosure policy page and an RFC 9116 `/.well-known/security.txt` (Contact from `SECURITY_CONTACT` or `security@` the deployment's host, Expires, Preferred-Languages, Canonical from `APP_URL`, Policy) served as UTF-8 text with the security headers of every response. Its Expires is a date set at each review: a test fails and the live check warns 30 days before it, and the check fails once it has passed. Dependabot proposes updates of npm packages and of the workflow's actions every week.",
+    status: "implemented",
+    implementation: ["SECURITY.md", "lib/security/security-txt.ts", "app/.well-known/security.txt/route.ts", "app/(marketing)/disclosure/page.tsx", ".github/dependabot.yml"],
+    evidence: [
+      evidence(SECURITY_TXT, "is served as text/plain; charset=utf-8 with every field RFC 9116 requires"),
+      evidence(SECURITY_TXT, "Canonical is this deployment's URL for the file, from APP_URL"),
+      evidence(SECURITY_TXT, "days ahead and less than a year"),
+      evidence(SECURITY_TXT, "the live check passes now, warns within 30 days of Expires"),
+      evidence(SECURITY_TXT, "promises the same response times as the disclosure page"),
+      evidence(WORKFLOW, "Dependabot proposes updates for npm packages and for the workflow's actions"),
+    ],
   },
 ]);

@@ -15,6 +15,8 @@ import { checkStandingAccess, checkSupportSessions } from "@/lib/support/check";
 import { checkProjectGrants } from "@/lib/grants/check";
 import { checkRefreshReuse, checkSecondFactorRule, checkSignInLockouts } from "@/lib/auth/checks";
 import { checkDecryptSelfTest, checkKeysPendingRetirement, checkRecordsPerKeyVersion } from "@/lib/crypto/live-check";
+import { checkSbom } from "@/lib/ops/check";
+import { checkSecurityTxt } from "@/lib/security/security-txt";
 
 export { checkAuditChain, checkDatabaseSession, checkEmbeddedInProduction, checkExpiredKeys, checkRateLimitBackend, checkRlsCoverage, checkRuntimeRole, checkSecurityHeaders };
 export { checkDeadJobs, checkFileStorage, checkPendingScans, checkVirusScanner };
@@ -68,6 +70,8 @@ const IMPLEMENTATIONS: Record<LiveCheckId, (options: RunOptions) => CheckResult 
   "records-per-key-version": () => checkRecordsPerKeyVersion(),
   "keys-pending-retirement": () => checkKeysPendingRetirement(),
   "decrypt-self-test": () => checkDecryptSelfTest(),
+  sbom: () => checkSbom(),
+  "security-txt": () => checkSecurityTxt({ appUrl: env.APP_URL, contacts: env.SECURITY_CONTACT }),
 };
 
 /** A check that cannot run has not passed: it fails, naming only the error's kind (messages can carry hosts or SQL). */
