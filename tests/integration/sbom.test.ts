@@ -69,10 +69,10 @@ describe("SBOM (OPS-2)", () => {
     expect((JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.build).toMatch(/&& npm run sbom$/);
   });
 
-  it("the live check passes for this build's SBOM and names its hash", async () => {
+  it("the live check passes for this build's SBOM and names the start of its hash", async () => {
     const result = await checkSbom({ file: sbomFile });
     expect(result.status).toBe("pass");
-    expect(result.detail).toContain(createHash("sha256").update(readFileSync(sbomFile, "utf8")).digest("hex"));
+    expect(result.detail).toContain(`SHA-256 ${createHash("sha256").update(readFileSync(sbomFile, "utf8")).digest("hex").slice(0, 16)}…`);
     expect(result.detail).toContain(RUNNING_VERSION);
   });
 
