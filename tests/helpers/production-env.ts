@@ -8,7 +8,7 @@ export const PRODUCTION_ENV = {
   CLERK_SECRET_KEY: "sk_live_x",
   CLERK_JWT_KEY: "-----BEGIN PUBLIC KEY-----x-----END PUBLIC KEY-----",
   // AUD-5: a test-only Ed25519 key (generated for these fixtures, signs nothing real).
-  AUDIT_SIGNING_KEY: "v1:MC4CAQAwBQYDK2VwBCIEICaCFSvz0wIdx1MKk2sL5XPwbGsgu/BHAOLZj0ElghQb",
+  AUDIT_SIGNING_KEY: "v1:MC4CAQAwBQYDK2VwBCIEICaCFSvz0wIdx1MKk2sL5XPwbGsgu/BHAOLZj0ElghQb", // secret-scan: allow (test-only key)
   // ENC-1: a key-encryption key of its own (32 bytes, base64), not the public development key.
   ENCRYPTION_KEYS: `prod1:${Buffer.alloc(32, 7).toString("base64")}`,
 };

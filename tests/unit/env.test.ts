@@ -93,7 +93,7 @@ describe("configuration", () => {
 
   it("AUD-5: production refuses to start without AUDIT_SIGNING_KEY or with a malformed one; a demo signs with the development key, said plainly", () => {
     expect(refusal({ ...productionClerk, AUDIT_SIGNING_KEY: "" })).toMatch(/AUD-5: AUDIT_SIGNING_KEY is required in production/);
-    expect(refusal({ ...productionClerk, AUDIT_SIGNING_KEY: "MC4CAQAwBQYDK2VwBCIEICaCFSvz0wIdx1MKk2sL5XPwbGsgu" })).toMatch(/AUDIT_SIGNING_KEY/);
+    expect(refusal({ ...productionClerk, AUDIT_SIGNING_KEY: "MC4CAQAwBQYDK2VwBCIEICaCFSvz0wIdx1MKk2sL5XPwbGsgu" })).toMatch(/AUDIT_SIGNING_KEY/); // secret-scan: allow (test-only key)
     expect(parseEnv(demo).AUDIT_SIGNING_KEY).toBeUndefined();
     expect(startupWarnings(parseEnv(demo)).join("\n")).toMatch(/development key/);
   });
