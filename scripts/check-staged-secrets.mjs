@@ -8,7 +8,11 @@
 // exactly what will be committed, whatever the working tree holds). A line that is a deliberate fixture may carry
 // the marker `secret-scan: allow`, which shows in review. Findings name the file, the line and the kind of
 // secret, never the secret. Plain JavaScript with no dependencies: exit 0 clean, 1 refused, 2 could not check.
+//
+// `--tracked` checks every tracked file, whole, as checked out: `.ci/run` runs it, so a commit made with
+// `git commit --no-verify` is still caught by the gate.
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 
 const ALLOW_MARKER = "secret-scan: allow";
@@ -54,33 +58,54 @@ function addedLines(top, file) {
   return lines;
 }
 
+/** Every line of a tracked file as checked out (none for a binary file, a submodule or one deleted since). */
+function allLines(top, file) {
+  let text;
+  try {
+    text = readFileSync(path.join(top, file), "utf8");
+  } catch {
+    return [];
+  }
+  if (text.includes("\0")) return [];
+  return text.split("\n").map((line, i) => ({ number: i + 1, text: line }));
+}
+
 function main() {
+  const tracked = process.argv[2] === "--tracked";
   let top;
-  let staged;
+  let candidates;
   try {
     top = git(["rev-parse", "--show-toplevel"], process.cwd()).trim();
-    staged = git(["diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR"], top).split("\0").filter(Boolean);
+    candidates = (tracked ? git(["ls-files", "-z"], top) : git(["diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR"], top)).split("\0").filter(Boolean);
   } catch (error) {
     console.error(`staged-secrets check could not run: ${error.message.split("\n")[0]}`);
     return 2;
   }
   // lint-staged passes the staged files it matched (absolute paths); on its own, every staged file is checked.
-  const given = process.argv.slice(2).map((f) => path.relative(top, path.resolve(f)).split(path.sep).join("/"));
-  const files = given.length > 0 ? staged.filter((f) => given.includes(f)) : staged;
+  const given = tracked ? [] : process.argv.slice(2).map((f) => path.relative(top, path.resolve(f)).split(path.sep).join("/"));
+  const files = given.length > 0 ? candidates.filter((f) => given.includes(f)) : candidates;
+  const linesOf = tracked ? allLines : addedLines;
 
   const findings = [];
   for (const file of files) {
     const base = path.posix.basename(file);
     for (const rule of FILE_RULES) if (rule.test(base)) findings.push(`${file}: ${rule.kind}`);
-    for (const { number, text } of addedLines(top, file)) {
+    for (const { number, text } of linesOf(top, file)) {
       if (text.includes(ALLOW_MARKER)) continue;
       for (const rule of CONTENT_RULES) if (rule.re.test(text)) findings.push(`${file}:${number}: ${rule.kind}`);
     }
   }
-  if (findings.length === 0) return 0;
-  console.error("Commit refused: the staged changes contain secrets.");
+  if (findings.length === 0) {
+    if (tracked) console.log(`secret check: ${files.length} tracked files, no secrets.`);
+    return 0;
+  }
+  console.error(tracked ? "Secret check failed: tracked files contain secrets." : "Commit refused: the staged changes contain secrets.");
   for (const f of findings) console.error(`  ${f}`);
-  console.error("Unstage them (git restore --staged <file>), keep secrets in .env.local or the deployment's environment, and rotate any that were real.");
+  console.error(
+    tracked
+      ? "Remove them from the repository (and its history), keep secrets in .env.local or the deployment's environment, and rotate any that were real."
+      : "Unstage them (git restore --staged <file>), keep secrets in .env.local or the deployment's environment, and rotate any that were real.",
+  );
   console.error(`A line that is a deliberate test fixture may carry the marker "${ALLOW_MARKER}".`);
   return 1;
 }
