@@ -6,6 +6,7 @@ const AUDIT = "tests/unit/audit-deps.test.ts";
 const HOOK = "tests/unit/pre-commit-hook.test.ts";
 const SBOM = "tests/integration/sbom.test.ts";
 const SECURITY_TXT = "tests/integration/security-txt.test.ts";
+const E2E = "tests/e2e/supply-chain.e2e.ts";
 
 export const OPS = family("OPS", [
   {
@@ -54,6 +55,7 @@ export const OPS = family("OPS", [
       evidence(SBOM, "the live check fails for an SBOM of another version"),
       evidence(SBOM, "owners and admins see the version, component count and SHA-256; members get 404"),
       evidence(SBOM, "the download is the file itself for admins"),
+      evidence(E2E, "SBOM: an owner sees the running version, component count and the file's SHA-256 and downloads it; a member gets 404"),
       evidence(HOOK, "refuses .env files other than .env.example"),
       evidence(HOOK, "naming the file and line but not the secret"),
       evidence(HOOK, "the assertions fail against a hook that does not run the check (fixture)"),
@@ -102,6 +104,8 @@ export const OPS = family("OPS", [
       evidence(SECURITY_TXT, "days ahead and less than a year"),
       evidence(SECURITY_TXT, "the live check passes now, warns within 30 days of Expires"),
       evidence(SECURITY_TXT, "promises the same response times as the disclosure page"),
+      evidence(E2E, "security.txt: text/plain UTF-8, the configured contact, a future Expires"),
+      evidence(E2E, "the disclosure page names the contact and the response times, signed out"),
       evidence(WORKFLOW, "Dependabot proposes updates for npm packages and for the workflow's actions"),
     ],
   },
