@@ -59,11 +59,12 @@ export const OPS = family("OPS", [
       evidence(HOOK, "refuses .env files other than .env.example"),
       evidence(HOOK, "naming the file and line but not the secret"),
       evidence(HOOK, "the assertions fail against a hook that does not run the check (fixture)"),
+      evidence(HOOK, "a secret committed past the hook (--no-verify) fails the gate's check of every tracked file"),
       evidence(HOOK, "never fails an install"),
     ],
     limitations: [
       "On the development machine the registry mirror answers the advisory endpoint with 405: there the audit reports that it could not check; advisories are checked by the hosted workflow and Dependabot.",
-      "A pre-commit hook runs on the contributor's machine and can be skipped (`git commit --no-verify`); it checks what each commit adds, not the history.",
+      "A pre-commit hook runs on the contributor's machine and can be skipped (`git commit --no-verify`); the gate then still checks every tracked file as checked out, but not the history.",
     ],
   },
   {
