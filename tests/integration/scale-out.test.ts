@@ -91,7 +91,7 @@ async function ready(child: Child, line: string): Promise<void> {
 /** One HTTP request to an instance, as a browser or a partner's client sends it. */
 async function call(
   instance: InstanceName,
-  method: "GET" | "POST",
+  method: "GET" | "POST" | "PATCH",
   pathname: string,
   init: { key?: string; cookie?: string; json?: unknown; form?: Record<string, string> } = {},
 ) {
@@ -286,16 +286,22 @@ describe.skipIf(!scaleOut)("scale-out: two app instances and two workers on one 
   it("AUD-2: writes from both instances at once leave one linear, verifiable audit chain", async () => {
     const { org, key } = await adminWithKey("ScaleAudit");
     const perInstance = 25;
-    const create = (instance: InstanceName) =>
-      Promise.all(Array.from({ length: perInstance }, (_, i) => call(instance, "POST", "/api/v1/projects", { key: key.plaintext, json: { name: `${instance}-${i}` } })));
-    const [onA, onB] = await Promise.all([create("a"), create("b")]);
-    expect([...onA, ...onB].map((r) => r.status)).toEqual(Array(2 * perInstance).fill(201));
-
     const db = await ownerDb();
+    // Renames: audited writes that take no other per-org lock (creating a project does: BIL-1's plan count), so the
+    // audit chain's own lock is all that keeps two instances' entries in one line.
+    const projects = await db.query<{ id: string }>(
+      "insert into public.projects (org_id, name, created_by) select $1, 'p' || g, 'user_x' from generate_series(1, $2) g returning id",
+      [org.id, 2 * perInstance],
+    );
+    const rename = (instance: InstanceName, ids: { id: string }[]) =>
+      Promise.all(ids.map(({ id }, i) => call(instance, "PATCH", `/api/v1/projects/${id}`, { key: key.plaintext, json: { name: `${instance}-${i}` } })));
+    const [onA, onB] = await Promise.all([rename("a", projects.slice(0, perInstance)), rename("b", projects.slice(perInstance))]);
+    expect([...onA, ...onB].map((r) => r.status)).toEqual(Array(2 * perInstance).fill(200));
+
     const rows = await db.query<{ seq: number; action: string }>("select seq, action from public.audit_logs where org_id = $1 order by seq", [org.id]);
-    // The key's creation, then one entry per project: seq 1..n with no gap and no repeat.
+    // The key's creation, then one entry per rename: seq 1..n with no gap and no repeat.
     expect(rows.map((r) => Number(r.seq))).toEqual(Array.from({ length: rows.length }, (_, i) => i + 1));
-    expect(rows.filter((r) => r.action === "project.created")).toHaveLength(2 * perInstance);
+    expect(rows.filter((r) => r.action === "project.renamed")).toHaveLength(2 * perInstance);
     expect(await verifyAuditChains(db, org.id, { sinkRoot: null })).toEqual({ orgs: 1, entries: rows.length, breaks: [] });
   });
 });
