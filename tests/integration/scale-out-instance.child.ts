@@ -110,7 +110,9 @@ async function serve(incoming: IncomingMessage): Promise<Response> {
     const request = new NextRequest(url, { ...init, headers: requestHeaders });
     // The two stores Next.js's app-route module opens around a route handler: the route's, and the request's.
     const work = createWorkStore({ page: `${url.pathname}/route`, renderOpts: { experimental: {} }, isPrefetchRequest: false, buildId: "scale-out", previouslyRevalidatedTags: [] } as unknown as Parameters<typeof createWorkStore>[0]);
-    const requestStore = createRequestStoreForAPI({ headers: Object.fromEntries(requestHeaders) }, url, undefined, undefined, undefined, undefined);
+    // No implicit cache tags, cookie callback or preview data: these routes cache nothing and set cookies on their responses.
+    const none = undefined as never;
+    const requestStore = createRequestStoreForAPI(request, url, none, none, none, undefined);
     response = await workAsyncStorage.run(work, () => workUnitAsyncStorage.run(requestStore, () => handler(request, { params: Promise.resolve(params) })));
   }
   // What the proxy adds to the response (its cookies, security headers) goes with the route's answer.

@@ -197,7 +197,7 @@ describe.skipIf(!scaleOut)("scale-out: two app instances and two workers on one 
     const [project] = await (await ownerDb()).query<{ id: string }>("insert into public.projects (org_id, name, created_by) values ($1, 'Imports', 'user_x') returning id", [org.id]);
     const { limit } = RATE_LIMIT_CLASSES.import;
     const perInstance = limit + 10; // each instance alone would accept `limit`
-    await awayFromWindowEdge(60_000, 15_000);
+    await awayFromWindowEdge(60_000, 10_000);
     // A URL import with an empty body: the limits are decided before the body is read, so every request the limiter
     // lets through is answered 422 and touches nothing; a refused one is 429.
     const hammer = (instance: InstanceName) =>
