@@ -8,7 +8,8 @@
  * API-key cache, the rate limiters' in-memory counts, the IdP's key) is this process's alone; it shares only
  * PostgreSQL and Redis with the other instances.
  *
- * SCALE_OUT_PORT: where it listens; it prints `READY <port>` once listening. SIGTERM closes it.
+ * SCALE_OUT_PORT: where it listens; it prints `READY <port>` once listening. SIGTERM, or the end of its stdin (the
+ * test process is gone), closes it.
  *
  * Besides the app's routes it answers:
  *  - `POST /__dashboard/api-keys/revoke` (form field `id`) and `POST /__dashboard/sign-out`: the dashboard's server
@@ -145,11 +146,19 @@ const port = Number(process.env.SCALE_OUT_PORT);
 const server = createServer((req, res) => void reply(req, res));
 server.keepAliveTimeout = 30_000;
 server.listen(port, "127.0.0.1", () => process.stdout.write(`READY ${port}\n`));
-process.once("SIGTERM", () => {
+let stopping = false;
+function stop(): void {
+  if (stopping) return;
+  stopping = true;
   server.closeAllConnections();
   server.close(() => {
     void closeDefaultRateLimitStore()
       .then(closeDb)
       .finally(() => process.exit(0));
   });
-});
+}
+process.once("SIGTERM", stop);
+// The test holds this process's stdin open: if the test process dies without stopping it, this one stops too and
+// frees its port.
+process.stdin.once("end", stop);
+process.stdin.resume();

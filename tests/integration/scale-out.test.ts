@@ -56,7 +56,8 @@ function start(name: string, script: string, extra: Record<string, string>, pem:
       AUDIT_CHECKPOINT_DIR: path.join(scratch, name, "audit-checkpoints"),
       ...extra,
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    // stdin stays open: an instance stops when it ends (the test process died without stopping it).
+    stdio: [script.includes("scale-out-instance") ? "pipe" : "ignore", "pipe", "pipe"],
   });
   const lines: string[] = [];
   const stderr: string[] = [];
@@ -77,7 +78,9 @@ function start(name: string, script: string, extra: Record<string, string>, pem:
 function printChildren(): void {
   for (const c of children) {
     const err = c.stderr.join("").trim();
-    console.error(`--- ${c.name} (exit ${c.process.exitCode ?? "running"}) stderr:\n${err.slice(-8000) || "(empty)"}`);
+    // Its log lines (stdout), without the workers' one line per job.
+    const out = c.lines.filter((l) => !l.startsWith("RAN ")).slice(-20).join("\n");
+    console.error(`--- ${c.name} (exit ${c.process.exitCode ?? "running"}) stderr:\n${err.slice(-8000) || "(empty)"}\n--- ${c.name} stdout:\n${out || "(empty)"}`);
   }
 }
 
