@@ -2,11 +2,13 @@
  * One app instance in a process of its own, for tests/integration/scale-out.test.ts (PostgreSQL + Redis only).
  *
  * `npm test` runs before the production build exists, so this serves the app's request pipeline with node:http
- * instead of `next start`: every request goes through the real proxy (proxy.ts: request line, CSRF, the embedded
- * session refresh, headers), and what the proxy passes on reaches the real route handlers, inside a request scope
- * of Next.js's own (`cookies()` and `headers()` read this request). Everything an instance keeps in memory (the
- * API-key cache, the rate limiters' in-memory counts, the IdP's key) is this process's alone; it shares only
- * PostgreSQL and Redis with the other instances.
+ * instead of `next start`: every request goes through the real proxy (lib/security/embedded-proxy.ts, what proxy.ts
+ * exports for the embedded provider: request line, CSRF, the session refresh, headers), and what the proxy passes on
+ * reaches the real route handlers inside a request scope of Next.js's own, so `cookies()` and `headers()` read this
+ * request. (The scope's stores come from `next/dist`: a Next.js upgrade that changes them fails the session
+ * scenarios, never passes them silently.) Everything an instance keeps in memory (the API-key cache, the rate
+ * limiters' in-memory counts, the IdP's key) is this process's alone; it shares only PostgreSQL and Redis with the
+ * other instances.
  *
  * SCALE_OUT_PORT: where it listens; it prints `READY <port>` once listening. SIGTERM, or the end of its stdin (the
  * test process is gone), closes it.
@@ -38,11 +40,14 @@ import { currentRequestContext } from "@/lib/http/request-context";
 import { closeDb } from "@/lib/db";
 import { env } from "@/lib/env";
 import { closeDefaultRateLimitStore, createRedisStore } from "@/lib/ratelimit";
+import { defaultRateLimitStore } from "@/lib/ratelimit/store";
 
 // RL-2 in production answers a Redis call slower than 150 ms from this instance's memory (each instance then enforces
 // the limit alone). The machine running the suite is loaded, and what is proved here is the shared count while Redis
 // answers: the environment's store, with a budget no loaded loopback Redis misses.
-(globalThis as typeof globalThis & { __tenantguardRateLimitStore?: unknown }).__tenantguardRateLimitStore = createRedisStore(env.REDIS_URL!, { timeoutMs: 10_000 });
+const store = createRedisStore(env.REDIS_URL!, { timeoutMs: 10_000 });
+(globalThis as typeof globalThis & { __tenantguardRateLimitStore?: unknown }).__tenantguardRateLimitStore = store;
+if (defaultRateLimitStore() !== store) throw new Error("the instance's rate-limit store is not the one configured here (lib/ratelimit/store.ts changed)");
 
 type Handler = (request: Request, route: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
