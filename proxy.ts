@@ -1,21 +1,11 @@
 import type { NextFetchEvent, NextRequest } from "next/server";
 import { clerkMiddleware } from "@clerk/nextjs/server";
 import { env } from "@/lib/env";
-import { REFRESH_COOKIE_NAME, SESSION_COOKIE_NAME } from "@/lib/auth/cookie-name";
-import { createEdgeHandler } from "@/lib/security/edge";
-import { edgeConfig } from "@/lib/security/edge-config";
+import { edge, embeddedProxy } from "@/lib/security/embedded-proxy";
 import { requestLineProblem } from "@/lib/security/request-line.mjs";
 
-// The edge pipeline (request line, CORS, CSRF, session presence, headers and CSP) is lib/security/edge.ts.
-const edge = createEdgeHandler(edgeConfig);
-
-const passOn = (request: NextRequest) => edge(request, request.cookies.has(SESSION_COOKIE_NAME));
-// IDN-6: with a refresh token and an expired (or missing) session token, the session is renewed first; otherwise
-// the proxy answers synchronously as before.
-const embeddedProxy = (request: NextRequest) => {
-  if (!request.cookies.has(REFRESH_COOKIE_NAME)) return passOn(request);
-  return import("@/lib/auth/embedded/proxy-refresh").then(({ needsRefresh, refreshInProxy }) => (needsRefresh(request) ? refreshInProxy(request, passOn) : passOn(request)));
-};
+// The edge pipeline (request line, CORS, CSRF, session presence, headers and CSP) is lib/security/edge.ts; with the
+// embedded identity provider the proxy is lib/security/embedded-proxy.ts (IDN-6: it renews an expired session first).
 
 const clerkHandler = clerkMiddleware(async (auth, request) => edge(request, Boolean((await auth()).userId)));
 // A request line we refuse never reaches Clerk's handshake.

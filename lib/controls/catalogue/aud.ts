@@ -40,6 +40,7 @@ export const AUD = family("AUD", [
       evidence("tests/unit/audit-chain.test.ts", "known-answer vector for the entry hash"),
       evidence("tests/unit/audit-chain.test.ts", "tampering with any field of an entry is detected"),
       evidence(AUDIT, "50 concurrent appends form one linear chain"),
+      evidence("tests/integration/scale-out.test.ts", "AUD-2: writes from both instances at once leave one linear, verifiable audit chain"),
       evidence("tests/integration/controls-checks.test.ts", "audit-chain fails on an entry tampered with as the owner"),
       evidence(PAGE, "Verify chain reports an intact chain against the signed checkpoint; members may not verify"),
     ],

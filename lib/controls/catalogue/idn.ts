@@ -107,6 +107,7 @@ export const IDN = family("IDN", [
       evidence("tests/e2e/dashboard.e2e.ts", "sign in, create a project, switch org"),
       evidence("tests/integration/sessions-page.test.ts", "describes the device from the user agent, never showing the raw string"),
       evidence("tests/integration/sessions-page.test.ts", "'sign out all others' ends the other sessions and their refresh tokens"),
+      evidence("tests/integration/scale-out.test.ts", "IDN-4: a session signed out on instance A is refused on instance B"),
     ],
   },
   {
@@ -165,6 +166,7 @@ export const IDN = family("IDN", [
       "lib/auth/embedded/refresh.ts",
       "lib/auth/embedded/proxy-refresh.ts",
       "proxy.ts",
+      "lib/security/embedded-proxy.ts",
       "lib/auth/current.ts",
       "lib/auth/checks.ts",
     ],
@@ -174,6 +176,7 @@ export const IDN = family("IDN", [
       evidence(REFRESH, "the proxy renews an expired session token from the refresh cookie"),
       evidence(REFRESH, "signing out revokes the session and its refresh family"),
       evidence("tests/e2e/account-security.e2e.ts", "the session renews from the refresh cookie"),
+      evidence("tests/integration/scale-out.test.ts", "IDN-6: a refresh token used on instance A and presented again on instance B revokes the whole family"),
     ],
     limitations: ["With Clerk, Clerk's own session refresh applies; this rotation is the embedded provider's."],
   },

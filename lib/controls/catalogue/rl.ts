@@ -42,6 +42,7 @@ export const RL = family("RL", [
       evidence("tests/unit/ratelimit-breaker.test.ts", "one slow or failed reply does not open it"),
       evidence("tests/integration/ratelimit-upstash.test.ts", "requests are answered from memory, limited"),
       evidence("tests/integration/controls-checks.test.ts", "rate-limit-backend fails when production limits live in one instance's memory"),
+      evidence("tests/integration/scale-out.test.ts", "RL-2: one key hammering one route on both instances: together they never accept more than the limit"),
     ],
     limitations: ["While the breaker is open each instance counts on its own, so N instances together admit up to N times a limit."],
   },
