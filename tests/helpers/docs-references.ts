@@ -75,17 +75,17 @@ export function repositoryFacts(root: string): RepositoryFacts {
   const envVars = new Set<string>();
   const identifiers = new Set<string>();
   const envSource = readFileSync(path.join(root, "lib/env.ts"), "utf8");
-  for (const m of envSource.matchAll(/^\s+([A-Z][A-Z0-9_]*):\s/gm)) envVars.add(m[1]);
+  for (const m of envSource.matchAll(/^\s+([A-Z][A-Z0-9_]*):\s/gm)) envVars.add(m[1]!);
   const createdPaths = new Set<string>();
   const files = [...sourceFiles(root, ""), ...["Dockerfile", "next.config.ts", "proxy.ts", "instrumentation.ts", "vitest.config.ts"].filter((f) => existsSync(path.join(root, f)))];
   for (const file of files) {
     const text = readFileSync(path.join(root, file), "utf8");
-    for (const m of text.matchAll(/process\.env(?:\.([A-Z][A-Z0-9_]*)|\[\s*["'`]([A-Z][A-Z0-9_]*)["'`]\s*\])/g)) envVars.add(m[1] ?? m[2]);
+    for (const m of text.matchAll(/process\.env(?:\.([A-Z][A-Z0-9_]*)|\[\s*["'`]([A-Z][A-Z0-9_]*)["'`]\s*\])/g)) envVars.add((m[1] ?? m[2])!);
     // Variables a test or script hands to a child process ({ FOO: "..." }) and shell variables ($FOO, FOO=..., ENV FOO).
-    for (const m of text.matchAll(/(?:^|[\s{,])([A-Z][A-Z0-9]*_[A-Z0-9_]+)\s*[:=]/gm)) envVars.add(m[1]);
-    for (const m of text.matchAll(/\$\{?([A-Z][A-Z0-9_]+)\b/g)) envVars.add(m[1]);
-    for (const m of text.matchAll(/\b(?:const|let|var|function|class|enum|type|interface)\s+([A-Z][A-Z0-9_]+)\b/g)) identifiers.add(m[1]);
-    for (const m of text.matchAll(/-u\s+([A-Z][A-Z0-9_]+)/g)) envVars.add(m[1]);
+    for (const m of text.matchAll(/(?:^|[\s{,])([A-Z][A-Z0-9]*_[A-Z0-9_]+)\s*[:=]/gm)) envVars.add(m[1]!);
+    for (const m of text.matchAll(/\$\{?([A-Z][A-Z0-9_]+)\b/g)) envVars.add(m[1]!);
+    for (const m of text.matchAll(/\b(?:const|let|var|function|class|enum|type|interface)\s+([A-Z][A-Z0-9_]+)\b/g)) identifiers.add(m[1]!);
+    for (const m of text.matchAll(/-u\s+([A-Z][A-Z0-9_]+)/g)) envVars.add(m[1]!);
     // Routes a script adds to a scratch copy of the app for a benchmark (`"/api/v1/bench-bare"`): app/api/v1/bench-bare.
     if (file.startsWith("scripts/")) for (const m of text.matchAll(/["'`](\/api\/[\w./-]+)["'`]/g)) createdPaths.add(`app${m[1]}`);
   }
@@ -101,7 +101,7 @@ export function repositoryFacts(root: string): RepositoryFacts {
     }
   };
   walk("app", []);
-  const topSegments = new Set(routes.filter((r) => r.length > 0 && !r[0].startsWith("[")).map((r) => r[0]));
+  const topSegments = new Set(routes.filter((r) => r.length > 0 && !r[0]!.startsWith("[")).map((r) => r[0]!));
   // Routes a document names under the app's main areas: checked even when the area has no page yet.
   for (const area of ["api", "settings", "security", "account", "admin", "dashboard"]) topSegments.add(area);
 
@@ -114,10 +114,10 @@ export function routeExists(facts: RepositoryFacts, route: string): boolean {
   // A route, or an area routes live under (`/api/v1`, `/api/webhooks/`).
   return [...facts.routes, ...facts.routes.flatMap((r) => r.map((_, i) => r.slice(0, i)))].some((pattern) => {
     for (let i = 0; i < pattern.length; i++) {
-      const p = pattern[i];
+      const p = pattern[i]!;
       // A catch-all (app/api/v1/[...path] answers every other path with a 404 problem) matches only a placeholder:
       // a document that names a fixed path under it names a route that is not there.
-      if (p.startsWith("[...") || p.startsWith("[[...")) return segments.length > i && /^(?::\w+|\[[^\]]*\]|\*+|…)$/.test(segments[i]);
+      if (p.startsWith("[...") || p.startsWith("[[...")) return segments.length > i && /^(?::\w+|\[[^\]]*\]|\*+|…)$/.test(segments[i]!);
       const s = segments[i];
       if (s === undefined) return false;
       if (p.startsWith("[")) continue; // a dynamic segment takes a value or a placeholder
@@ -199,7 +199,7 @@ export function checkDocument(facts: RepositoryFacts, doc: string, text: string)
     // A planned control's row in the generated matrix describes what is not built yet: its names are promises.
     const promise = /^\|\s*[A-Z]+-\d+\s*\|[^|]*\|\s*planned\b/.test(raw);
     for (const m of raw.matchAll(NPM_RE)) {
-      const name = m[1] ?? m[2];
+      const name = (m[1] ?? m[2])!;
       if (!facts.scripts.has(name)) report(line, "script", `npm run ${name}`, "package.json has no such script");
     }
     for (const m of raw.matchAll(CONTROL_RE)) {
@@ -207,7 +207,7 @@ export function checkDocument(facts: RepositoryFacts, doc: string, text: string)
     }
     // Markdown links to repository files, resolved from the document's directory.
     for (const m of raw.matchAll(/\]\(([^)\s]+(?:\([^)\s]*\)[^)\s]*)*)\)/g)) {
-      const target = m[1];
+      const target = m[1]!;
       if (/^(?:[a-z]+:|#|\/)/i.test(target)) continue;
       const clean = target.replace(/#.*$/, "");
       if (!clean) continue;
@@ -220,31 +220,31 @@ export function checkDocument(facts: RepositoryFacts, doc: string, text: string)
     }
     // Repository paths in prose and code (not inside link targets, already checked).
     const withoutLinks = raw.replace(/\]\([^)]*(?:\([^)]*\)[^)]*)*\)/g, "]");
-    if (!promise) for (const m of withoutLinks.matchAll(PATH_RE)) checkPath(line, balanced(m[1]));
+    if (!promise) for (const m of withoutLinks.matchAll(PATH_RE)) checkPath(line, balanced(m[1]!));
     if (fenced) {
       // Shell lines: VAR=value before a command names an environment variable.
       for (const m of raw.matchAll(/(?:^|\s)([A-Z][A-Z0-9]*_[A-Z0-9_]+)=/g)) {
-        if (!facts.envVars.has(m[1])) report(line, "env", m[1], "neither lib/env.ts nor any process.env read defines it");
+        if (!facts.envVars.has(m[1]!)) report(line, "env", m[1]!, "neither lib/env.ts nor any process.env read defines it");
       }
       return;
     }
     if (promise) return;
     for (const span of raw.matchAll(/`([^`]+)`/g)) {
-      const code = span[1].trim().replace(/<[^>]*>/g, "[x]");
+      const code = span[1]!.trim().replace(/<[^>]*>/g, "[x]");
       // Root files named alone: `package.json`, `Dockerfile`.
       if (ROOT_FILE.test(code) && !code.includes("/") && /^[A-Z.a-z]/.test(code) && /\.(?:md|json)$|^Dockerfile$|^\.dockerignore$/.test(code)) {
         if (!existsSync(path.join(facts.root, code)) && !existsSync(path.join(facts.root, path.dirname(doc), code))) report(line, "file", code, "no such file");
       }
       // Routes: `/api/...`, `GET /settings/members`, `/health/ready?x=1`.
       for (const r of code.matchAll(/(?:^|\s)(\/[\w.\-[\]:<>{}…/]*)/g)) {
-        const route = r[1].replace(/[?#].*$/, "").replace(/[.,;]$/, "");
+        const route = r[1]!.replace(/[?#].*$/, "").replace(/[.,;]$/, "");
         const first = route.split("/").filter(Boolean)[0];
         if (!first || !facts.topSegments.has(first)) continue;
         if (!routeExists(facts, route)) report(line, "route", route, "no page or route handler under app/ matches it");
       }
       // Environment variables: UPPER_SNAKE alone or as NAME=value.
       for (const v of code.matchAll(/(?:^|[\s(])([A-Z][A-Z0-9]*_[A-Z0-9_]+)(?==|$|\s|\))/g)) {
-        const name = v[1];
+        const name = v[1]!;
         if (facts.envVars.has(name) || facts.identifiers.has(name)) continue;
         report(line, "env", name, "neither lib/env.ts nor any process.env read defines it");
       }

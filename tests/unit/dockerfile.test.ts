@@ -25,9 +25,9 @@ export function instructions(text: string): Instruction[] {
     else {
       const m = /^(\w+)\s+(.*)$/.exec(body);
       if (!m) throw new Error(`Dockerfile line ${i + 1}: ${raw}`);
-      pending = { line: i + 1, op: m[1].toUpperCase(), args: m[2] };
+      pending = { line: i + 1, op: m[1]!.toUpperCase(), args: m[2]! };
     }
-    if (!line.endsWith("\\")) {
+    if (!line.endsWith("\\") && pending) {
       out.push(pending);
       pending = null;
     }
