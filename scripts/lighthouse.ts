@@ -11,8 +11,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import * as chromeLauncher from "chrome-launcher";
-import lighthouse, { desktopConfig, type Flags, type RunnerResult } from "lighthouse";
+import { spawnSync } from "node:child_process";
 import { chromium } from "playwright-core";
 import { DEMO_PASSWORD } from "@/lib/demo/data";
 import { startApp } from "@/tests/e2e/server";
@@ -38,7 +37,6 @@ async function main(): Promise<number> {
   const port = Number(values.port);
   const runs = Math.max(1, Number(values.runs));
   const app = await startApp(port);
-  let chrome: chromeLauncher.LaunchedChrome | undefined;
   try {
     // Sign in as a person would, in Chromium, and keep the cookies the app set.
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS.filter((f) => f !== "--headless=new") });
@@ -64,46 +62,28 @@ async function main(): Promise<number> {
       { path: "/account/security", signedIn: true },
     ];
 
-    chrome = await chromeLauncher.launch({ chromePath: CHROMIUM, chromeFlags: CHROMIUM_FLAGS });
-    const results: PageResult[] = [];
-    for (const { path: pagePath, signedIn } of pages) {
-      const runsOfPage: PageResult[] = [];
-      for (let run = 0; run < runs; run++) {
-        const flags: Flags = {
-          port: chrome.port,
-          output: "json",
-          logLevel: "error",
-          onlyCategories: [...CATEGORIES],
-          extraHeaders: signedIn ? { Cookie: cookie } : undefined,
-        };
-        const result: RunnerResult | undefined = await lighthouse(`${app.baseUrl}${pagePath}`, flags, values.mobile ? undefined : desktopConfig);
-        if (!result) throw new Error(`Lighthouse returned nothing for ${pagePath}`);
-        const lhr = result.lhr;
-        if (lhr.runtimeError) throw new Error(`${pagePath}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
-        if (signedIn && new URL(lhr.finalDisplayedUrl).pathname.startsWith("/sign-in")) throw new Error(`${pagePath} was measured signed out (redirected to sign-in)`);
-        const scores = Object.fromEntries(CATEGORIES.map((c) => [c, Math.round((lhr.categories[c]?.score ?? 0) * 100)])) as Record<Category, number>;
-        const losses = Object.fromEntries(
-          CATEGORIES.map((c) => [
-            c,
-            (lhr.categories[c]?.auditRefs ?? [])
-              .filter((ref) => ref.weight > 0)
-              .map((ref) => lhr.audits[ref.id])
-              .filter((a): a is NonNullable<typeof a> => a !== undefined && a.score !== null && a.score < 1)
-              .map((a) => ({ id: a.id, score: a.score, display: a.displayValue })),
-          ]),
-        ) as PageResult["losses"];
-        const metric = (id: string) => Number(lhr.audits[id]?.numericValue ?? 0);
-        runsOfPage.push({
-          page: pagePath,
-          scores,
-          losses,
-          metrics: { fcpMs: Math.round(metric("first-contentful-paint")), lcpMs: Math.round(metric("largest-contentful-paint")), tbtMs: Math.round(metric("total-blocking-time")), cls: Number(metric("cumulative-layout-shift").toFixed(3)) },
-        });
-      }
-      // The median run by performance score (one run: that run).
-      runsOfPage.sort((a, b) => a.scores.performance - b.scores.performance);
-      results.push(runsOfPage[Math.floor(runsOfPage.length / 2)]!);
+    const measured: PageResult[][] = pages.map(() => []);
+    for (let run = 0; run < runs; run++) {
+      // Lighthouse runs in a plain Node process (scripts/lib/lighthouse-pages.mjs explains why).
+      const job = {
+        chromePath: CHROMIUM,
+        chromeFlags: CHROMIUM_FLAGS,
+        preset: values.mobile ? "mobile" : "desktop",
+        categories: CATEGORIES,
+        pages: pages.map((p) => ({ url: `${app.baseUrl}${p.path}`, headers: p.signedIn ? { Cookie: cookie } : undefined })),
+      };
+      const child = spawnSync(process.execPath, [path.join("scripts", "lib", "lighthouse-pages.mjs"), JSON.stringify(job)], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+      if (child.status !== 0) throw new Error(`Lighthouse failed:\n${child.stderr}`);
+      const lines = child.stdout.trim().split("\n");
+      const runResults = JSON.parse(lines[lines.length - 1]!) as (Omit<PageResult, "page"> & { url: string; finalUrl: string })[];
+      runResults.forEach((r, i) => {
+        const { path: pagePath, signedIn } = pages[i]!;
+        if (signedIn && new URL(r.finalUrl).pathname.startsWith("/sign-in")) throw new Error(`${pagePath} was measured signed out (redirected to sign-in)`);
+        measured[i]!.push({ page: pagePath, scores: r.scores, losses: r.losses, metrics: r.metrics });
+      });
     }
+    // Per page, the median run by performance score (one run: that run).
+    const results = measured.map((runsOfPage) => [...runsOfPage].sort((a, b) => a.scores.performance - b.scores.performance)[Math.floor(runsOfPage.length / 2)]!);
 
     const shown = (p: string) => (p.startsWith("/projects/") ? "/projects/<id>" : p);
     console.log(`\nLighthouse ${values.mobile ? "mobile" : "desktop"} preset, ${runs} run(s) per page (median by performance), target ${TARGET}:\n`);
@@ -120,7 +100,6 @@ async function main(): Promise<number> {
     console.log(`\nFigures: ${path.relative(process.cwd(), out)}`);
     return missed.length === 0 ? 0 : 1;
   } finally {
-    await chrome?.kill();
     await app.stop();
   }
 }

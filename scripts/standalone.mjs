@@ -13,14 +13,11 @@
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { RUNTIME_PATHS, SERVER_FILES } from "./lib/standalone-files.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = path.join(ROOT, ".next", "standalone");
 
-/** Files our server entry imports, at the same relative paths (it imports ../lib/...). */
-export const SERVER_FILES = ["scripts/server.mjs", "lib/http/forwarding-headers.mjs", "lib/security/request-line.mjs"];
-/** Read from disk by the app at run time (relative to its working directory); copied when present. */
-export const RUNTIME_PATHS = ["supabase/migrations", "scripts/verify-rls-coverage.sql", "config", "sbom", "public"];
 
 function fail(message) {
   console.error(`standalone: ${message}`);
@@ -36,7 +33,7 @@ for (const file of SERVER_FILES) cpSync(path.join(ROOT, file), path.join(OUT, fi
 for (const rel of RUNTIME_PATHS) {
   const from = path.join(ROOT, rel);
   if (!existsSync(from)) continue;
-  const to = path.join(OUT, rel === "public" ? "public" : rel);
+  const to = path.join(OUT, rel);
   rmSync(to, { recursive: true, force: true });
   cpSync(from, to, { recursive: true });
 }
