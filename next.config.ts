@@ -5,6 +5,9 @@ import { staticSecurityHeaders } from "./lib/security/headers";
 
 const nextConfig: NextConfig = {
   poweredByHeader: false, // HDR-1: no X-Powered-By
+  // Self-hosting: `.next/standalone` holds the server and only the node_modules it traces; scripts/standalone.mjs
+  // (postbuild) puts our own server entry (scripts/server.mjs) and the files read at run time beside it.
+  output: "standalone",
   // The build checks the app's own code; `npm run typecheck` checks everything, tests and scripts included.
   typescript: { tsconfigPath: "tsconfig.app.json" },
   // Native and WebAssembly packages stay in node_modules instead of being bundled.

@@ -4,10 +4,23 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 /**
- * Starts the production build (`next build` must have run) through `npm start`'s server entry, on its own port with its own embedded database
+ * The port an app asked for, or, with E2E_PORTS=<first>-<last> set (a machine where several suites run at once), the
+ * port of that range the request maps to (the same request always gets the same port).
+ */
+export function e2ePort(requested: number, range = process.env.E2E_PORTS): number {
+  if (!range) return requested;
+  const m = /^(\d+)-(\d+)$/.exec(range.trim());
+  if (!m || Number(m[2]) < Number(m[1])) throw new Error(`E2E_PORTS must look like 3220-3229, not ${range}`);
+  const [first, last] = [Number(m[1]), Number(m[2])];
+  return first + (requested % (last - first + 1));
+}
+
+/**
+ * Starts the production build (`npm run build` must have run: `.next/standalone`) through `npm start`'s server entry, on its own port with its own embedded database
  * and identity key, seeded with the demo data. Returns the base URL and a stop function.
  */
-export async function startApp(port = 3100, extraEnv: Record<string, string> = {}): Promise<{ baseUrl: string; logs: () => string; stop: () => Promise<void> }> {
+export async function startApp(requestedPort = 3100, extraEnv: Record<string, string> = {}): Promise<{ baseUrl: string; logs: () => string; stop: () => Promise<void> }> {
+  const port = e2ePort(requestedPort);
   const baseUrl = `http://localhost:${port}`;
   const dir = mkdtempSync(path.join(tmpdir(), "tenantguard-e2e-"));
   const env: NodeJS.ProcessEnv = {
@@ -19,13 +32,18 @@ export async function startApp(port = 3100, extraEnv: Record<string, string> = {
     IDP_KEY_FILE: path.join(dir, "idp-key.json"),
     // AUD-5: each app's signed checkpoints in a sink of its own (every app seeds the same demo orgs from scratch).
     AUDIT_CHECKPOINT_DIR: path.join(dir, "audit-checkpoints"),
+    // The seed runs from the checkout and the server from .next/standalone (its own working directory): every file
+    // both read is named absolutely.
+    STORAGE_ROOT: path.join(dir, "storage"),
+    FILE_URL_KEY_FILE: path.join(dir, "file-url-secret.json"),
     ...extraEnv,
   };
   const bin = (name: string) => path.join(process.cwd(), "node_modules", ".bin", name);
   const seeded = spawnSync(bin("tsx"), ["--conditions=react-server", "scripts/seed.ts"], { env, encoding: "utf8" });
   if (seeded.status !== 0) throw new Error(`seeding failed: ${seeded.stderr}`);
 
-  // Exactly what `npm start` runs (the production server entry), without npm in between to pass signals through.
+  // Exactly what `npm start` runs (the standalone build's server entry, scripts/server.mjs), without npm in between
+  // to pass signals through.
   const [command, ...args] = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: { start: string } }).scripts.start.split(" ");
   if (command !== "node") throw new Error(`npm start runs ${command}, not node`);
   const server: ChildProcess = spawn(process.execPath, [...args, "-p", String(port)], { env, stdio: ["ignore", "pipe", "pipe"] });
