@@ -156,6 +156,16 @@ export const LIVE_CHECKS = {
     summary: "A throwaway value encrypts and decrypts under every configured key-encryption key, a copy moved to another row is refused, and one stored data key per key-encryption key unwraps.",
     controls: ["ENC-1", "ENC-5"],
   },
+  "api-key-hygiene": {
+    title: "API keys without expiry or unused",
+    summary: "Live API keys (of the org, or every org's) that never expire, or that nobody has used for 90 days (never used and created 90 days ago): a warning when any is.",
+    controls: ["KEY-2"],
+  },
+  "org-second-factor": {
+    title: "Two-step verification in the organisation",
+    summary: "Whether the org requires two-step verification, and how many of its owners and admins have no second factor (TOTP or passkey) enrolled: a warning for either.",
+    controls: ["IDN-5"],
+  },
 } as const satisfies Record<string, { title: string; summary: string; controls: readonly ControlId[] }>;
 
 export type LiveCheckId = keyof typeof LIVE_CHECKS;
