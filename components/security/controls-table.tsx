@@ -31,11 +31,12 @@ export function StatusBadge({ status }: { status: ControlLiveStatus }) {
 /**
  * OPS-3: the controls registry as a live table. Each row: the control, its live status in this org, the checks that
  * watch it (the one that decided the status first) with their latest result and a "Run now", and its evidence (the
- * tests that prove it and the files that implement it, as repository paths).
+ * tests that prove it and the files that implement it, as repository paths). The scroll box is `relative` so the
+ * visually hidden (absolutely positioned) labels inside it scroll with the table instead of widening the page.
  */
 export function ControlsTable({ rows }: { rows: ControlRow[] }) {
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+    <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white">
       <table className="w-full min-w-[40rem] text-left text-sm">
         <caption className="sr-only">Controls and their live status in this organisation</caption>
         <thead className="bg-slate-50 text-xs uppercase tracking-wide text-slate-700">

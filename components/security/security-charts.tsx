@@ -31,7 +31,7 @@ const shortDay = (value: unknown) => (typeof value === "string" && /^\d{4}-\d{2}
 export function SecurityChart({ id, title, description, kind, xKey, xLabel, series, rows, stacked }: ChartProps) {
   const total = rows.reduce((sum, r) => sum + series.reduce((s, k) => s + Number(r[k.key] ?? 0), 0), 0);
   return (
-    <figure aria-labelledby={`${id}-title`} aria-describedby={`${id}-desc`} className="flex min-w-0 flex-col gap-2 rounded-lg border border-slate-200 bg-white p-4">
+    <figure aria-labelledby={`${id}-title`} aria-describedby={`${id}-desc`} className="relative flex min-w-0 flex-col gap-2 rounded-lg border border-slate-200 bg-white p-4">
       <figcaption>
         <h3 id={`${id}-title`} className="font-medium">
           {title}

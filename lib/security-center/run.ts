@@ -48,7 +48,7 @@ const recordRun = defineAction({
     const counts = Object.fromEntries(STATUSES.map((s) => [s, input.results.filter((r) => r.status === s).length])) as Record<CheckStatus, number>;
     // AUD-3: who ran which checks and what they found (counts and the failing checks' ids: no detail text).
     await audit({
-      action: "security.checks_run",
+      action: "controls.checks_run",
       targetType: "control_check_run",
       targetId: input.runId,
       changes: { scope: input.scope, checks: input.results.length, ...counts, failed: input.results.filter((r) => r.status === "fail").map((r) => r.id) },

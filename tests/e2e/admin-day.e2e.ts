@@ -132,7 +132,7 @@ describe("an admin's full day", () => {
     await share.getByLabel("Email").fill(email);
     await share.getByLabel("Role").selectOption("editor");
     await share.getByRole("button", { name: "Share" }).click();
-    await page.getByTestId("grant-row").filter({ hasText: email }).getByText("editor", { exact: true }).waitFor();
+    await page.getByTestId("grant-row").filter({ hasText: email }).getByText("editor", { exact: true }).first().waitFor();
     await visited(page, "sharing with a new grant");
 
     // An API key: shown once, used from outside the browser, revoked, refused on the next call.

@@ -104,7 +104,7 @@ describe("Security Center runs (OPS-3, TEN-1, TEN-3, AUD-3)", () => {
     const db = await ownerDb();
     const rows = await db.query<{ org_id: string; check_id: string; status: string; ran_by: string }>("select org_id, check_id, status, ran_by from public.control_check_runs where run_id = $1", [runId]);
     expect(rows).toEqual([{ org_id: org.id, check_id: "api-key-hygiene", status: "pass", ran_by: admin.userId }]);
-    const [entry] = await db.query<{ actor_id: string; changes: Record<string, unknown> }>("select actor_id, changes from public.audit_logs where org_id = $1 and action = 'security.checks_run' and target_id = $2", [org.id, runId]);
+    const [entry] = await db.query<{ actor_id: string; changes: Record<string, unknown> }>("select actor_id, changes from public.audit_logs where org_id = $1 and action = 'controls.checks_run' and target_id = $2", [org.id, runId]);
     expect(entry).toMatchObject({ actor_id: admin.userId, changes: { scope: "api-key-hygiene", checks: 1, pass: 1, failed: [] } });
 
     const after = await SecurityPage.readFor(admin, undefined, request());

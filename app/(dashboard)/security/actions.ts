@@ -7,7 +7,7 @@ import type { FormState } from "@/lib/actions/form-state";
 
 /**
  * Thin wrapper: lib/security-center/run.ts does authenticate -> Zod -> role (admin) -> rate limit -> the checks ->
- * withTenant (store the runs, RLS) -> audit (security.checks_run). The page refreshes itself once the state says ok.
+ * withTenant (store the runs, RLS) -> audit (controls.checks_run). The page refreshes itself once the state says ok.
  */
 export async function runChecksAction(_prev: FormState, formData: FormData): Promise<FormState> {
   if (!(formData instanceof FormData)) return { ok: false, message: "Please correct the highlighted fields." };
