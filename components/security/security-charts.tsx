@@ -40,7 +40,7 @@ export function SecurityChart({ id, title, description, kind, xKey, xLabel, seri
           {description} Total: {total}.
         </p>
       </figcaption>
-      <div aria-hidden="true" className="h-48 w-full">
+      <div aria-hidden="true" className="h-48 w-full overflow-hidden">
         <ResponsiveContainer width="100%" height="100%">
           {kind === "line" ? (
             <LineChart data={rows} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
