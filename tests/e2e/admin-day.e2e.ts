@@ -190,7 +190,7 @@ describe("an admin's full day", () => {
       await page.getByRole("figure", { name: chart }).waitFor();
     }
     // Run now on one check: its own result, stored.
-    await page.getByRole("button", { name: /^Run now: RLS coverage/ }).first().click();
+    await page.getByRole("button", { name: /^Run now\s*:\s*RLS coverage/ }).first().click();
     await page.getByRole("status").filter({ hasText: /^Check ran/ }).first().waitFor({ timeout: 30_000 });
     await visited(page, "security center after run all");
     await context.close();
