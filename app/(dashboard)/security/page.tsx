@@ -70,13 +70,6 @@ export default definePage(
           </div>
         </div>
 
-        <section aria-labelledby="controls-heading" className="flex flex-col gap-3">
-          <h2 id="controls-heading" className="text-lg font-medium">
-            Controls ({data.rows.length})
-          </h2>
-          <ControlsTable rows={data.rows} />
-        </section>
-
         <section aria-labelledby="charts-heading" className="flex flex-col gap-3">
           <h2 id="charts-heading" className="text-lg font-medium">
             The last {charts.days} days
@@ -128,6 +121,13 @@ export default definePage(
               rows={charts.eventsBySeverity.map((d) => ({ ...d }))}
             />
           </div>
+        </section>
+
+        <section aria-labelledby="controls-heading" className="flex flex-col gap-3">
+          <h2 id="controls-heading" className="text-lg font-medium">
+            Controls ({data.rows.length})
+          </h2>
+          <ControlsTable rows={data.rows} />
         </section>
 
         <section aria-labelledby="history-heading" className="flex flex-col gap-3">
