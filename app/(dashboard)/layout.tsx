@@ -87,6 +87,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
                 <Link href="/settings/sbom" className="text-slate-700 hover:text-slate-950">
                   SBOM
                 </Link>
+                <Link href="/security" className="text-slate-700 hover:text-slate-950">
+                  Security Center
+                </Link>
               </>
             ) : null}
             {session.orgRole === "owner" && !session.actor ? (

@@ -166,6 +166,16 @@ export const LIVE_CHECKS = {
     summary: "/.well-known/security.txt, as its route renders it, has a Contact, exactly one Expires and this deployment's Canonical URL; Expires is in the past: fail; within 30 days: a warning (time to review it).",
     controls: ["OPS-5"],
   },
+  "api-key-hygiene": {
+    title: "API keys without expiry or unused",
+    summary: "Live API keys (of the org, or every org's) that never expire, or that nobody has used for 90 days (never used and created 90 days ago): a warning when any is.",
+    controls: ["KEY-2"],
+  },
+  "org-second-factor": {
+    title: "Two-step verification in the organisation",
+    summary: "Whether the org requires two-step verification, and how many of its owners and admins have no second factor (TOTP or passkey) enrolled: a warning for either.",
+    controls: ["IDN-5"],
+  },
 } as const satisfies Record<string, { title: string; summary: string; controls: readonly ControlId[] }>;
 
 export type LiveCheckId = keyof typeof LIVE_CHECKS;

@@ -142,6 +142,7 @@ export const IDN = family("IDN", [
       evidence(SECOND_FACTOR, "owners turn the rule on only with their own fresh second factor"),
       evidence("tests/integration/sign-in-throttle.test.ts", "rotating addresses meet the per-account limit"),
       evidence("tests/integration/sign-in-throttle.test.ts", "one address is locked out of one account after its own, smaller budget"),
+      evidence("tests/integration/security-center.test.ts", "org-second-factor warns while the org does not require it"),
       evidence("tests/integration/sign-in-throttle.test.ts", "the lockout message does not reveal whether the account exists"),
       evidence(ABUSE, "an unknown user and a wrong password get the identical answer"),
       evidence(ABUSE, "wrong passwords from rotating addresses lock the account"),

@@ -47,6 +47,7 @@ export const KEY = family("KEY", [
       evidence("tests/integration/api-key-unknown-address.test.ts", "an allow-listed key is refused, on first use and once its facts are cached"),
       evidence("tests/integration/controls-checks.test.ts", "expired-keys fails when the database would still accept a key past its expiry"),
       evidence("tests/integration/scale-out.test.ts", "KEY-2: an API key revoked on instance A is refused on instance B at its next request, though B had it cached"),
+      evidence("tests/integration/security-center.test.ts", "api-key-hygiene warns for a live key with no expiry, or unused for 90 days"),
     ],
     limitations: ["The verification log is buffered per instance for up to API_KEY_LOG_FLUSH_MS: entries not yet written are lost if the process is killed."],
   },

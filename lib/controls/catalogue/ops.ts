@@ -71,9 +71,9 @@ export const OPS = family("OPS", [
     id: "OPS-3",
     title: "Documentation kept true",
     description:
-      "Security documentation is generated from, or checked against, the code: the controls matrix in `docs/security/controls.md` and the matrix in `docs/security/overview.md` are generated from this registry, and a test fails when either is stale, when it cites a file or test that does not exist, or when a control claims to be built without evidence. The security documents (overview, access control, incident response, key rotation, data retention, threat model) and every other document are checked too: a test fails when one names a repository file, an npm script, a route, an environment variable, a control ID or a test file that does not exist, printing the document, the line and the reference.",
+      "Security documentation is generated from, or checked against, the code: the controls matrix in `docs/security/controls.md` and the matrix in `docs/security/overview.md` are generated from this registry, and a test fails when either is stale, when it cites a file or test that does not exist, or when a control claims to be built without evidence. The security documents (overview, access control, incident response, key rotation, data retention, threat model) and every other document are checked too: a test fails when one names a repository file, an npm script, a route, an environment variable, a control ID or a test file that does not exist, printing the document, the line and the reference. Owners and admins see the registry live in the Security Center (`/security`): each control's status from its live checks, run against the running system for their organisation, stored per org and audited.",
     status: "implemented",
-    implementation: ["lib/controls/index.ts", "lib/controls/doc.ts", "scripts/generate-controls-doc.ts", "docs/security/controls.md", "docs/security/overview.md", "tests/helpers/docs-references.ts"],
+    implementation: ["lib/controls/index.ts", "lib/controls/doc.ts", "scripts/generate-controls-doc.ts", "docs/security/controls.md", "docs/security/overview.md", "tests/helpers/docs-references.ts", "lib/security-center/run.ts", "lib/security-center/controls-table.ts", "app/(dashboard)/security/page.tsx", "supabase/migrations/20261204040000_control_check_runs.sql"],
     evidence: [
       evidence(REGISTRY, "docs/security/controls.md is the registry's current rendering"),
       evidence(REGISTRY, "every referenced implementation file exists"),
@@ -81,6 +81,10 @@ export const OPS = family("OPS", [
       evidence("tests/unit/docs-references.test.ts", "every file, script, route, environment variable, control ID and test a document names exists"),
       evidence("tests/unit/docs-references.test.ts", "a document that breaks each kind of reference fails"),
       evidence("tests/unit/docs-references.test.ts", "the security overview's controls matrix is the registry's current rendering"),
+      evidence("tests/integration/security-center.test.ts", "an admin's Run now stores the outcome in the org, audited"),
+      evidence("tests/integration/security-center.test.ts", "stored runs are the org's own"),
+      evidence("tests/integration/security-center.test.ts", "the page explains it is for admins to members and guests"),
+      evidence("tests/e2e/admin-day.e2e.ts", "opens the Security Center and runs every check"),
     ],
     limitations: ["A reference is checked for existence, not for meaning: a document can still describe an existing file's behaviour wrongly."],
   },

@@ -6,6 +6,7 @@ import { checkDatabaseSession, checkExpiredKeys, checkRlsCoverage, checkRuntimeR
 import { checkSecurityHeaders } from "./headers";
 import { checkDeadJobs, checkFileStorage, checkPendingScans, checkVirusScanner } from "./documents";
 import { checkWebhookBacklog, checkWebhookRejections } from "./webhooks";
+import { checkApiKeyHygiene, checkOrgSecondFactor } from "./org";
 import { env } from "@/lib/env";
 import { checkUrlImportPolicy } from "@/lib/http/outbound";
 import { checkStuckVideos } from "@/lib/video/check";
@@ -21,6 +22,7 @@ import { checkSecurityTxt } from "@/lib/security/security-txt";
 export { checkAuditChain, checkDatabaseSession, checkEmbeddedInProduction, checkExpiredKeys, checkRateLimitBackend, checkRlsCoverage, checkRuntimeRole, checkSecurityHeaders };
 export { checkDeadJobs, checkFileStorage, checkPendingScans, checkVirusScanner };
 export { checkWebhookBacklog, checkWebhookRejections };
+export { checkApiKeyHygiene, checkOrgSecondFactor };
 export { checkAuditCheckpoints, checkAuditRetention, checkAuditWriteFailures };
 export { evaluateSecurityHeaders } from "./headers";
 
@@ -72,6 +74,8 @@ const IMPLEMENTATIONS: Record<LiveCheckId, (options: RunOptions) => CheckResult 
   "decrypt-self-test": () => checkDecryptSelfTest(),
   sbom: () => checkSbom(),
   "security-txt": () => checkSecurityTxt({ appUrl: env.APP_URL, contacts: env.SECURITY_CONTACT }),
+  "api-key-hygiene": ({ orgId }) => checkApiKeyHygiene({ orgId }),
+  "org-second-factor": ({ orgId }) => checkOrgSecondFactor({ orgId }),
 };
 
 /** A check that cannot run has not passed: it fails, naming only the error's kind (messages can carry hosts or SQL). */
@@ -94,4 +98,17 @@ export async function runControlChecks(options: RunOptions = {}): Promise<Contro
     results.push({ id, title: LIVE_CHECKS[id].title, controls: LIVE_CHECKS[id].controls, status: result.status, detail: result.detail });
   }
   return results;
+}
+
+/** Runs one live check (the Security Center's "Run now"), timed; never throws. */
+export async function runControlCheck(id: LiveCheckId, options: RunOptions = {}): Promise<ControlCheckResult & { durationMs: number }> {
+  const started = performance.now();
+  let result: CheckResult;
+  try {
+    result = await IMPLEMENTATIONS[id](options);
+  } catch (error) {
+    result = couldNotRun(error);
+  }
+  const durationMs = Math.round(performance.now() - started);
+  return { id, title: LIVE_CHECKS[id].title, controls: LIVE_CHECKS[id].controls, status: result.status, detail: result.detail, durationMs };
 }
