@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { populationHash, stableJson, uuidV5 } from "@/lib/evidence/format";
+import { normaliseDetail } from "@/lib/evidence/normalise";
+import { controlResult } from "@/lib/evidence/render";
+
+describe("evidence pack format (OPS-3)", () => {
+  it("stableJson sorts keys at every depth, so key order never changes the bytes", () => {
+    expect(stableJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: null } })).toBe(stableJson({ a: { c: null, d: [{ y: 2, z: 1 }] }, b: 1 }));
+    expect(stableJson({ b: 1, a: 2 })).toBe('{\n  "a": 2,\n  "b": 1\n}\n');
+  });
+
+  it("the population hash ignores row order and key order, and changes with any row", () => {
+    const rows = [{ id: "a", n: 1 }, { id: "b", n: 2 }];
+    expect(populationHash(rows)).toBe(populationHash([{ n: 2, id: "b" }, { n: 1, id: "a" }]));
+    expect(populationHash(rows)).not.toBe(populationHash([{ id: "a", n: 1 }]));
+    expect(populationHash(rows)).not.toBe(populationHash([{ id: "a", n: 1 }, { id: "b", n: 3 }]));
+    expect(populationHash([])).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  });
+
+  it("uuidV5 is RFC 4122 version 5 (the DNS-namespace example) and stable", () => {
+    expect(uuidV5("www.example.com", "6ba7b810-9dad-11d1-80b4-00c04fd430c8")).toBe("2ed6657d-e927-568b-95e1-2665a8aea6a2");
+    expect(uuidV5("finding:x")).toBe(uuidV5("finding:x"));
+    expect(uuidV5("finding:x")).not.toBe(uuidV5("finding:y"));
+  });
+
+  it("normalises what varies from run to run, and keeps what belongs to the state", () => {
+    expect(normaliseDetail("Every chain of org org_a is covered by a signed checkpoint (latest 12 min old).")).toBe("Every chain of org org_a is covered by a signed checkpoint.");
+    expect(normaliseDetail("answered in 3.5 ms")).toBe("answered in <duration>");
+    expect(normaliseDetail("script-src 'nonce-abc123+/=' 'strict-dynamic'")).toBe("script-src 'nonce-<per-response>' 'strict-dynamic'");
+    const stateful = "2 video(s) in 1 organisation(s) still wait (oldest 2026-11-30T10:00:00.000Z).";
+    expect(normaliseDetail(stateful)).toBe(stateful);
+  });
+
+  it("a control's result is its worst check", () => {
+    expect(controlResult([])).toBe("not_checked");
+    expect(controlResult(["pass", "warn"])).toBe("warn");
+    expect(controlResult(["pass", "fail", "warn"])).toBe("fail");
+    expect(controlResult(["not_applicable", "pass"])).toBe("pass");
+    expect(controlResult(["not_applicable"])).toBe("not_applicable");
+  });
+});
