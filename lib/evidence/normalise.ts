@@ -10,6 +10,18 @@ export const VOLATILE_RULES: readonly { pattern: RegExp; replacement: string; de
   { pattern: /'nonce-[A-Za-z0-9+/=_-]+'/g, replacement: "'nonce-<per-response>'", description: "per-response CSP nonces" },
 ];
 
-export function normaliseDetail(detail: string): string {
-  return VOLATILE_RULES.reduce((text, rule) => text.replace(rule.pattern, rule.replacement), detail);
+/**
+ * TEN-4: the deployment-wide checks can name other tenants in their output (an open support session's operator and
+ * organisation, key ids still accepted past expiry, org ids). An organisation's pack keeps their status and counts and
+ * withholds those names, so an admin never learns about another organisation from it.
+ */
+export const WITHHELD_RULES: readonly { pattern: RegExp; replacement: string; description: string }[] = [
+  { pattern: /(\d+ support session\(s\) open): [^]*?\.(?= |$)/g, replacement: "$1 (operators and organisations withheld from an organisation's pack).", description: "open support sessions' operators and organisations" },
+  { pattern: /(past their expiry are still accepted): [^]*?\.(?= |$)/g, replacement: "$1 (key ids withheld from an organisation's pack).", description: "ids of keys still accepted past expiry" },
+];
+
+export function normaliseDetail(detail: string, orgId?: string): string {
+  const withheld = WITHHELD_RULES.reduce((text, rule) => text.replace(rule.pattern, rule.replacement), detail);
+  const others = orgId === undefined ? withheld : withheld.replace(/\borg_[A-Za-z0-9]{1,64}\b/g, (id) => (id === orgId ? id : "another organisation"));
+  return VOLATILE_RULES.reduce((text, rule) => text.replace(rule.pattern, rule.replacement), others);
 }

@@ -52,7 +52,7 @@ export async function buildEvidencePack(claims: TenantClaims, orgId: string, opt
   });
   const results = await runControlChecks({ orgId });
   const checks = results
-    .map((r) => ({ id: r.id, title: r.title, controls: r.controls, status: r.status, detail: normaliseDetail(r.detail) }))
+    .map((r) => ({ id: r.id, title: r.title, controls: r.controls, status: r.status, detail: normaliseDetail(r.detail, orgId) }))
     .sort((a, b) => (a.id < b.id ? -1 : 1));
   const statusOf = new Map(checks.map((c) => [c.id, c.status]));
   const controls = CONTROLS.map((c) => {

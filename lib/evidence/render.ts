@@ -2,7 +2,7 @@ import type { PublicKeyDocument, SignedCheckpoint } from "@/lib/audit/signing";
 import type { CheckStatus } from "@/lib/controls/live-checks";
 import type { ControlStatus } from "@/lib/controls/types";
 import { OSCAL_FILE, PACK_FORMAT, sha256Hex, stableJson } from "./format";
-import { VOLATILE_RULES } from "./normalise";
+import { VOLATILE_RULES, WITHHELD_RULES } from "./normalise";
 import { assessmentResults } from "./oscal";
 import type { CheckPopulation } from "./populations";
 
@@ -83,7 +83,7 @@ function summary(state: EvidenceState): string {
 
 /** Every file of the pack except the manifest and its signature, by path. */
 export function renderFiles(state: EvidenceState): Record<string, string> {
-  const controls = stableJson({ format: PACK_FORMAT, org_id: state.orgId, as_of: state.asOf, normalised: VOLATILE_RULES.map((r) => r.description), checks: state.checks, controls: state.controls });
+  const controls = stableJson({ format: PACK_FORMAT, org_id: state.orgId, as_of: state.asOf, normalised: VOLATILE_RULES.map((r) => r.description), withheld: [...WITHHELD_RULES.map((r) => r.description), "other organisations' ids"], checks: state.checks, controls: state.controls });
   const populations = stableJson({ format: PACK_FORMAT, org_id: state.orgId, hash: "sha256 over canonical JSON rows, sorted, joined by newlines", populations: state.populations });
   const checkpoint = stableJson({ org_id: state.orgId, checkpoint: state.checkpoint });
   const build = stableJson({

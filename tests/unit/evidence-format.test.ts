@@ -39,3 +39,13 @@ describe("evidence pack format (OPS-3)", () => {
     expect(controlResult(["not_applicable"])).toBe("not_applicable");
   });
 });
+
+describe("an organisation's pack names no other organisation (TEN-4)", () => {
+  it("withholds open support sessions' operators and organisations, key ids and other orgs' ids; keeps the counts and this org's id", () => {
+    const support = "Every support action in the audit log lies inside a live consent of its operator. 2 support session(s) open: ops@example.test in Globex (read-only, until 2026-12-01T18:00:00.000Z); ops2@example.test in Initech (read-write, until 2026-12-01T19:00:00.000Z).";
+    const out = normaliseDetail(support, "org_mine");
+    expect(out).toBe("Every support action in the audit log lies inside a live consent of its operator. 2 support session(s) open (operators and organisations withheld from an organisation's pack).");
+    expect(normaliseDetail("3 key(s) past their expiry are still accepted: 1f0c, 2a9b, 77de.", "org_mine")).toBe("3 key(s) past their expiry are still accepted (key ids withheld from an organisation's pack).");
+    expect(normaliseDetail("2 org(s) with a latest checkpoint that does not verify: org_mine, org_other.", "org_mine")).toBe("2 org(s) with a latest checkpoint that does not verify: org_mine, another organisation.");
+  });
+});
