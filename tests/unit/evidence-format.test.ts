@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { populationHash, stableJson, uuidV5 } from "@/lib/evidence/format";
 import { normaliseDetail } from "@/lib/evidence/normalise";
-import { controlResult } from "@/lib/evidence/render";
+import { controlResult, renderFiles, type EvidenceState } from "@/lib/evidence/render";
+import { oscalProblem } from "@/lib/evidence/verify";
 
 describe("evidence pack format (OPS-3)", () => {
   it("stableJson sorts keys at every depth, so key order never changes the bytes", () => {
@@ -47,5 +48,37 @@ describe("an organisation's pack names no other organisation (TEN-4)", () => {
     expect(out).toBe("Every support action in the audit log lies inside a live consent of its operator. 2 support session(s) open (operators and organisations withheld from an organisation's pack).");
     expect(normaliseDetail("3 key(s) past their expiry are still accepted: 1f0c, 2a9b, 77de.", "org_mine")).toBe("3 key(s) past their expiry are still accepted (key ids withheld from an organisation's pack).");
     expect(normaliseDetail("2 org(s) with a latest checkpoint that does not verify: org_mine, org_other.", "org_mine")).toBe("2 org(s) with a latest checkpoint that does not verify: org_mine, another organisation.");
+  });
+});
+
+describe("the pack's files are a function of the state", () => {
+  const state = (sbom: { sha256: string; bytes: number } | null): EvidenceState => ({
+    orgId: "org_unit",
+    asOf: "2026-12-01T10:00:00.000Z",
+    appVersion: "1.2.3",
+    sbom,
+    checkpoint: null,
+    publicKey: { key_id: "dev", alg: "Ed25519", pem: "-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n", jwk: { kty: "OKP", crv: "Ed25519", x: "x" } },
+    checks: [{ id: "audit-chain", title: "Audit chain", controls: ["AUD-2"], status: "fail", detail: "1 broken chain(s)." }],
+    controls: [{ id: "AUD-2", family: "AUD", title: "Hash chain", registry_status: "implemented", checks: ["audit-chain"], result: "fail" }],
+    populations: [],
+  });
+
+  it("records the SBOM's hash, or states that the build has none", () => {
+    const withSbom = JSON.parse(renderFiles(state({ sha256: "a".repeat(64), bytes: 10 }))["build.json"]!) as { sbom: { sha256: string }; sbom_note: string | null };
+    expect(withSbom).toMatchObject({ sbom: { sha256: "a".repeat(64) }, sbom_note: null });
+    const files = renderFiles(state(null));
+    expect(JSON.parse(files["build.json"]!)).toMatchObject({ app_version: "1.2.3", sbom: null, sbom_note: expect.stringMatching(/no SBOM file/) });
+    expect(files["summary.md"]).toContain("SBOM: none in this build");
+  });
+
+  it("the OSCAL document passes the verifier's shape check, and a failing control is not-satisfied", () => {
+    const text = renderFiles(state(null))["oscal/assessment-results.json"]!;
+    expect(oscalProblem(text)).toBeNull();
+    expect(text).toContain('"state": "not-satisfied"');
+    expect(renderFiles(state(null))).toEqual(renderFiles(state(null)));
+    const doc = JSON.parse(text) as { "assessment-results": { metadata: Record<string, unknown> } };
+    delete doc["assessment-results"].metadata["oscal-version"];
+    expect(oscalProblem(JSON.stringify(doc))).toMatch(/oscal-version/);
   });
 });
