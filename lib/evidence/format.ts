@@ -58,12 +58,14 @@ function sortKeys(value: unknown): unknown {
 
 /**
  * The population hash: SHA-256 over the rows' canonical JSON (keys sorted, no whitespace), the lines sorted
- * bytewise and joined with "\n". Row order does not matter, so an auditor re-running the query gets the same hash.
+ * bytewise (UTF-8) and joined with "\n". Row order does not matter, so an auditor re-running the query gets the same hash.
  */
 export function populationHash(rows: readonly unknown[]): string {
-  const lines = rows.map((row) => canonicalJson(row)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return sha256Hex(lines.join("\n"));
+  const lines = rows.map((row) => Buffer.from(canonicalJson(row), "utf8")).sort(Buffer.compare);
+  return sha256Hex(Buffer.concat(lines.flatMap((line, i) => (i === 0 ? [line] : [NEWLINE, line]))));
 }
+
+const NEWLINE = Buffer.from("\n");
 
 /** The namespace of every UUID in a pack: UUIDv5 of the pack format's name under the RFC 4122 URL namespace. */
 const URL_NAMESPACE = "6ba7b811-9dad-11d1-80b4-00c04fd430c8";

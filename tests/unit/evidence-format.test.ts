@@ -82,3 +82,12 @@ describe("the pack's files are a function of the state", () => {
     expect(oscalProblem(JSON.stringify(doc))).toMatch(/oscal-version/);
   });
 });
+
+describe("the population hash is reproducible by hand", () => {
+  it("is SHA-256 of the canonical rows, sorted bytewise (UTF-8) and joined by newlines", async () => {
+    const { createHash } = await import("node:crypto");
+    const rows = [{ name: "é" }, { name: "z" }, { b: 2, a: 1 }];
+    const byHand = ['{"a":1,"b":2}', '{"name":"z"}', '{"name":"é"}'].join("\n");
+    expect(populationHash(rows)).toBe(createHash("sha256").update(byHand, "utf8").digest("hex"));
+  });
+});
