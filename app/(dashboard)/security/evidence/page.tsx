@@ -2,7 +2,8 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound, redirect } from "next/navigation";
 import { getSession } from "@/lib/auth/current";
-import { currentRequestContext } from "@/lib/http/request-context";
+import { currentRequestContext, type RequestContext } from "@/lib/http/request-context";
+import type { Session } from "@/lib/auth/claims";
 import { readForPage } from "@/lib/pages/read";
 import { EVIDENCE_PAGE } from "@/lib/evidence/page";
 import { VERIFY_PATH } from "@/lib/auth/second-factor-rule";
@@ -20,7 +21,7 @@ const REFUSALS: Record<string, string> = {
  * live result, the populations behind the checks, the audit checkpoint, the version and SBOM hash, OSCAL); members
  * are told the page is for admins; guests do not see it (404).
  */
-export default async function EvidencePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+async function EvidencePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const refusedParam = (await searchParams).refused;
   const refused = typeof refusedParam === "string" ? REFUSALS[refusedParam] : undefined;
   const outcome = await readForPage(await getSession(), EVIDENCE_PAGE, undefined, await currentRequestContext());
@@ -110,3 +111,8 @@ export default async function EvidencePage({ searchParams }: { searchParams: Pro
     </div>
   );
 }
+
+/** The page's own read, outside Next.js's request scope (as definePage pages expose it): what the integration tests call. */
+export default Object.assign(EvidencePage, {
+  readFor: (session: Session | null, _rawParams: unknown, request: RequestContext) => readForPage(session, EVIDENCE_PAGE, undefined, request),
+});
