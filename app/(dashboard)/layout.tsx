@@ -90,6 +90,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
                 <Link href="/security" className="text-slate-700 hover:text-slate-950">
                   Security Center
                 </Link>
+                <Link href="/security/evidence" className="text-slate-700 hover:text-slate-950">
+                  Evidence pack
+                </Link>
               </>
             ) : null}
             {session.orgRole === "owner" && !session.actor ? (

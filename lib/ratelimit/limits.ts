@@ -33,6 +33,8 @@ export const RATE_LIMIT_CLASSES = {
    * per IP, so only address rotation meets it; the lock ends once the window slides past the attempts.
    */
   signInAccount: { limit: 20, window: "15 m" },
+  /** OPS-3: evidence-pack exports per organisation (`org:<id>`): each one runs every live check. */
+  evidenceExport: { limit: 5, window: "10 m" },
 } as const satisfies Record<string, { limit: number; window: Duration }>;
 
 export type RateLimitClass = keyof typeof RATE_LIMIT_CLASSES;

@@ -206,6 +206,7 @@ describe("backend choice and limit classes (RL-1, RL-2)", () => {
       downloadOrg: { limit: 1_200, windowMs: 60_000 },
       signIn: { limit: 10, windowMs: 300_000 },
       signInAccount: { limit: 20, windowMs: 900_000 },
+      evidenceExport: { limit: 5, windowMs: 600_000 },
     });
     expect(Object.keys(RATE_LIMIT_CLASSES)).toEqual(Object.keys(policies));
   });

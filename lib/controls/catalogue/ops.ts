@@ -7,6 +7,8 @@ const HOOK = "tests/unit/pre-commit-hook.test.ts";
 const SBOM = "tests/integration/sbom.test.ts";
 const SECURITY_TXT = "tests/integration/security-txt.test.ts";
 const E2E = "tests/e2e/supply-chain.e2e.ts";
+const PACK = "tests/integration/evidence-pack.test.ts";
+const DOWNLOAD = "tests/integration/evidence-download.test.ts";
 
 export const OPS = family("OPS", [
   {
@@ -71,9 +73,9 @@ export const OPS = family("OPS", [
     id: "OPS-3",
     title: "Documentation kept true",
     description:
-      "Security documentation is generated from, or checked against, the code: the controls matrix in `docs/security/controls.md` and the matrix in `docs/security/overview.md` are generated from this registry, and a test fails when either is stale, when it cites a file or test that does not exist, or when a control claims to be built without evidence. The security documents (overview, access control, incident response, key rotation, data retention, threat model) and every other document are checked too: a test fails when one names a repository file, an npm script, a route, an environment variable, a control ID or a test file that does not exist, printing the document, the line and the reference. Owners and admins see the registry live in the Security Center (`/security`): each control's status from its live checks, run against the running system for their organisation, stored per org and audited.",
+      "Security documentation is generated from, or checked against, the code: the controls matrix in `docs/security/controls.md` and the matrix in `docs/security/overview.md` are generated from this registry, and a test fails when either is stale, when it cites a file or test that does not exist, or when a control claims to be built without evidence. The security documents (overview, access control, incident response, key rotation, data retention, threat model) and every other document are checked too: a test fails when one names a repository file, an npm script, a route, an environment variable, a control ID or a test file that does not exist, printing the document, the line and the reference. Owners and admins see the registry live in the Security Center (`/security`): each control's status from its live checks, run against the running system for their organisation, stored per org and audited. For auditors, the evidence pack (`npm run evidence`, or the admins' download at /security/evidence, audited and behind a fresh second factor where the org requires one) is a deterministic zip of every control's live result, the population behind each check (queries, row counts, hashes over the canonical rows in the org's row-level security scope), the signed audit checkpoint, the app version and SBOM hash, in Markdown, JSON and OSCAL assessment-results, with a SHA-256 manifest signed by the audit signing key; `npm run verify:evidence` checks it offline.",
     status: "implemented",
-    implementation: ["lib/controls/index.ts", "lib/controls/doc.ts", "scripts/generate-controls-doc.ts", "docs/security/controls.md", "docs/security/overview.md", "tests/helpers/docs-references.ts", "lib/security-center/run.ts", "lib/security-center/controls-table.ts", "app/(dashboard)/security/page.tsx", "supabase/migrations/20261204040000_control_check_runs.sql"],
+    implementation: ["lib/controls/index.ts", "lib/controls/doc.ts", "scripts/generate-controls-doc.ts", "docs/security/controls.md", "docs/security/overview.md", "tests/helpers/docs-references.ts", "lib/security-center/run.ts", "lib/security-center/controls-table.ts", "app/(dashboard)/security/page.tsx", "supabase/migrations/20261204040000_control_check_runs.sql", "lib/evidence/pack.ts", "lib/evidence/populations.ts", "lib/evidence/verify.ts", "lib/evidence/export.ts", "scripts/evidence.ts", "scripts/verify-evidence.ts", "docs/evidence-pack.md"],
     evidence: [
       evidence(REGISTRY, "docs/security/controls.md is the registry's current rendering"),
       evidence(REGISTRY, "every referenced implementation file exists"),
@@ -85,6 +87,15 @@ export const OPS = family("OPS", [
       evidence("tests/integration/security-center.test.ts", "stored runs are the org's own"),
       evidence("tests/integration/security-center.test.ts", "the page explains it is for admins to members and guests"),
       evidence("tests/e2e/admin-day.e2e.ts", "opens the Security Center and runs every check"),
+      evidence(PACK, "the same state gives a byte-identical archive"),
+      evidence(PACK, "changes when a check's state changes"),
+      evidence(PACK, "runs every population query in the org's scope"),
+      evidence(PACK, "fails on %s"),
+      evidence(PACK, "fails under a key that did not sign it"),
+      evidence(DOWNLOAD, "an admin without a fresh second factor is refused"),
+      evidence(DOWNLOAD, "a member or guest gets 404 from the download"),
+      evidence(DOWNLOAD, "the export is audited with the pack's manifest hash"),
+      evidence(DOWNLOAD, "exports are limited per organisation"),
     ],
     limitations: ["A reference is checked for existence, not for meaning: a document can still describe an existing file's behaviour wrongly."],
   },
