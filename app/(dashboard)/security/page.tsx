@@ -61,10 +61,10 @@ export default definePage(
           </p>
           <div className="flex flex-wrap items-start gap-4">
             <RunChecksForm check="all" label="Run all checks" />
-            {/* Evidence pack export: the button that downloads the signed auditor pack lives at /security/evidence. */}
-            <div data-slot="evidence-export">
+            {/* OPS-3: the signed auditor pack is downloaded from /security/evidence (fresh second factor where required). */}
+            <div>
               <Link href="/security/evidence" className="inline-block rounded-md px-3 py-2 text-sm font-medium text-slate-800 ring-1 ring-slate-300 hover:bg-slate-100">
-                Evidence pack
+                Export evidence pack
               </Link>
             </div>
           </div>
