@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 import { Webhook } from "svix";
 import { startApp } from "./server";
-import { CHROMIUM, CHROMIUM_ARGS, assertAccessible } from "./browser";
+import { CHROMIUM, CHROMIUM_ARGS, assertAccessible, confirmInDialog } from "./browser";
 
 // WH-2/WH-3, BIL-1, BIL-2 and TEN-3 in Debian's Chromium against the production build (embedded defaults, demo
 // data, no Stripe or Mux keys): the webhook log with a real failed Clerk delivery and its Replay, the billing page's
@@ -185,8 +185,8 @@ describe("settings pages in the dashboard", () => {
     assert.equal(await page.locator("body").innerText().then((t) => t.includes(link)), false, "the page never carries the link again");
 
     // Revoked: gone from the pending list.
-    page.once("dialog", (d) => void d.accept());
     await page.getByTestId("invite-row").filter({ hasText: address }).getByRole("button", { name: "Revoke" }).click();
+    await confirmInDialog(page);
     await page.getByTestId("invite-row").filter({ hasText: address }).waitFor({ state: "detached" });
 
     // Role change: Bob member → admin (the list shows it), then back.

@@ -2,7 +2,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startApp } from "./server";
-import { CHROMIUM, CHROMIUM_ARGS, assertAccessible } from "./browser";
+import { CHROMIUM, CHROMIUM_ARGS, assertAccessible, confirmInDialog } from "./browser";
 
 // TEN-7 in Debian's Chromium against the production build (embedded defaults, demo data): Erin, the demo guest, sees
 // only the project shared with her and gets 404 on org-level pages; Alice (owner of Acme) opens a project's Sharing
@@ -103,7 +103,6 @@ describe("write-only credentials in the browser (ENC-1, ENC-5)", () => {
     const replacement = "dub_e2e_fedcba9876543210QRST";
     const context = await browser.newContext();
     const page = await context.newPage();
-    page.on("dialog", (dialog) => void dialog.accept());
     await signIn(page, "alice@acme.test");
     await page.goto(`${app.baseUrl}/settings/integrations`);
     const dub = page.getByRole("region", { name: "Dub" });
@@ -121,6 +120,7 @@ describe("write-only credentials in the browser (ENC-1, ENC-5)", () => {
     const html = await page.content();
     assert.ok(!html.includes(secret) && !html.includes(replacement), "a secret is in the page");
     await dub.getByRole("button", { name: "Delete" }).click();
+    await confirmInDialog(page);
     await dub.getByTestId("cred-dub-status").getByText("No API key stored.").waitFor();
     await context.close();
 

@@ -2,7 +2,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startApp } from "./server";
-import { CHROMIUM, CHROMIUM_ARGS, assertAccessible } from "./browser";
+import { CHROMIUM, CHROMIUM_ARGS, assertAccessible, confirmInDialog } from "./browser";
 
 // TEN-8 in Debian's Chromium against the production build (embedded defaults, demo data): Alice (owner of Acme)
 // grants Dana (the demo's platform operator) read-only access, her input kept after a refused submission; Bob (member)
@@ -75,9 +75,8 @@ describe("support access in the browser (TEN-8)", () => {
     await dana.page.waitForURL(`${app.baseUrl}/support`);
     assert.equal(await dana.page.getByTestId("support-banner").count(), 0);
     await dana.close();
-
-    alice.page.once("dialog", (d) => void d.accept());
     await alice.page.getByTestId("support-grant-active").filter({ hasText: "dana@support.test" }).getByRole("button", { name: "Revoke" }).click();
+    await confirmInDialog(alice.page);
     // The grant moves from Active to Past (the page is revalidated), with who revoked it and when.
     await alice.page.getByTestId("support-grant-past").filter({ hasText: "dana@support.test" }).getByText(/revoked/).waitFor();
     await alice.close();

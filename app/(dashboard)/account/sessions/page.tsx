@@ -4,8 +4,9 @@ import { definePage } from "@/lib/pages/define-page";
 import { ownSessions } from "@/lib/auth/embedded/sign-in";
 import { describeDevice } from "@/lib/auth/device";
 import { revokeOtherSessionsAction, revokeSessionAction } from "./actions";
+import { formatDateTime } from "@/lib/format/date";
 
-const utc = (d: Date | string) => new Date(d).toLocaleString("en-GB", { timeZone: "UTC", dateStyle: "medium", timeStyle: "short" }) + " UTC";
+const utc = (d: Date | string) => formatDateTime(d);
 const SECOND_FACTOR: Record<string, string> = { totp: "Authenticator app", recovery_code: "Recovery code", passkey: "Passkey" };
 
 export const metadata: Metadata = { title: "Sessions" };

@@ -25,7 +25,12 @@ function curl(base: string, spec: (typeof API_ROUTES)[number]) {
 export default function ApiReferencePage() {
   const base = new URL(env.APP_URL).origin;
   return (
-    <main className="mx-auto flex max-w-4xl flex-col gap-10 px-6 py-12">
+    <main className="mx-auto flex max-w-4xl flex-col gap-10 px-4 py-12 sm:px-6">
+      <nav aria-label="Breadcrumb" className="text-sm">
+        <Link href="/overview" className="text-indigo-700 underline">
+          ← Back to the dashboard
+        </Link>
+      </nav>
       <header className="flex flex-col gap-2">
         <h1 className="text-3xl font-semibold">Partner API reference</h1>
         <p className="text-slate-700">
