@@ -29,7 +29,8 @@ export function currentHref(pathname: string, hrefs: string[]): string | null {
  * navigation and on Escape.
  */
 export function SidebarShell({ brand, status, children }: { brand: React.ReactNode; status?: React.ReactNode; children: React.ReactNode }) {
-  const pathname = usePathname();
+  // Null outside the App Router (e.g. a test rendering the layout to a string).
+  const pathname = usePathname() ?? "";
   // Open for the path it was opened on: a navigation closes it.
   const [openOn, setOpenOn] = useState<string | null>(null);
   const open = openOn === pathname;
@@ -62,7 +63,8 @@ export function SidebarShell({ brand, status, children }: { brand: React.ReactNo
 
 /** The navigation groups, with the current page marked for assistive technology (aria-current) and visually. */
 export function NavLinks({ groups }: { groups: NavGroup[] }) {
-  const pathname = usePathname();
+  // Null outside the App Router (e.g. a test rendering the layout to a string).
+  const pathname = usePathname() ?? "";
   const current = currentHref(
     pathname,
     groups.flatMap((g) => g.items.map((i) => i.href)),

@@ -3,9 +3,10 @@ import type { Session } from "@/lib/auth/claims";
 import type { Queryable } from "@/lib/db";
 import { hasRole } from "@/lib/actions/pipeline";
 import { readUsage, type Usage } from "@/lib/billing";
+import { ACTIVITY_DAYS, fillDays, type ActivityDay } from "./days";
 import { eventsWithSeverity, SEVERITIES, severityOf, type Severity } from "@/lib/audit/events";
 
-export const ACTIVITY_DAYS = 14;
+export { ACTIVITY_DAYS, fillDays, type ActivityDay } from "./days";
 export const SECURITY_EVENT_DAYS = 7;
 
 export interface OverviewCounts {
@@ -15,12 +16,6 @@ export interface OverviewCounts {
   /** Null where the caller's role may not read them (RLS: owners and admins for keys; members and up for members). */
   apiKeys: number | null;
   members: number | null;
-}
-
-export interface ActivityDay {
-  /** YYYY-MM-DD (UTC). */
-  day: string;
-  entries: number;
 }
 
 export interface SecurityEventRow {
@@ -38,18 +33,6 @@ export interface Overview {
 }
 
 const count = async (tx: Queryable, sql: string, params: unknown[] = []) => Number((await tx.query<{ n: string }>(sql, params))[0]?.n ?? 0);
-
-/** The days of the window, oldest first, each with its count (days without entries are 0). */
-export function fillDays(rows: { day: string; entries: number }[], today: Date, days = ACTIVITY_DAYS): ActivityDay[] {
-  const byDay = new Map(rows.map((r) => [r.day, r.entries]));
-  const out: ActivityDay[] = [];
-  const end = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate());
-  for (let i = days - 1; i >= 0; i--) {
-    const day = new Date(end - i * 86_400_000).toISOString().slice(0, 10);
-    out.push({ day, entries: byDay.get(day) ?? 0 });
-  }
-  return out;
-}
 
 /**
  * The org's overview, read inside the caller's tenant transaction (TEN-2): every count is what RLS lets the caller
