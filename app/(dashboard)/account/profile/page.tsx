@@ -22,7 +22,7 @@ export default definePage({ name: "account.profile", title: "Profile", minimumRo
           Display name
         </h2>
         {editable ? (
-          <NameForm action={updateDisplayNameAction} id="display-name" name="displayName" label="Display name" current={profile.displayName ?? ""} formLabel="Display name" />
+          <NameForm action={updateDisplayNameAction} id="display-name" name="displayName" label="Display name" current={profile.displayName ?? ""} formLabel="Change display name" />
         ) : (
           <p className="break-words text-sm text-slate-700">
             <strong>{profile.displayName ?? profile.email}</strong>

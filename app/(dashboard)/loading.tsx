@@ -1,5 +1,0 @@
-import { PageSkeleton } from "@/components/pages/skeleton";
-
-export default function DashboardLoading() {
-  return <PageSkeleton />;
-}
