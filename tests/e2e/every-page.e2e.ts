@@ -233,11 +233,12 @@ describe("states", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL(`${app.baseUrl}/overview`);
     await page.goto(`${app.baseUrl}/account/profile`);
-    const long = "x".repeat(101);
-    await page.getByRole("textbox", { name: "Display name" }).fill(long);
+    // VAL-1: a right-to-left override is refused in plain words, and the field keeps what was typed.
+    const spoof = "Alice\u202Eenilno";
+    await page.getByRole("textbox", { name: "Display name" }).fill(spoof);
     await page.getByRole("button", { name: "Save" }).click();
-    await page.getByText("Use at most 100 characters.").waitFor();
-    assert.equal(await page.getByRole("textbox", { name: "Display name" }).inputValue(), long);
+    await page.getByText("Names cannot contain invisible or text-direction characters.").waitFor();
+    assert.equal(await page.getByRole("textbox", { name: "Display name" }).inputValue(), spoof);
     await page.getByRole("textbox", { name: "Display name" }).fill("Alice the Owner");
     await page.getByRole("button", { name: "Save" }).click();
     await page.getByTestId("toasts").getByText("Display name saved.").waitFor();

@@ -28,7 +28,8 @@ export default definePage(
             </button>
           </form>
         </div>
-        <div className="overflow-x-auto">
+        {/* relative: the header's sr-only label is positioned inside the scroll box, not against the page. */}
+        <div className="relative overflow-x-auto" tabIndex={0} role="region" aria-label="Sessions table">
         <table className="w-full rounded-lg bg-white text-left text-sm shadow-sm">
           <thead className="border-b border-slate-200 text-slate-500">
             <tr>
