@@ -81,6 +81,9 @@ export function NavLinks({ groups }: { groups: NavGroup[] }) {
                 <li key={item.href}>
                   <Link
                     href={item.href}
+                    // Not prefetched: some twenty links on every page would each render their page's shell in the
+                    // background (tenant reads included) on every view.
+                    prefetch={false}
                     aria-current={active ? "page" : undefined}
                     className={`block rounded-md px-2 py-1.5 focus:outline-none focus:ring-2 focus:ring-indigo-500 ${
                       active ? "bg-indigo-50 font-semibold text-indigo-800" : "text-slate-700 hover:bg-slate-100 hover:text-slate-950"
