@@ -1,13 +1,11 @@
-import Link from "next/link";
+import { AppShell } from "@/components/shell/app-shell";
+import { NotFoundNotice } from "@/components/pages/not-found-notice";
 
+// A URL that matches no route: the app's frame stays (the sidebar when signed in, the public header otherwise).
 export default function NotFound() {
   return (
-    <main className="mx-auto max-w-xl px-6 py-24">
-      <h1 className="text-2xl font-semibold">Not found</h1>
-      <p className="mt-2 text-slate-700">This page does not exist, or you do not have access to it.</p>
-      <Link href="/" className="mt-6 inline-block text-indigo-700 underline">
-        Go home
-      </Link>
-    </main>
+    <AppShell signedOut="public">
+      <NotFoundNotice />
+    </AppShell>
   );
 }

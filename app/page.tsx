@@ -11,7 +11,7 @@ export default async function Home() {
         identity claims, with a tamper-evident audit trail.
       </p>
       <div>
-        <Link href={session ? "/projects" : "/sign-in"} className="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700">
+        <Link href={session ? "/overview" : "/sign-in"} className="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700">
           {session ? "Open dashboard" : "Sign in"}
         </Link>
       </div>

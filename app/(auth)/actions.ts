@@ -1,5 +1,6 @@
 "use server";
 
+import { randomUUID } from "node:crypto";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { signInWithPassword, switchOrganization, revokeSession } from "@/lib/auth/embedded/sign-in";
@@ -14,6 +15,7 @@ import type { FormState } from "@/lib/actions/form-state";
 import { noteSecurityEvent } from "@/lib/audit/alerts";
 import { SECURITY_EVENT } from "@/lib/audit/events";
 import { auditSignedIn } from "@/lib/audit/signed-in";
+import { plainIssueMessage } from "@/lib/validation/messages";
 
 const signInSchema = z.object({
   email: z.email("Enter a valid email address.").max(320).transform((v) => v.toLowerCase()),
@@ -22,15 +24,22 @@ const signInSchema = z.object({
   next: z
     .string()
     .regex(/^\/(?!\/)[\w\-./?=&%]*$/)
-    .catch("/projects"),
+    .catch("/overview"),
 });
 
 const UNAVAILABLE: FormState = { ok: false, message: "Sign-in is temporarily unavailable. Please try again." };
 
 export async function signInAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const state = await attemptSignIn(formData);
+  // A refused sign-in keeps the email that was typed (never the password); `attempt` makes each answer distinct.
+  if (state.ok || !(formData instanceof FormData)) return state;
+  return { ...state, values: { email: String(formData.get("email") ?? "").slice(0, 320), attempt: randomUUID() } };
+}
+
+async function attemptSignIn(formData: FormData): Promise<FormState> {
   // VAL-1: action ids are public, so anyone can post arbitrary arguments; only a form is a sign-in attempt.
   if (!(formData instanceof FormData)) return { ok: false, message: "Please correct the highlighted fields." };
-  const parsed = signInSchema.safeParse(Object.fromEntries(formData));
+  const parsed = signInSchema.safeParse(Object.fromEntries(formData), { error: plainIssueMessage });
   if (!parsed.success) {
     return { ok: false, message: "Please correct the highlighted fields.", fieldErrors: z.flattenError(parsed.error).fieldErrors };
   }
@@ -85,7 +94,7 @@ const secondStepSchema = z.object({
 /** IDN-2: the second sign-in step (TOTP code or recovery code), after the password step's challenge. */
 export async function verifySecondFactorAction(_prev: FormState, formData: FormData): Promise<FormState> {
   if (!(formData instanceof FormData)) return { ok: false, message: "Please correct the highlighted fields." };
-  const parsed = secondStepSchema.safeParse(Object.fromEntries(formData));
+  const parsed = secondStepSchema.safeParse(Object.fromEntries(formData), { error: plainIssueMessage });
   if (!parsed.success) return { ok: false, message: "Please correct the highlighted fields.", fieldErrors: z.flattenError(parsed.error).fieldErrors };
   const userId = await challengeSubject(await secondFactorChallengeCookie());
   if (!userId) return { ok: false, message: "This sign-in has expired. Sign in again with your password." };

@@ -6,6 +6,7 @@ import { initialFormState } from "@/lib/actions/form-state";
 import { initialApiKeySecretState, type ApiKeySecretFormState } from "@/lib/api-keys/form-state";
 import { FormMessage, SubmitButton } from "@/components/ui/form";
 import { SecretReveal } from "./secret-reveal";
+import { ConfirmForm } from "@/components/ui/confirm-dialog";
 
 const GRACE_OPTIONS = [
   { seconds: 3600, label: "1 hour" },
@@ -31,13 +32,7 @@ export function ApiKeyActions({ apiKey }: { apiKey: { id: string; name: string; 
       {shown ? <SecretReveal secret={shown} onDone={() => setDismissed(rollState)} /> : null}
       <div className="flex flex-wrap items-end gap-2">
         {usable ? (
-          <form
-            action={roll}
-            className="flex items-end gap-2"
-            onSubmit={(e) => {
-              if (!confirm(`Roll “${apiKey.name}”? A new secret is issued; the current one stops working after the grace period.`)) e.preventDefault();
-            }}
-          >
+          <ConfirmForm action={roll} className="flex items-end gap-2" message={`Roll “${apiKey.name}”? A new secret is issued; the current one stops working after the grace period.`} confirmLabel="Roll">
             <input type="hidden" name="id" value={apiKey.id} />
             <div className="flex flex-col gap-1">
               <label htmlFor={graceId} className="text-xs text-slate-600">
@@ -61,32 +56,22 @@ export function ApiKeyActions({ apiKey }: { apiKey: { id: string; name: string; 
             <SubmitButton variant="secondary" pendingText="Rolling…">
               Roll
             </SubmitButton>
-          </form>
+          </ConfirmForm>
         ) : null}
         {!apiKey.revoked ? (
-          <form
-            action={revoke}
-            onSubmit={(e) => {
-              if (!confirm(`Revoke “${apiKey.name}”? Requests using it fail immediately. This cannot be undone.`)) e.preventDefault();
-            }}
-          >
+          <ConfirmForm action={revoke} message={`Revoke “${apiKey.name}”? Requests using it fail immediately. This cannot be undone.`} confirmLabel="Revoke">
             <input type="hidden" name="id" value={apiKey.id} />
             <SubmitButton variant="danger" pendingText="Revoking…">
               Revoke
             </SubmitButton>
-          </form>
+          </ConfirmForm>
         ) : null}
-        <form
-          action={remove}
-          onSubmit={(e) => {
-            if (!confirm(`Delete “${apiKey.name}” and its verification log? This cannot be undone.`)) e.preventDefault();
-          }}
-        >
+        <ConfirmForm action={remove} message={`Delete “${apiKey.name}” and its verification log? This cannot be undone.`} confirmLabel="Delete">
           <input type="hidden" name="id" value={apiKey.id} />
           <SubmitButton variant="danger" pendingText="Deleting…">
             Delete
           </SubmitButton>
-        </form>
+        </ConfirmForm>
       </div>
       {rollState.fieldErrors?.graceSeconds ? (
         <p id={`${graceId}-error`} className="text-sm text-red-700">

@@ -11,7 +11,7 @@ export function VerifyChainForm() {
   return (
     <form action={action} className="flex flex-col items-start gap-2" aria-label="Verify the audit chain">
       <SubmitButton pendingText="Verifying…">Verify chain</SubmitButton>
-      <FormMessage state={state} />
+      <FormMessage state={state} inline />
     </form>
   );
 }
@@ -23,7 +23,7 @@ export function SignCheckpointForm() {
       <SubmitButton variant="secondary" pendingText="Signing…">
         Sign checkpoint now
       </SubmitButton>
-      <FormMessage state={state} />
+      <FormMessage state={state} inline />
     </form>
   );
 }
@@ -44,7 +44,7 @@ export function RetentionForm({ retentionDays, legalHold }: { retentionDays: num
       <div>
         <SubmitButton>Save retention</SubmitButton>
       </div>
-      <FormMessage state={state} />
+      <FormMessage state={state} inline />
     </form>
   );
 }

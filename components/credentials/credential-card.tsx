@@ -3,6 +3,7 @@
 import { useActionState } from "react";
 import { initialFormState, type FormState } from "@/lib/actions/form-state";
 import { Field, FormMessage, SubmitButton } from "@/components/ui/form";
+import { ConfirmForm } from "@/components/ui/confirm-dialog";
 
 type Action = (prev: FormState, formData: FormData) => Promise<FormState>;
 
@@ -66,19 +67,13 @@ export function CredentialCard({ view, save, remove, test }: { view: CredentialV
               <FormMessage state={tested} />
             </form>
           ) : null}
-          <form
-            action={removeAction}
-            className="flex items-center gap-2"
-            onSubmit={(e) => {
-              if (!confirm(`Delete the stored ${view.label} ${view.what}?`)) e.preventDefault();
-            }}
-          >
+          <ConfirmForm action={removeAction} className="flex items-center gap-2" message={`Delete the stored ${view.label} ${view.what}?`} confirmLabel="Delete">
             <input type="hidden" name="service" value={view.service} />
             <SubmitButton variant="danger" pendingText="Deleting…">
               Delete
             </SubmitButton>
             <FormMessage state={removed} />
-          </form>
+          </ConfirmForm>
         </div>
       ) : null}
     </section>

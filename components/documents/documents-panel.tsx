@@ -75,7 +75,7 @@ function DocumentRow({ doc, canDelete, canRescan }: { doc: DocumentItem; canDele
   return (
     <li className="flex flex-col gap-1 py-2" data-testid="document-row">
       <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
-        <span className="min-w-0 basis-full truncate sm:flex-1 sm:basis-0" title={doc.name}>
+        <span className="min-w-0 basis-full break-words sm:flex-1 sm:basis-0" title={doc.name}>
           {doc.name}
         </span>
         <span className={`rounded px-2 py-0.5 text-xs ${status.className}`}>{status.label}</span>
@@ -161,7 +161,7 @@ export function DocumentsPanel({
           {uploads.map((u) => (
             <li key={u.key} className="text-sm">
               <div className="flex justify-between">
-                <span className="truncate">{u.name}</span>
+                <span className="min-w-0 break-words">{u.name}</span>
                 <span>{u.total ? Math.round((u.loaded / u.total) * 100) : 100}%</span>
               </div>
               <progress className="w-full" max={u.total || 1} value={u.loaded} />

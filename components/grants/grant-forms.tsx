@@ -4,6 +4,7 @@ import { useActionState } from "react";
 import { changeGrantAction, grantAccessAction, revokeGrantAction } from "@/app/(dashboard)/projects/[id]/sharing/actions";
 import { initialFormState, type FormState } from "@/lib/actions/form-state";
 import { FormMessage, SubmitButton } from "@/components/ui/form";
+import { ConfirmForm } from "@/components/ui/confirm-dialog";
 
 const ROLES = ["viewer", "editor", "manager"] as const;
 
@@ -112,18 +113,13 @@ export function GrantControls({ projectId, userId, name, role, guest }: { projec
             Change
           </SubmitButton>
         </form>
-        <form
-          action={revokeAction}
-          onSubmit={(e) => {
-            if (!confirm(`Revoke ${name}'s access to this project? It ends at once.`)) e.preventDefault();
-          }}
-        >
+        <ConfirmForm action={revokeAction} message={`Revoke ${name}'s access to this project? It ends at once.`} confirmLabel="Revoke">
           <input type="hidden" name="projectId" value={projectId} />
           <input type="hidden" name="userId" value={userId} />
           <SubmitButton variant="danger" pendingText="Revoking…">
             Revoke
           </SubmitButton>
-        </form>
+        </ConfirmForm>
       </div>
       <FormMessage state={changeState} />
       <FormMessage state={revokeState} />

@@ -5,6 +5,7 @@ import { useActionState, useState, useTransition } from "react";
 import { createLinkAction, revokeLinkAction, type LinkFormState } from "@/app/(dashboard)/projects/[id]/sharing/actions";
 import { initialFormState } from "@/lib/actions/form-state";
 import { FormMessage, SubmitButton } from "@/components/ui/form";
+import { ConfirmForm } from "@/components/ui/confirm-dialog";
 
 /** TEN-7: role, expiry and maximum uses; the link is shown once with a copy button. Input is kept on errors. */
 export function CreateLinkForm({ projectId }: { projectId: string }) {
@@ -88,19 +89,13 @@ export function CreateLinkForm({ projectId }: { projectId: string }) {
 export function RevokeLinkForm({ id, projectId }: { id: string; projectId: string }) {
   const [state, action] = useActionState(revokeLinkAction, initialFormState);
   return (
-    <form
-      action={action}
-      onSubmit={(e) => {
-        if (!confirm("Revoke this link? It stops working at once.")) e.preventDefault();
-      }}
-      className="flex flex-col gap-1 sm:items-end"
-    >
+    <ConfirmForm action={action} className="flex flex-col gap-1 sm:items-end" message={"Revoke this link? It stops working at once."} confirmLabel="Revoke">
       <input type="hidden" name="id" value={id} />
       <input type="hidden" name="projectId" value={projectId} />
       <SubmitButton variant="danger" pendingText="Revoking…">
         Revoke
       </SubmitButton>
       <FormMessage state={state} />
-    </form>
+    </ConfirmForm>
   );
 }

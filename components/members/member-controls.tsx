@@ -4,6 +4,7 @@ import { useActionState } from "react";
 import { changeRoleAction, leaveOrganizationAction, removeMemberAction, revokeInviteAction } from "@/app/(dashboard)/settings/members/actions";
 import { initialFormState } from "@/lib/actions/form-state";
 import { FormMessage, SubmitButton } from "@/components/ui/form";
+import { ConfirmForm } from "@/components/ui/confirm-dialog";
 
 export function MemberControls({ userId, name, role, roles }: { userId: string; name: string; role: string; roles: string[] }) {
   const [roleState, roleAction] = useActionState(changeRoleAction, initialFormState);
@@ -28,17 +29,12 @@ export function MemberControls({ userId, name, role, roles }: { userId: string; 
             Change role
           </SubmitButton>
         </form>
-        <form
-          action={removeAction}
-          onSubmit={(e) => {
-            if (!confirm(`Remove ${name} from the organisation? They lose access at once.`)) e.preventDefault();
-          }}
-        >
+        <ConfirmForm action={removeAction} message={`Remove ${name} from the organisation? They lose access at once.`} confirmLabel="Remove">
           <input type="hidden" name="userId" value={userId} />
           <SubmitButton variant="danger" pendingText="Removing…">
             Remove
           </SubmitButton>
-        </form>
+        </ConfirmForm>
       </div>
       <FormMessage state={roleState} />
       <FormMessage state={removeState} />
@@ -49,38 +45,26 @@ export function MemberControls({ userId, name, role, roles }: { userId: string; 
 export function RevokeInviteForm({ id, email }: { id: string; email: string }) {
   const [state, action] = useActionState(revokeInviteAction, initialFormState);
   return (
-    <form
-      action={action}
-      onSubmit={(e) => {
-        if (!confirm(`Revoke the invite for ${email}? The link stops working at once.`)) e.preventDefault();
-      }}
-      className="flex flex-col gap-1 sm:items-end"
-    >
+    <ConfirmForm action={action} className="flex flex-col gap-1 sm:items-end" message={`Revoke the invite for ${email}? The link stops working at once.`} confirmLabel="Revoke">
       <input type="hidden" name="id" value={id} />
       <SubmitButton variant="danger" pendingText="Revoking…">
         Revoke
       </SubmitButton>
       <FormMessage state={state} />
-    </form>
+    </ConfirmForm>
   );
 }
 
 export function LeaveOrganizationForm() {
   const [state, action] = useActionState(leaveOrganizationAction, initialFormState);
   return (
-    <form
-      action={action}
-      onSubmit={(e) => {
-        if (!confirm("Leave this organisation? You lose access at once.")) e.preventDefault();
-      }}
-      className="mt-3 flex flex-col gap-2"
-    >
+    <ConfirmForm action={action} className="mt-3 flex flex-col gap-2" message={"Leave this organisation? You lose access at once."} confirmLabel="Leave">
       <div>
         <SubmitButton variant="danger" pendingText="Leaving…">
           Leave organisation
         </SubmitButton>
       </div>
       <FormMessage state={state} />
-    </form>
+    </ConfirmForm>
   );
 }

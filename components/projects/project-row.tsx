@@ -5,6 +5,7 @@ import { useActionState, useState } from "react";
 import { deleteProjectAction, renameProjectAction } from "@/app/(dashboard)/projects/actions";
 import { initialFormState } from "@/lib/actions/form-state";
 import { ConfirmDeleteForm, Field, FormMessage, SubmitButton } from "@/components/ui/form";
+import { formatDate } from "@/lib/format/date";
 
 export function ProjectRow({ project, canDelete }: { project: { id: string; name: string; createdAt: string }; canDelete: boolean }) {
   const [editing, setEditing] = useState(false);
@@ -21,7 +22,15 @@ export function ProjectRow({ project, canDelete }: { project: { id: string; name
         <form action={rename} className="flex flex-col gap-2 sm:flex-row sm:items-end" noValidate>
           <input type="hidden" name="id" value={project.id} />
           <div className="flex-1">
-            <Field id={`rename-${project.id}`} name="name" label={`New name for ${project.name}`} defaultValue={project.name} maxLength={100} state={renameState} />
+            <Field
+              key={renameState.values?.attempt ?? "current"}
+              id={`rename-${project.id}`}
+              name="name"
+              label={`New name for ${project.name}`}
+              defaultValue={renameState.ok === false ? renameState.values?.name : project.name}
+              maxLength={100}
+              state={renameState}
+            />
           </div>
           <SubmitButton pendingText="Saving…">Save</SubmitButton>
           <button type="button" onClick={() => setEditing(false)} className="rounded-md px-3 py-2 text-sm ring-1 ring-slate-300">
@@ -29,11 +38,11 @@ export function ProjectRow({ project, canDelete }: { project: { id: string; name
           </button>
         </form>
       ) : (
-        <div className="flex items-center gap-3">
-          <Link href={`/projects/${project.id}`} className="flex-1 font-medium text-indigo-700 hover:underline">
+        <div className="flex flex-wrap items-center gap-3">
+          <Link href={`/projects/${project.id}`} className="min-w-0 flex-1 break-words font-medium text-indigo-700 hover:underline">
             {project.name}
           </Link>
-          <span className="text-xs text-slate-500">{new Date(project.createdAt).toLocaleDateString("en-GB")}</span>
+          <span className="text-xs text-slate-500">{formatDate(project.createdAt)}</span>
           <button type="button" onClick={() => setEditing(true)} className="rounded-md px-3 py-2 text-sm ring-1 ring-slate-300 hover:bg-slate-100">
             Rename
           </button>

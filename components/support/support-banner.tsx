@@ -1,8 +1,9 @@
 import { endSupportAction } from "@/app/(dashboard)/support/actions";
+import { formatTime } from "@/lib/format/date";
 
 /** TEN-8: shown on every dashboard page while a support session is active. */
 export function SupportBanner({ operator, level, endsAt }: { operator: string; level: "read" | "write"; endsAt: Date }) {
-  const time = endsAt.toLocaleTimeString("en-GB", { timeZone: "UTC", hour: "2-digit", minute: "2-digit" });
+  const time = formatTime(endsAt).replace(/ UTC$/, "");
   return (
     <div role="region" aria-label="Support session" className="border-b-2 border-amber-500 bg-amber-100 text-amber-950" data-testid="support-banner">
       <div className="mx-auto flex max-w-5xl flex-col gap-2 px-6 py-2 text-sm sm:flex-row sm:items-center sm:justify-between">

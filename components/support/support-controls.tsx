@@ -5,23 +5,18 @@ import { revokeSupportAction } from "@/app/(dashboard)/settings/support-access/a
 import { startSupportAction } from "@/app/(dashboard)/support/actions";
 import { initialFormState } from "@/lib/actions/form-state";
 import { FormMessage, SubmitButton } from "@/components/ui/form";
+import { ConfirmForm } from "@/components/ui/confirm-dialog";
 
 export function RevokeSupportForm({ id, operator }: { id: string; operator: string }) {
   const [state, action] = useActionState(revokeSupportAction, initialFormState);
   return (
-    <form
-      action={action}
-      onSubmit={(e) => {
-        if (!confirm(`Revoke support access for ${operator}? Their session ends on its next request.`)) e.preventDefault();
-      }}
-      className="flex flex-col gap-1 sm:items-end"
-    >
+    <ConfirmForm action={action} className="flex flex-col gap-1 sm:items-end" message={`Revoke support access for ${operator}? Their session ends on its next request.`} confirmLabel="Revoke">
       <input type="hidden" name="id" value={id} />
       <SubmitButton variant="danger" pendingText="Revoking…">
         Revoke
       </SubmitButton>
       <FormMessage state={state} />
-    </form>
+    </ConfirmForm>
   );
 }
 

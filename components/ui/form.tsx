@@ -1,7 +1,10 @@
 "use client";
 
+import { useEffect, useRef } from "react";
 import { useFormStatus } from "react-dom";
+import { useToast } from "./toast";
 import type { FormState } from "@/lib/actions/form-state";
+import { ConfirmForm } from "./confirm-dialog";
 
 export function SubmitButton({ children, pendingText, variant = "primary" }: { children: React.ReactNode; pendingText?: string; variant?: "primary" | "danger" | "secondary" }) {
   const { pending } = useFormStatus();
@@ -42,10 +45,24 @@ export function Field({ id, label, state, name, ...input }: { id: string; label:
   );
 }
 
-export function FormMessage({ state }: { state: FormState }) {
-  if (!state.message) return null;
+/**
+ * A form's answer. Errors stay next to the form (role=alert); a success becomes a toast in the dashboard's toast
+ * region, or stays inline where there is none (sign-in pages) or where the result is worth keeping on screen (`inline`).
+ */
+export function FormMessage({ state, inline = false }: { state: FormState; inline?: boolean }) {
+  const toast = useToast();
+  const asToast = !inline && !!toast && state.ok === true && !!state.message;
+  // Once per answer (an effect may run twice for the same one).
+  const shown = useRef<FormState | null>(null);
+  useEffect(() => {
+    if (asToast && shown.current !== state) {
+      shown.current = state;
+      toast!(state.message!);
+    }
+  }, [asToast, state, toast]);
+  if (!state.message || asToast) return null;
   return (
-    <p role={state.ok ? "status" : "alert"} className={`text-sm ${state.ok ? "text-emerald-700" : "text-red-700"}`}>
+    <p role={state.ok ? "status" : "alert"} className={`break-words text-sm ${state.ok ? "text-emerald-700" : "text-red-700"}`}>
       {state.message}
     </p>
   );
@@ -54,16 +71,11 @@ export function FormMessage({ state }: { state: FormState }) {
 /** A delete button that asks first: the form posts `id` to `action` only once the person confirms. */
 export function ConfirmDeleteForm({ action, id, name }: { action: (formData: FormData) => void; id: string; name: string }) {
   return (
-    <form
-      action={action}
-      onSubmit={(e) => {
-        if (!confirm(`Delete “${name}”? This cannot be undone.`)) e.preventDefault();
-      }}
-    >
+    <ConfirmForm action={action} message={`Delete “${name}”? This cannot be undone.`} confirmLabel="Delete">
       <input type="hidden" name="id" value={id} />
       <SubmitButton variant="danger" pendingText="Deleting…">
         Delete
       </SubmitButton>
-    </form>
+    </ConfirmForm>
   );
 }

@@ -1,3 +1,5 @@
+import { formatDateTime } from "@/lib/format/date";
+
 export interface VideoItem {
   id: string;
   title: string;
@@ -21,10 +23,10 @@ export function VideoList({ videos }: { videos: VideoItem[] }) {
       {videos.map((v) => (
         <li key={v.id} className="flex flex-col gap-2 rounded-lg border border-slate-200 p-3" data-testid="video-row">
           <div className="flex flex-wrap items-center gap-3">
-            <span className="min-w-0 flex-1 truncate font-medium">{v.title}</span>
+            <span className="min-w-0 flex-1 break-words font-medium">{v.title}</span>
             <span className={`rounded px-2 py-0.5 text-xs ${STATUS[v.status].className}`}>{STATUS[v.status].label}</span>
             <time className="text-xs text-slate-500" dateTime={v.createdAt}>
-              {new Date(v.createdAt).toLocaleString("en-GB")}
+              {formatDateTime(v.createdAt)}
             </time>
           </div>
           {v.status === "errored" && v.errorMessage ? <p className="text-sm text-red-700">{v.errorMessage}</p> : null}

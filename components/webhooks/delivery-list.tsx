@@ -1,5 +1,6 @@
 import type { WebhookLogEntry } from "@/lib/webhooks/log";
 import { ReplayButton } from "./replay-button";
+import { formatDateTime } from "@/lib/format/date";
 
 const STATUS_STYLE: Record<WebhookLogEntry["status"], string> = {
   processed: "bg-emerald-50 text-emerald-800 ring-emerald-200",
@@ -8,7 +9,7 @@ const STATUS_STYLE: Record<WebhookLogEntry["status"], string> = {
   failed: "bg-red-50 text-red-800 ring-red-200",
 };
 
-const utc = (d: Date | string | null) => (d ? new Date(d).toLocaleString("en-GB", { timeZone: "UTC", dateStyle: "medium", timeStyle: "medium" }) : "—");
+const utc = (d: Date | string | null) => formatDateTime(d);
 
 /** One provider's recent deliveries: status, attempts, error or note, times; Replay for failed ones. No payloads. */
 export function DeliveryList({ provider, entries }: { provider: string; entries: WebhookLogEntry[] }) {

@@ -8,6 +8,7 @@ import { recordCrossTenantProbe } from "@/lib/audit/security-events";
 import { requestLogger } from "@/lib/observability/logger";
 import { AppError, NotFoundError, STATUS, type ErrorCode } from "@/lib/errors";
 import type { RequestContext } from "@/lib/http/request-context";
+import { plainIssueMessage } from "@/lib/validation/messages";
 import { assertSecondFactor, type SecondFactorRequirement } from "@/lib/auth/second-factor-rule";
 
 /** What a form gets back: data, or errors to show next to its fields. */
@@ -57,7 +58,7 @@ export function defineAction<S extends z.ZodType, T>(config: {
     if (!session || !session.orgId) return failure("unauthenticated", "Sign in and choose an organisation first.");
 
     // Validate before anything touches the database.
-    const parsed = config.schema.safeParse(rawInput);
+    const parsed = config.schema.safeParse(rawInput, { error: plainIssueMessage });
     if (!parsed.success) {
       return failure("invalid_input", "Please correct the highlighted fields.", fieldErrorsOf(parsed.error));
     }

@@ -179,7 +179,7 @@ export async function auditOverview(tx: Queryable, orgId: string): Promise<Audit
 
 /** The page's read (/settings/audit): owners and admins; the query string is the filter. */
 export const AUDIT_LOG_PAGE: PageConfig<typeof auditLogFilter, { log: Awaited<ReturnType<typeof listAuditLog>>; overview: AuditOverview }> = {
-  name: "audit.log",
+  name: "audit.log", title: "Audit log",
   minimumRole: "admin",
   params: auditLogFilter,
   read: async ({ session, params, tx }) => ({ log: await listAuditLog(tx, session.orgId!, params), overview: await auditOverview(tx, session.orgId!) }),

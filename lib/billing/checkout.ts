@@ -9,6 +9,7 @@ import { AppError, STATUS } from "@/lib/errors";
 import { requestLogger } from "@/lib/observability/logger";
 import { PLANS } from "./plans";
 import { isStripeError, priceForPlan, stripeClient, stripeFailureMessage } from "./stripe";
+import { plainIssueMessage } from "@/lib/validation/messages";
 
 /**
  * BIL-1: the Stripe calls the product makes, for org owners only (TEN-3; billing_customers' insert policy says the
@@ -100,7 +101,7 @@ export async function startCheckout(session: Session | null, rawInput: unknown, 
   if (!account.ok) return account;
   const stripe = stripeClient();
   if (!stripe) return fail("unavailable", NOT_CONFIGURED);
-  const parsed = checkoutSchema.safeParse(rawInput);
+  const parsed = checkoutSchema.safeParse(rawInput, { error: plainIssueMessage });
   if (!parsed.success) return fail("invalid_input", "Choose a plan to upgrade to.");
   const price = priceForPlan(parsed.data.plan);
   if (!price) return fail("invalid_input", `The ${PLANS[parsed.data.plan].name} plan cannot be bought on this deployment.`);

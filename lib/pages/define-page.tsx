@@ -6,7 +6,7 @@ import { getSession } from "@/lib/auth/current";
 import type { Session } from "@/lib/auth/claims";
 import { DatabaseUnavailableError } from "@/lib/db";
 import { currentRequestContext, type RequestContext } from "@/lib/http/request-context";
-import { NoOrganisation, ServiceUnavailable } from "@/components/pages/page-notices";
+import { AdminsOnly, NoOrganisation, ServiceUnavailable } from "@/components/pages/page-notices";
 import { readForPage, type PageConfig, type ParamsOf } from "./read";
 
 export interface PageView<T, P> {
@@ -39,6 +39,8 @@ export function definePage<S extends z.ZodType | undefined, T>(config: PageConfi
         notFound();
       case "no_organisation":
         return <NoOrganisation />;
+      case "admins_only":
+        return <AdminsOnly title={outcome.title} minimumRole={outcome.minimumRole} ask={outcome.ask} />;
       case "unavailable":
         return <ServiceUnavailable />;
       case "ok":

@@ -20,6 +20,8 @@ export interface PageReadContext<P> {
 
 export interface PageConfig<S extends z.ZodType | undefined, T> {
   name: string;
+  /** What a person calls the page ("API keys"): named when a member is told it is for admins only. */
+  title?: string;
   minimumRole: PageAudience;
   /** Route params; a value that fails the schema is a missing page (TEN-4), never an error. */
   params?: S;
@@ -34,6 +36,8 @@ export type PageOutcome<T, P> =
   | { kind: "sign_in" }
   | { kind: "no_organisation" }
   | { kind: "not_found" }
+  /** A member opened an admin page (one the navigation shows admins): who may use it and whom to ask; nothing is read. */
+  | { kind: "admins_only"; title: string | null; minimumRole: "admin" | "owner"; ask: string[] }
   | { kind: "unavailable" };
 
 /**
@@ -51,8 +55,14 @@ export async function readForPage<S extends z.ZodType | undefined, T>(
   if (!session) return { kind: "sign_in" };
   if (config.minimumRole !== "signed-in") {
     if (!session.orgId) return { kind: "no_organisation" };
-    // TEN-3: a page the role may not use does not exist for it.
-    if (!hasRole(session, config.minimumRole)) return { kind: "not_found" };
+    if (!hasRole(session, config.minimumRole)) {
+      // TEN-3: a member knows the org's admin pages exist (the product names them), so it is told whom to ask and
+      // shown nothing of the page. TEN-7: for a guest (and any other role) an org page does not exist: 404.
+      if (hasRole(session, "member") && (config.minimumRole === "admin" || config.minimumRole === "owner")) {
+        return { kind: "admins_only", title: config.title ?? null, minimumRole: config.minimumRole, ask: await whomToAsk(session, config.minimumRole) };
+      }
+      return { kind: "not_found" };
+    }
   }
 
   let params = undefined as ParamsOf<S>;
@@ -76,6 +86,24 @@ export async function readForPage<S extends z.ZodType | undefined, T>(
       requestLogger({ requestId: request.requestId ?? "unknown", orgId: session.orgId ?? undefined, route: config.name }).warn("page read: database unavailable");
       return { kind: "unavailable" };
     }
+    throw error;
+  }
+}
+
+/** The org's owners (and admins, for an admin page) by display name, at most five; none when the database is down. */
+async function whomToAsk(session: Session, minimumRole: "admin" | "owner"): Promise<string[]> {
+  const roles = minimumRole === "owner" ? ["owner"] : ["owner", "admin"];
+  try {
+    const rows = await withTenant(session.claims, (tx) =>
+      tx.query<{ label: string }>(
+        `select coalesce(u.display_name, u.email) as label from public.memberships m join public.users u on u.id = m.user_id
+          where m.role = any($1::text[]) order by m.role = 'owner' desc, label limit 5`,
+        [roles],
+      ),
+    );
+    return rows.map((r) => r.label);
+  } catch (error) {
+    if (error instanceof DatabaseUnavailableError) return [];
     throw error;
   }
 }

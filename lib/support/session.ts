@@ -9,6 +9,7 @@ import { organizationsOf, sessionFactors, type IssuedSession } from "@/lib/auth/
 import type { RequestContext } from "@/lib/http/request-context";
 import { listMyConsents } from "./queries";
 import { startSupportSchema } from "./schemas";
+import { plainIssueMessage } from "@/lib/validation/messages";
 
 export type StartOutcome =
   | { ok: true; issued: IssuedSession; session: Session }
@@ -28,7 +29,7 @@ export async function startSupportSession(session: Session | null, rawInput: unk
   if (!session) return { ok: false, message: "Sign in first." };
   if (env.identityProvider !== "embedded") return { ok: false, message: "With Clerk, support sessions start from Clerk's impersonation (actor tokens)." };
   if (session.actor) return { ok: false, message: "End the current support session first." };
-  const parsed = startSupportSchema.safeParse(rawInput);
+  const parsed = startSupportSchema.safeParse(rawInput, { error: plainIssueMessage });
   if (!parsed.success) return refused;
 
   const consent = (await withTenant(session.claims, listMyConsents)).find((c) => c.org_id === parsed.data.orgId);

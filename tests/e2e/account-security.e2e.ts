@@ -41,7 +41,7 @@ describe("account security", () => {
     const code = await generate({ secret: DAVE.secret, epoch: Math.floor(Date.now() / 1000) });
     await page.getByLabel("Verification code").fill(code);
     await page.getByRole("button", { name: "Verify" }).click();
-    await page.waitForURL(`${app.baseUrl}/projects`);
+    await page.waitForURL(`${app.baseUrl}/overview`);
     const cookies = await context.cookies();
     const refresh = cookies.find((c) => c.name === "tg_refresh");
     assert.ok(refresh?.httpOnly, "refresh cookie is HttpOnly");
@@ -95,7 +95,7 @@ describe("account security", () => {
       await page.getByRole("button", { name: "Sign in" }).click();
     };
     await passwordStep();
-    await page.waitForURL(`${app.baseUrl}/projects`);
+    await page.waitForURL(`${app.baseUrl}/overview`);
     await page.goto(`${app.baseUrl}/account/security`);
     await page.getByRole("button", { name: "Add a passkey" }).click();
     await page.getByText("Passkey added.").waitFor();
@@ -107,7 +107,7 @@ describe("account security", () => {
     await passwordStep();
     await page.waitForURL(/\/sign-in\/verify/);
     await page.getByRole("button", { name: "Use a passkey" }).click();
-    await page.waitForURL(`${app.baseUrl}/projects`);
+    await page.waitForURL(`${app.baseUrl}/overview`);
     await page.goto(`${app.baseUrl}/account/sessions`);
     await page.getByRole("cell", { name: "Passkey" }).first().waitFor();
     await context.close();

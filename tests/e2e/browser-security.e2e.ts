@@ -127,7 +127,8 @@ describe("CSP in a real browser (HDR-2)", () => {
     await page.getByLabel("Email", { exact: true }).fill("alice@acme.test");
     await page.getByLabel("Password", { exact: true }).fill("demo-password-2026");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(`${app.baseUrl}/projects`);
+    await page.waitForURL(`${app.baseUrl}/overview`);
+    await page.goto(`${app.baseUrl}/projects`);
     await page.getByLabel("New project name").fill(`CSP check ${Date.now()}`);
     await page.getByRole("button", { name: "Create project" }).click();
     await page.getByText("Project created.").waitFor();
@@ -208,7 +209,8 @@ describe("CSRF (HDR-4)", () => {
     await page.getByLabel("Email", { exact: true }).fill("carol@globex.test");
     await page.getByLabel("Password", { exact: true }).fill("demo-password-2026");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(`${app.baseUrl}/projects`);
+    await page.waitForURL(`${app.baseUrl}/overview`);
+    await page.goto(`${app.baseUrl}/projects`);
 
     // Capture a genuine server-action request (create project) to replay it from other origins.
     const name = `CSRF original ${Date.now()}`;
@@ -357,7 +359,7 @@ describe("forms without JavaScript", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     const response = await posted;
     assert.ok(response.status() < 400, `the form post was served (status ${response.status()})`);
-    await page.waitForURL(`${app.baseUrl}/projects`);
+    await page.waitForURL(`${app.baseUrl}/overview`);
     await context.close();
   });
 });

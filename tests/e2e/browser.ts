@@ -34,3 +34,11 @@ export async function assertAccessible(page: Page, what: string) {
   assert.ok(overflow <= 0, `${what} scrolls sideways by ${overflow} px at 390 px`);
   if (viewport) await page.setViewportSize(viewport);
 }
+
+/** Confirms the open ConfirmForm dialog (components/ui/confirm-dialog.tsx): its last button is the confirming one. */
+export async function confirmInDialog(page: Page) {
+  const dialog = page.locator("dialog[open]");
+  await dialog.waitFor();
+  await dialog.getByRole("button").last().click();
+  await dialog.waitFor({ state: "detached" }).catch(() => undefined);
+}

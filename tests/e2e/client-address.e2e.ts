@@ -51,7 +51,7 @@ describe("client address on a directly exposed production server", () => {
     await page.getByLabel("Email", { exact: true }).fill("alice@acme.test");
     await page.getByLabel("Password", { exact: true }).fill("demo-password-2026");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(`${app.baseUrl}/projects`);
+    await page.waitForURL(`${app.baseUrl}/overview`);
     await page.goto(`${app.baseUrl}/account/sessions`);
     const row = page.locator("tr").filter({ hasText: "This session" });
     const text = await row.innerText();

@@ -2,6 +2,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startApp } from "./server";
+import { confirmInDialog } from "./browser";
 
 // End-to-end in Debian's Chromium against `next build && next start` (never a downloaded browser).
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -121,10 +122,9 @@ describe("dashboard", () => {
 
     const call = () => fetch(`${app.baseUrl}/api/v1/projects`, { headers: { authorization: `Bearer ${plaintext}` } });
     for (let i = 0; i < 3; i++) assert.equal((await call()).status, 200);
-
-    page.on("dialog", (d) => void d.accept());
     const row = page.getByTestId("api-key-row").filter({ hasText: name });
     await row.getByRole("button", { name: "Revoke" }).click();
+    await confirmInDialog(page);
     await row.getByText("revoked", { exact: true }).waitFor();
     // KEY-2: the very next request is refused, although this server instance has the key cached.
     const refused = await call();
@@ -158,7 +158,6 @@ describe("dashboard", () => {
     // Everything the page sends from here on: URL and body of every request (server actions post their arguments).
     const sent: { url: string; body: string; action: boolean }[] = [];
     page.on("request", (r) => sent.push({ url: r.url(), body: r.postData() ?? "", action: r.headers()["next-action"] !== undefined }));
-    page.on("dialog", (d) => void d.accept());
     await page.goto(`${app.baseUrl}/settings/api-keys`);
 
     const secrets: string[] = [];
@@ -180,6 +179,7 @@ describe("dashboard", () => {
     const row = page.getByTestId("api-key-row").filter({ hasText: `E2E once A ${stamp}` });
     for (let i = 0; i < 2; i++) {
       await row.getByRole("button", { name: "Roll" }).click();
+      await confirmInDialog(page);
       const reveal = row.getByTestId("new-api-key");
       await reveal.waitFor();
       await page.waitForFunction(
@@ -219,9 +219,9 @@ describe("dashboard", () => {
     const admin = await browser.newContext();
     const adminPage = await admin.newPage();
     await signIn(adminPage, "carol@globex.test");
-    adminPage.on("dialog", (d) => void d.accept());
     const row = adminPage.getByTestId("project-row").filter({ hasText: "Partner onboarding" });
     await row.getByRole("button", { name: "Delete" }).click();
+    await confirmInDialog(adminPage);
     await adminPage.getByRole("link", { name: "Partner onboarding" }).waitFor({ state: "detached" });
     await admin.close();
   });

@@ -13,14 +13,14 @@ afterAll(closeDb);
 const ctx = { ip: null, userAgent: null, requestId: null };
 
 describe("AUD-1..5: the audit log page (owners and admins)", () => {
-  it("members get 404; admins see entries filtered by actor, action family, target, severity and date, in keyset pages", async () => {
+  it("members are told it is for admins (whom to ask; nothing read); admins see entries filtered by actor, action family, target, severity and date, in keyset pages", async () => {
     const org = await orgWithHistory("AuditPage");
     const other = await orgWithMembers("AuditPageOther");
     const theirs = await createProject(other.member, { name: "Theirs" }, request());
     if (!theirs.ok) throw new Error("setup failed");
     expect(await viewProject(org.member, { id: theirs.data.id }, request())).toMatchObject({ ok: false, status: 404 });
 
-    expect(await readForPage(org.member, AUDIT_LOG_PAGE, {}, ctx)).toEqual({ kind: "not_found" });
+    expect(await readForPage(org.member, AUDIT_LOG_PAGE, {}, ctx)).toEqual({ kind: "admins_only", title: "Audit log", minimumRole: "admin", ask: [`${org.owner.userId}@example.test`, `${org.admin.userId}@example.test`] });
     const all = await readForPage(org.admin, AUDIT_LOG_PAGE, {}, ctx);
     if (all.kind !== "ok") throw new Error(all.kind);
     expect(all.data.log.entries.map((e) => e.seq)).toEqual([6, 5, 4, 3, 2, 1]);

@@ -79,7 +79,7 @@ describe("BIL-1: the billing page", () => {
     expect(page).not.toContain("Upgrade to");
   });
 
-  it("with Stripe configured, owners get Upgrade (and Manage once a customer exists); admins are told only owners change the plan; members have no page", async () => {
+  it("with Stripe configured, owners get Upgrade (and Manage once a customer exists); admins are told only owners change the plan; members are told it is for admins", async () => {
     const { org, people } = await tenantWith(["owner", "admin", "member"]);
     const [owner, admin, member] = people as { token: string; session: import("@/lib/auth/claims").Session }[];
     const saved = { key: env.STRIPE_SECRET_KEY, pro: env.STRIPE_PRICE_PRO };
@@ -104,7 +104,7 @@ describe("BIL-1: the billing page", () => {
       env.STRIPE_SECRET_KEY = saved.key;
       env.STRIPE_PRICE_PRO = saved.pro;
     }
-    expect(await BillingPage.readFor(member!.session, undefined, request())).toEqual({ kind: "not_found" });
+    expect(await BillingPage.readFor(member!.session, undefined, request())).toMatchObject({ kind: "admins_only", title: "Billing", minimumRole: "admin" });
   });
 
   it("the dashboard's navigation links Billing for owners and admins, not for members", async () => {

@@ -76,14 +76,14 @@ describe("dead-letter view and retry (lib/jobs, TEN-3, AUD-3)", () => {
     expect(after.kind === "ok" && after.data.dead.some((j) => j.id === id)).toBe(false);
   });
 
-  it("a member gets no page (not found) and the retry action refuses them; the job stays dead", async () => {
+  it("a member gets the admins-only notice, no jobs, and the retry action refuses them; the job stays dead", async () => {
     const org = await createOrg("Acme");
     const owner = await member(org, "owner");
     const plain = await member(org, "member");
     const kind = testKind("fails");
     const id = await deadJob(owner, kind);
 
-    expect(await JobsPage.readFor(plain.session, undefined, request())).toEqual({ kind: "not_found" });
+    expect(await JobsPage.readFor(plain.session, undefined, request())).toEqual({ kind: "admins_only", title: "Jobs", minimumRole: "admin", ask: [`${owner.session.userId}@example.test`] });
     asUser(plain.token);
     expect(await retryJobAction({ ok: null }, form({ id }))).toEqual({ ok: false, message: "Only organisation admins and owners can do this." });
     expect(await jobsOfKind(kind)).toMatchObject([{ id, state: "dead" }]);

@@ -28,12 +28,15 @@ describe("page read pipeline (TEN-2, TEN-3, TEN-4)", () => {
     if (own.kind === "ok") expect(own.data?.map((s) => s.id)).toEqual([loner.session.sessionId]);
   });
 
-  it("the API-key page is an admin page: a member gets 404, an admin the org's keys and nothing of another org's", async () => {
+  it("the API-key page is an admin page: a member is told so (nothing read), a guest gets 404, an admin the org's keys and nothing of another org's", async () => {
     const a = await orgWithMembers("Acme");
     const b = await orgWithMembers("Globex");
     const mine = await newKey(a.admin);
     await newKey(b.admin);
-    expect(await ApiKeysPage.readFor(a.member, undefined, request())).toEqual({ kind: "not_found" });
+    expect(await ApiKeysPage.readFor(a.member, undefined, request())).toEqual({ kind: "admins_only", title: "API keys", minimumRole: "admin", ask: [`${a.owner.userId}@example.test`, `${a.admin.userId}@example.test`] });
+    // TEN-7: a guest does not learn that the org's pages exist.
+    const guest = await signIn(await createUser([{ orgId: a.org.id, role: "guest" }]), { ...a.org, role: "guest" });
+    expect(await ApiKeysPage.readFor(guest.session, undefined, request())).toEqual({ kind: "not_found" });
     const page = await ApiKeysPage.readFor(a.admin, undefined, request());
     expect(page.kind).toBe("ok");
     if (page.kind !== "ok") return;

@@ -144,6 +144,9 @@ const EXPECTED: Record<string, string[]> = {
   "private.audit_retention_cuts(integer)": ["audit_maintenance"],
   // IDN-5: owners set their org's two-step verification rule (needs their own fresh second factor).
   "private.set_org_second_factor_rule(boolean,integer)": ["authenticated"],
+  // TEN-3: owners and admins rename their org; a signed-in user edits their own display name (lib/orgs, lib/profile).
+  "private.rename_org(text)": ["authenticated"],
+  "private.set_own_display_name(text)": ["authenticated"],
   // IDN-2: the second sign-in step and AUD-3's authentication events (lib/auth/embedded/second-factor.ts, auth-events.ts).
   "idp.second_factors_of(text)": ["embedded_idp"],
   "idp.totp_secret_of(text)": ["embedded_idp"],

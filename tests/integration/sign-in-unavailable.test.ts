@@ -19,6 +19,7 @@ describe("sign-in while the database refuses connections", () => {
     const form = new FormData();
     form.set("email", "someone@example.test");
     form.set("password", "any-password");
-    expect(await signInAction({ ok: null }, form)).toEqual({ ok: false, message: "Sign-in is temporarily unavailable. Please try again." });
+    // The form keeps the email that was typed (never the password).
+    expect(await signInAction({ ok: null }, form)).toEqual({ ok: false, message: "Sign-in is temporarily unavailable. Please try again.", values: { email: "someone@example.test", attempt: expect.any(String) } });
   });
 });

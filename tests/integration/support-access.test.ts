@@ -223,12 +223,12 @@ describe("TEN-8 support access: consent decides", () => {
     expect(ended?.act_sub).toBe(operator.userId);
   });
 
-  it("the support-access page is for owners: admins and members get 404; owners see active and past grants", async () => {
+  it("the support-access page is for owners: admins and members are told it is for owners; owners see active and past grants", async () => {
     const operator = await newOperator();
     const live = await grant(world.owner, operator.userId, "read");
     const past = await grant(world.owner, operator.userId, "write");
     await expireConsent(past);
-    for (const who of [world.admin, world.member]) expect(await SupportAccessPage.readFor(who, undefined, request())).toEqual({ kind: "not_found" });
+    for (const who of [world.admin, world.member]) expect(await SupportAccessPage.readFor(who, undefined, request())).toMatchObject({ kind: "admins_only", title: "Support access", minimumRole: "owner" });
     const page = await SupportAccessPage.readFor(world.owner, undefined, request());
     expect(page.kind).toBe("ok");
     const grants = page.kind === "ok" ? page.data.grants : [];

@@ -28,7 +28,7 @@ describe("the webhook log's delivery list", () => {
     );
     expect(html.match(/data-testid="webhook-delivery"/g)).toHaveLength(2);
     expect(html).toContain("error (SQLSTATE 23514)");
-    expect(html).toContain("1 Dec 2026, 10:00:00");
+    expect(html).toContain("1 Dec 2026, 10:00 UTC");
     expect(html.match(/>Replay</g)).toHaveLength(1);
     expect(html).toContain('aria-label="Replay Stripe customer.updated evt_2"');
     expect(html).toContain('value="00000000-0000-4000-8000-000000000002"');

@@ -10,7 +10,7 @@ export const metadata: Metadata = { title: "Sign in" };
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
   const { next } = await searchParams;
-  const safeNext = typeof next === "string" && /^\/(?!\/)/.test(next) ? next : "/projects";
+  const safeNext = typeof next === "string" && /^\/(?!\/)/.test(next) ? next : "/overview";
   if (env.identityProvider === "clerk") {
     return (
       <main className="flex min-h-screen items-center justify-center">

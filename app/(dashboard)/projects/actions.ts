@@ -28,7 +28,9 @@ export async function createProjectAction(_prev: FormState, formData: FormData):
 
 export async function renameProjectAction(_prev: FormState, formData: FormData): Promise<FormState> {
   const result = await renameProject(await getSession(), { id: formData.get("id"), name: formData.get("name") }, await currentRequestContext());
-  return toFormState(result, "Project renamed.");
+  const state = toFormState(result, "Project renamed.");
+  // A refused rename keeps what was typed, as create does.
+  return state.ok ? state : { ...state, values: { name: String(formData.get("name") ?? "").slice(0, 200), attempt: randomUUID() } };
 }
 
 export async function deleteProjectAction(_prev: FormState, formData: FormData): Promise<FormState> {

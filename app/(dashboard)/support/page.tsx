@@ -3,10 +3,11 @@ import { env } from "@/lib/env";
 import { definePage } from "@/lib/pages/define-page";
 import { listMyConsents } from "@/lib/support";
 import { StartSupportForm } from "@/components/support/support-controls";
+import { formatDateTime } from "@/lib/format/date";
 
 export const metadata: Metadata = { title: "Support sessions" };
 
-const utc = (d: Date | string) => `${new Date(d).toLocaleString("en-GB", { timeZone: "UTC", dateStyle: "medium", timeStyle: "short" })} UTC`;
+const utc = (d: Date | string) => formatDateTime(d);
 
 /** TEN-8, the operator's side: the live consents naming the signed-in operator, each with a button to enter. */
 export default definePage(
@@ -31,7 +32,7 @@ export default definePage(
           {consents.map((c) => (
             <li key={c.id} className="flex flex-col gap-3 p-4 sm:flex-row sm:items-center sm:justify-between" data-testid="support-consent">
               <div className="min-w-0">
-                <p className="truncate font-medium">{c.org_name}</p>
+                <p className="min-w-0 break-words font-medium">{c.org_name}</p>
                 <p className="text-sm text-slate-700">
                   {c.access_level === "write" ? "Read and write" : "Read-only"} · until {utc(c.expires_at)}
                 </p>

@@ -38,7 +38,7 @@ export const BIL = family("BIL", [
       evidence(LIMITS, "20 concurrent project creates with 3 left: exactly 3 succeed"),
       evidence(LIMITS, "20 concurrent POST /api/v1/projects with 3 left: exactly 3 are 201, the rest 402 problem+json naming the limit"),
       evidence(LIMITS, "a delete releases its place"),
-      evidence("tests/e2e/settings-pages.e2e.ts", "billing without Stripe keys: Free plan, usage bars, the not-configured notice, no purchase; members get 404"),
+      evidence("tests/e2e/settings-pages.e2e.ts", "billing without Stripe keys: Free plan, usage bars, the not-configured notice, no purchase; members are told it is for admins"),
       evidence(LIMITS, "another org's counters are unaffected"),
       evidence(LIMITS, "API keys: at the limit the next key is refused with the limit named; revoking or deleting a key frees its place"),
       evidence(LIMITS, "a plan change raises the limit at once, and a cancelled subscription brings the free plan's back"),

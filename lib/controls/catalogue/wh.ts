@@ -78,7 +78,7 @@ export const WH = family("WH", [
       evidence(ONCE, "a failed row is replayed from its stored payload: processed once, and a second replay does nothing"),
       evidence(ADMIN, "Replay re-runs a failed delivery from its stored payload for an admin of its org only, and audits it"),
       evidence(ADMIN, "webhook-backlog fails on an event failed or left received for over an hour, and passes on recent ones"),
-      evidence("tests/e2e/settings-pages.e2e.ts", "Replay fails again and says so; members get 404"),
+      evidence("tests/e2e/settings-pages.e2e.ts", "Replay fails again and says so; members are told it is for admins"),
     ],
   },
 ]);

@@ -10,6 +10,7 @@ import { auditInviteRedeemed, createInvitedAccount, previewInvite, redeemInvite,
 import { createInvitedAccountSchema } from "@/lib/members/schemas";
 import type { Session } from "@/lib/auth/claims";
 import type { FormState } from "@/lib/actions/form-state";
+import { plainIssueMessage } from "@/lib/validation/messages";
 
 const REFUSED: Record<Exclude<RedeemOutcome, "joined" | "already_member">, string> = {
   invalid: "This invite link is not valid. Ask an admin of the organisation for a new one.",
@@ -45,7 +46,7 @@ export async function acceptInviteAction(_prev: FormState, formData: FormData): 
 export async function createAccountAndJoinAction(_prev: FormState, formData: FormData): Promise<FormState> {
   if (!(formData instanceof FormData)) return { ok: false, message: REFUSED.invalid };
   const token = tokenOf(formData);
-  const parsed = createInvitedAccountSchema.safeParse({ displayName: formData.get("displayName") ?? "", password: formData.get("password") });
+  const parsed = createInvitedAccountSchema.safeParse({ displayName: formData.get("displayName") ?? "", password: formData.get("password") }, { error: plainIssueMessage });
   if (!parsed.success) return { ok: false, message: "Please correct the highlighted fields.", fieldErrors: z.flattenError(parsed.error).fieldErrors };
   const preview = await previewInvite(token);
   if (preview.status !== "valid") return { ok: false, message: REFUSED[preview.status] };

@@ -6,6 +6,7 @@ import { withTenant } from "@/lib/db";
 import { signOutAction } from "@/app/(auth)/actions";
 import { previewInvite, type InviteStatus } from "@/lib/members";
 import { AcceptInviteForm, CreateInvitedAccountForm } from "@/components/members/invite-forms";
+import { formatDateTime } from "@/lib/format/date";
 
 export const metadata: Metadata = { title: "Invitation", referrer: "no-referrer" };
 
@@ -44,7 +45,7 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
           <h1 className="text-xl font-semibold">Join {preview.orgName}</h1>
           <p className="mt-2 text-sm text-slate-700">
             You are invited as <strong>{preview.role}</strong>, with the email <strong>{preview.email}</strong>. The link works once, until{" "}
-            {preview.expiresAt!.toLocaleString("en-GB", { timeZone: "UTC", dateStyle: "medium", timeStyle: "short" })} UTC.
+            {formatDateTime(preview.expiresAt)}.
           </p>
           <div className="mt-6">
             {session && signedInEmail !== preview.email ? (

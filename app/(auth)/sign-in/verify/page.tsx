@@ -13,7 +13,7 @@ export const metadata: Metadata = { title: "Two-step verification" };
 export default async function VerifySignInPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
   if (env.identityProvider === "clerk") redirect("/sign-in");
   const { next } = await searchParams;
-  const safeNext = typeof next === "string" && /^\/(?!\/)/.test(next) ? next : "/projects";
+  const safeNext = typeof next === "string" && /^\/(?!\/)/.test(next) ? next : "/overview";
   const pending = await challengeSubject(await secondFactorChallengeCookie());
   return (
     <main className="mx-auto flex max-w-md flex-col gap-6 px-6 py-20">

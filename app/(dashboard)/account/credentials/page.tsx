@@ -4,6 +4,7 @@ import { listCredentials } from "@/lib/credentials/store";
 import { SERVICES, SERVICE_IDS } from "@/lib/credentials";
 import { CredentialCard } from "@/components/credentials/credential-card";
 import { deletePersonalCredentialAction, setPersonalCredentialAction } from "./actions";
+import { formatDateTime } from "@/lib/format/date";
 
 export const metadata: Metadata = { title: "Your credentials" };
 
@@ -30,7 +31,7 @@ export default definePage(
                 service,
                 label: SERVICES[service].label,
                 what: SERVICES[service].what,
-                stored: c ? { last4: c.last4, setBy: null, setAt: c.setAt.toISOString().slice(0, 16).replace("T", " ") + " UTC", lastTest: null } : null,
+                stored: c ? { last4: c.last4, setBy: null, setAt: formatDateTime(c.setAt), lastTest: null } : null,
               }}
               save={setPersonalCredentialAction}
               remove={deletePersonalCredentialAction}

@@ -4,8 +4,9 @@ import { definePage } from "@/lib/pages/define-page";
 import { ownSessions } from "@/lib/auth/embedded/sign-in";
 import { describeDevice } from "@/lib/auth/device";
 import { revokeOtherSessionsAction, revokeSessionAction } from "./actions";
+import { formatDateTime } from "@/lib/format/date";
 
-const utc = (d: Date | string) => new Date(d).toLocaleString("en-GB", { timeZone: "UTC", dateStyle: "medium", timeStyle: "short" }) + " UTC";
+const utc = (d: Date | string) => formatDateTime(d);
 const SECOND_FACTOR: Record<string, string> = { totp: "Authenticator app", recovery_code: "Recovery code", passkey: "Passkey" };
 
 export const metadata: Metadata = { title: "Sessions" };
@@ -27,7 +28,8 @@ export default definePage(
             </button>
           </form>
         </div>
-        <div className="overflow-x-auto">
+        {/* relative: the header's sr-only label is positioned inside the scroll box, not against the page. */}
+        <div className="relative overflow-x-auto" tabIndex={0} role="region" aria-label="Sessions table">
         <table className="w-full rounded-lg bg-white text-left text-sm shadow-sm">
           <thead className="border-b border-slate-200 text-slate-500">
             <tr>

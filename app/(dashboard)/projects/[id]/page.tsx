@@ -9,6 +9,7 @@ import { pageDocuments } from "@/lib/documents";
 import { documentScanner } from "@/lib/documents/services";
 import { env } from "@/lib/env";
 import { DocumentsPanel } from "@/components/documents/documents-panel";
+import { formatDateTime } from "@/lib/format/date";
 
 export const metadata: Metadata = { title: "Project" };
 
@@ -30,7 +31,9 @@ export default definePage(
       const project = await getProject(tx, params.id);
       // The newest 100 documents (FILE-2: each with its scan status; only clean ones offer a download).
       const documents = await pageDocuments(tx, { projectId: project.id, limit: 100 });
-      return { ...project, documents: documents.items, scannerNotice: scannerNotice(), level: await projectLevel(tx, project.id) };
+      // The creator by name (RLS: a guest sees only itself among the org's people, so others stay unnamed).
+      const [creator] = await tx.query<{ label: string }>("select coalesce(display_name, email) as label from public.users where id = $1", [project.created_by]);
+      return { ...project, creator: creator?.label ?? null, documents: documents.items, scannerNotice: scannerNotice(), level: await projectLevel(tx, project.id) };
     },
   },
   function ProjectPage({ data: project, session }) {
@@ -39,7 +42,7 @@ export default definePage(
         <Link href="/projects" className="text-sm text-indigo-700 hover:underline">
           ← All projects
         </Link>
-        <h1 className="text-2xl font-semibold">{project.name}</h1>
+        <h1 className="break-words text-2xl font-semibold">{project.name}</h1>
         <div className="flex flex-wrap gap-4 text-sm">
           <Link href={`/projects/${project.id}/videos`} className="text-indigo-700 hover:underline">Videos →</Link>
           {project.level >= LEVELS.manage ? (
@@ -53,13 +56,11 @@ export default definePage(
         ) : null}
         <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm">
           <dt className="text-slate-500">Created</dt>
-          <dd>{new Date(project.created_at).toLocaleString("en-GB")}</dd>
+          <dd>{formatDateTime(project.created_at)}</dd>
           <dt className="text-slate-500">Created by</dt>
-          <dd>
-            <code>{project.created_by}</code>
-          </dd>
+          <dd className="min-w-0 break-words">{project.creator ?? "A member of the organisation"}</dd>
           <dt className="text-slate-500">Project id</dt>
-          <dd>
+          <dd className="min-w-0 break-all">
             <code>{project.id}</code>
           </dd>
         </dl>

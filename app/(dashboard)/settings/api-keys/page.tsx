@@ -7,12 +7,12 @@ import { CreateApiKeyForm } from "@/components/api-keys/create-api-key-form";
 import { ApiKeyActions } from "@/components/api-keys/api-key-actions";
 import { VerificationLog } from "@/components/api-keys/verification-log";
 import { NotificationsList } from "@/components/api-keys/notifications-list";
+import { formatDateTime } from "@/lib/format/date";
 
 export const metadata: Metadata = { title: "API keys" };
 
 const DAY_MS = 86_400_000;
-const utc = (d: Date | string | null) =>
-  d ? new Date(d).toLocaleString("en-GB", { timeZone: "UTC", dateStyle: "medium", timeStyle: "short" }) : "—";
+const utc = (d: Date | string | null) => formatDateTime(d);
 
 const STATUS_STYLE: Record<ApiKeyStatus, string> = {
   active: "bg-emerald-50 text-emerald-800 ring-emerald-200",
@@ -46,7 +46,7 @@ function KeyDetails({ k }: { k: ApiKeyListItem }) {
       <dt className="text-slate-500">Permissions</dt>
       <dd>{k.permissions.includes("write") ? "Read and write" : "Read only"}</dd>
       <dt className="text-slate-500">Created by</dt>
-      <dd>{k.creator ?? <code>{k.created_by}</code>}</dd>
+      <dd className="min-w-0 break-words">{k.creator ?? "A former member"}</dd>
       <dt className="text-slate-500">Created</dt>
       <dd>{utc(k.created_at)}</dd>
       <dt className="text-slate-500">Last used</dt>
@@ -84,7 +84,7 @@ async function readKeysPage(tx: Queryable) {
  * KEY-1..4: owners and admins manage the org's partner API keys. Everyone else: this page does not exist
  * (TEN-3: checked by the page pipeline, by the actions' pipelines, and by RLS on every row).
  */
-export default definePage({ name: "api_keys.list", minimumRole: "admin", read: ({ tx }) => readKeysPage(tx) }, function ApiKeysPage({ data }) {
+export default definePage({ name: "api_keys.list", title: "API keys", minimumRole: "admin", read: ({ tx }) => readKeysPage(tx) }, function ApiKeysPage({ data }) {
   const { keys, verifications, notifications, projects } = data;
   const bounds = expiryDateBounds();
 
@@ -116,7 +116,7 @@ export default definePage({ name: "api_keys.list", minimumRole: "admin", read: (
             {keys.map((k) => (
               <li key={k.id} className="flex flex-col gap-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid="api-key-row">
                 <div className="flex items-center gap-3">
-                  <h3 className="flex-1 font-medium">{k.name}</h3>
+                  <h3 className="min-w-0 flex-1 break-words font-medium">{k.name}</h3>
                   <span className={`rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${STATUS_STYLE[k.status]}`}>{k.status}</span>
                 </div>
                 <KeyDetails k={k} />

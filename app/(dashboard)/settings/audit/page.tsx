@@ -5,11 +5,12 @@ import { getSession } from "@/lib/auth/current";
 import { currentRequestContext, type RequestContext } from "@/lib/http/request-context";
 import type { Session } from "@/lib/auth/claims";
 import { readForPage } from "@/lib/pages/read";
+import { formatDateTime } from "@/lib/format/date";
 import { SEVERITIES, type Severity } from "@/lib/audit/events";
 import { AUDIT_LOG_PAGE, type AuditLogEntry, type AuditLogFilter } from "@/lib/audit/log";
 import { ChangesDiff } from "@/components/audit/changes-diff";
 import { RetentionForm, SignCheckpointForm, VerifyChainForm } from "@/components/audit/audit-forms";
-import { NoOrganisation, ServiceUnavailable } from "@/components/pages/page-notices";
+import { AdminsOnly, NoOrganisation, ServiceUnavailable } from "@/components/pages/page-notices";
 
 export const metadata: Metadata = { title: "Audit log" };
 
@@ -44,7 +45,7 @@ function Entry({ e }: { e: AuditLogEntry }) {
           <span className="flex-1 font-mono font-medium break-all">{e.action}</span>
           <span className={`rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${SEVERITY_STYLE[e.severity]}`}>{e.severity}</span>
           <time dateTime={e.createdAt} className="w-full text-xs text-slate-600 sm:w-auto">
-            {e.createdAt.replace("T", " ").replace("Z", " UTC")}
+            {formatDateTime(e.createdAt)}
           </time>
         </summary>
         <div className="flex flex-col gap-3 border-t border-slate-200 p-3">
@@ -86,6 +87,7 @@ async function AuditLogPage({ searchParams }: { searchParams: Promise<Record<str
   if (outcome.kind === "sign_in") redirect("/sign-in");
   if (outcome.kind === "not_found") notFound();
   if (outcome.kind === "no_organisation") return <NoOrganisation />;
+  if (outcome.kind === "admins_only") return <AdminsOnly title={outcome.title} minimumRole={outcome.minimumRole} ask={outcome.ask} />;
   if (outcome.kind === "unavailable") return <ServiceUnavailable />;
   const filter = outcome.params;
   const { log, overview } = outcome.data;
@@ -130,7 +132,7 @@ async function AuditLogPage({ searchParams }: { searchParams: Promise<Record<str
           <ul className="flex flex-col gap-1 text-sm text-red-900">
             {overview.alerts.map((a) => (
               <li key={a.seq}>
-                <span className="font-mono">{a.action}</span> ({a.severity}) at {a.createdAt.replace("T", " ").replace("Z", " UTC")}
+                <span className="font-mono">{a.action}</span> ({a.severity}) at {formatDateTime(a.createdAt)}
               </li>
             ))}
           </ul>

@@ -7,10 +7,11 @@ import { LIMITED_RESOURCES, PLANS, PLAN_APPLYING_STATUSES, formatLimit } from "@
 import { UsageMeter } from "@/components/billing/usage-meter";
 import { ManageBillingForm, UpgradeForm } from "@/components/billing/billing-actions";
 import { CheckoutNotice } from "@/components/billing/checkout-notice";
+import { formatDate } from "@/lib/format/date";
 
 export const metadata: Metadata = { title: "Billing" };
 
-const day = (d: Date | string | null) => (d ? new Date(d).toLocaleDateString("en-GB", { timeZone: "UTC", dateStyle: "medium" }) : "—");
+const day = (d: Date | string | null) => formatDate(d);
 
 function money(minor: string, currency: string): string {
   try {
@@ -74,7 +75,7 @@ function Invoices({ invoices }: { invoices: InvoiceRow[] }) {
  */
 export default definePage(
   {
-    name: "billing.overview",
+    name: "billing.overview", title: "Billing",
     minimumRole: "admin",
     read: async ({ tx }) => ({ ...(await readBillingOverview(tx)), configured: billingConfigured(), purchasable: purchasablePlans() }),
   },

@@ -4,12 +4,13 @@ import { listCredentials } from "@/lib/credentials/store";
 import { SERVICES, SERVICE_IDS } from "@/lib/credentials";
 import { CredentialCard } from "@/components/credentials/credential-card";
 import { deleteIntegrationAction, setIntegrationAction, testIntegrationAction } from "./actions";
+import { formatDateTime } from "@/lib/format/date";
 
 export const metadata: Metadata = { title: "Integrations" };
 
 /** ENC-1: the org's third-party credentials, for owners and admins; write-only (last 4 characters shown). */
 export default definePage(
-  { name: "integrations.page", minimumRole: "admin", read: async ({ tx }) => listCredentials(tx, "org") },
+  { name: "integrations.page", title: "Integrations", minimumRole: "admin", read: async ({ tx }) => listCredentials(tx, "org") },
   function IntegrationsPage({ data }) {
     const stored = new Map(data.map((c) => [c.service, c]));
     return (
@@ -34,8 +35,8 @@ export default definePage(
                   ? {
                       last4: c.last4,
                       setBy: c.setBy,
-                      setAt: c.setAt.toISOString().slice(0, 16).replace("T", " ") + " UTC",
-                      lastTest: c.lastTestedAt ? `Last test ${c.lastTestOk ? "passed" : "failed"} on ${c.lastTestedAt.toISOString().slice(0, 16).replace("T", " ")} UTC.` : null,
+                      setAt: formatDateTime(c.setAt),
+                      lastTest: c.lastTestedAt ? `Last test ${c.lastTestOk ? "passed" : "failed"} on ${formatDateTime(c.lastTestedAt)}.` : null,
                     }
                   : null,
               }}

@@ -3,10 +3,11 @@ import { definePage } from "@/lib/pages/define-page";
 import { jobsOverview } from "@/lib/jobs/manage";
 import type { JobRow } from "@/lib/jobs";
 import { JobList, type JobItem } from "@/components/jobs/job-list";
+import { formatDateTime } from "@/lib/format/date";
 
 export const metadata: Metadata = { title: "Background jobs" };
 
-const utc = (d: Date) => d.toLocaleString("en-GB", { timeZone: "UTC", dateStyle: "medium", timeStyle: "medium" }) + " UTC";
+const utc = (d: Date) => formatDateTime(d);
 
 function item(j: JobRow): JobItem {
   return {
@@ -27,7 +28,7 @@ function item(j: JobRow): JobItem {
  * and re-queue a dead one. Everyone else: this page does not exist (TEN-3, page pipeline). Which jobs are listed is
  * decided by row-level security (the org's own only).
  */
-export default definePage({ name: "jobs.list", minimumRole: "admin", read: ({ tx }) => jobsOverview(tx) }, function JobsPage({ data }) {
+export default definePage({ name: "jobs.list", title: "Jobs", minimumRole: "admin", read: ({ tx }) => jobsOverview(tx) }, function JobsPage({ data }) {
   return (
     <div className="flex flex-col gap-6">
       <div>

@@ -6,11 +6,12 @@ import { InviteMemberForm } from "@/components/members/invite-member-form";
 import { MemberControls, LeaveOrganizationForm, RevokeInviteForm } from "@/components/members/member-controls";
 import { BasePermissionForm } from "@/components/grants/base-permission-form";
 import { basePermissionOf } from "@/lib/grants";
+import { formatDate } from "@/lib/format/date";
 
 export const metadata: Metadata = { title: "Members" };
 
 const RANK = { guest: 0, member: 1, admin: 2, owner: 3 } as const;
-const utc = (d: Date | string) => new Date(d).toLocaleString("en-GB", { timeZone: "UTC", dateStyle: "medium" });
+const utc = (d: Date | string) => formatDate(d);
 
 /** TEN-3: every member sees the org's members; owners and admins also invite, re-role and remove. */
 export default definePage(
@@ -58,11 +59,11 @@ export default definePage(
             {data.members.map((m) => (
               <li key={m.user_id} className="flex flex-col gap-3 p-4 sm:flex-row sm:items-center sm:justify-between" data-testid="member-row">
                 <div className="min-w-0">
-                  <p className="truncate font-medium">
+                  <p className="min-w-0 break-words font-medium">
                     {m.display_name ?? m.email ?? m.user_id}
                     {m.user_id === session.userId ? <span className="ml-2 text-xs text-slate-500">(you)</span> : null}
                   </p>
-                  <p className="truncate text-sm text-slate-600">{m.email ?? "—"}</p>
+                  <p className="min-w-0 break-words text-sm text-slate-600">{m.email ?? "—"}</p>
                   <p className="text-xs text-slate-500">
                     <span className="font-medium text-slate-700">{m.role}</span> · joined {utc(m.joined_at)}
                   </p>
@@ -88,9 +89,9 @@ export default definePage(
                 {data.invites.map((i) => (
                   <li key={i.id} className="flex flex-col gap-2 p-4 sm:flex-row sm:items-center sm:justify-between" data-testid="invite-row">
                     <div className="min-w-0">
-                      <p className="truncate font-medium">{i.email}</p>
+                      <p className="min-w-0 break-words font-medium">{i.email}</p>
                       <p className="text-xs text-slate-500">
-                        {i.role} · invited by {i.inviter ?? i.created_by} · expires {utc(i.expires_at)}
+                        {i.role} · invited by {i.inviter ?? "a former member"} · expires {utc(i.expires_at)}
                       </p>
                     </div>
                     <RevokeInviteForm id={i.id} email={i.email} />

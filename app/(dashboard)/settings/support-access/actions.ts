@@ -5,6 +5,7 @@ import { getSession } from "@/lib/auth/current";
 import { currentRequestContext } from "@/lib/http/request-context";
 import { grantSupportAccess, revokeSupportAccess } from "@/lib/support";
 import type { FormState } from "@/lib/actions/form-state";
+import { formatDateTime } from "@/lib/format/date";
 
 // Thin wrappers: lib/support runs authenticate -> Zod -> owner role -> withTenant -> audit (TEN-8).
 const PAGE = "/settings/support-access";
@@ -20,7 +21,7 @@ export async function grantSupportAction(_prev: FormState, formData: FormData): 
     return { ok: false, message: result.message, fieldErrors: result.fieldErrors, values };
   }
   revalidatePath(PAGE);
-  return { ok: true, message: `Support access granted until ${result.data.expiresAt?.toISOString().slice(11, 16) ?? "?"} UTC.` };
+  return { ok: true, message: `Support access granted until ${formatDateTime(result.data.expiresAt, "?")}.` };
 }
 
 export async function revokeSupportAction(_prev: FormState, formData: FormData): Promise<FormState> {

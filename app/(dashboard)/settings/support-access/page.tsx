@@ -3,15 +3,16 @@ import { definePage } from "@/lib/pages/define-page";
 import { listSupportGrants, listSupportOperators } from "@/lib/support";
 import { GrantSupportForm } from "@/components/support/grant-support-form";
 import { RevokeSupportForm } from "@/components/support/support-controls";
+import { formatDateTime } from "@/lib/format/date";
 
 export const metadata: Metadata = { title: "Support access" };
 
-const utc = (d: Date | string) => `${new Date(d).toLocaleString("en-GB", { timeZone: "UTC", dateStyle: "medium", timeStyle: "short" })} UTC`;
+const utc = (d: Date | string) => formatDateTime(d);
 
 /** TEN-8: owners grant, see and revoke support access; for everyone else this page does not exist (404). */
 export default definePage(
   {
-    name: "settings.support_access",
+    name: "settings.support_access", title: "Support access",
     minimumRole: "owner",
     async read({ tx }) {
       return { grants: await listSupportGrants(tx), operators: await listSupportOperators(tx) };
@@ -49,7 +50,7 @@ export default definePage(
               {active.map((g) => (
                 <li key={g.id} className="flex flex-col gap-3 p-4 sm:flex-row sm:items-center sm:justify-between" data-testid="support-grant-active">
                   <div className="min-w-0">
-                    <p className="truncate font-medium">{who(g)}</p>
+                    <p className="min-w-0 break-words font-medium">{who(g)}</p>
                     <p className="text-sm text-slate-700">
                       {level(g.access_level)} · until {utc(g.expires_at)}
                     </p>
@@ -72,7 +73,7 @@ export default definePage(
             <ul className="mt-3 divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
               {past.map((g) => (
                 <li key={g.id} className="p-4" data-testid="support-grant-past">
-                  <p className="truncate font-medium">{who(g)}</p>
+                  <p className="min-w-0 break-words font-medium">{who(g)}</p>
                   <p className="text-sm text-slate-700">
                     {level(g.access_level)} · granted {utc(g.created_at)} · {g.revoked_at ? `revoked ${utc(g.revoked_at)}` : `expired ${utc(g.expires_at)}`}
                   </p>

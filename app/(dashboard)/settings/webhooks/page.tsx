@@ -14,7 +14,7 @@ const PROVIDER_NAME: Record<WebhookProvider, string> = { clerk: "Clerk", stripe:
  */
 export default definePage(
   {
-    name: "webhooks.log",
+    name: "webhooks.log", title: "Webhooks",
     minimumRole: "admin",
     read: async ({ tx }) => ({
       deliveries: await listWebhookEvents(tx),

@@ -25,7 +25,12 @@ function curl(base: string, spec: (typeof API_ROUTES)[number]) {
 export default function ApiReferencePage() {
   const base = new URL(env.APP_URL).origin;
   return (
-    <main className="mx-auto flex max-w-4xl flex-col gap-10 px-6 py-12">
+    <main className="mx-auto flex max-w-4xl flex-col gap-10 px-4 py-12 sm:px-6">
+      <nav aria-label="Breadcrumb" className="text-sm">
+        <Link href="/overview" className="text-indigo-700 underline">
+          ← Back to the dashboard
+        </Link>
+      </nav>
       <header className="flex flex-col gap-2">
         <h1 className="text-3xl font-semibold">Partner API reference</h1>
         <p className="text-slate-700">
@@ -94,7 +99,7 @@ export default function ApiReferencePage() {
             <p className="mt-1 text-sm text-slate-700">
               {spec.description} Needs a <strong>{spec.permission === "write" ? "read+write" : "read"}</strong> key. Success: <code>{spec.status}</code>.
             </p>
-            <pre className="mt-3 overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100">{curl(base, spec)}</pre>
+            <pre tabIndex={0} className="mt-3 overflow-x-auto focus:outline-none focus:ring-2 focus:ring-indigo-400 rounded bg-slate-900 p-3 text-xs text-slate-100">{curl(base, spec)}</pre>
           </article>
         ))}
         <article className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm" aria-labelledby="graphql">
@@ -105,7 +110,7 @@ export default function ApiReferencePage() {
             Queries <code>projects</code>, <code>project(id)</code> (with <code>documents</code>); mutations <code>createProject</code>, <code>renameProject</code>,{" "}
             <code>deleteProject</code>. Depth ≤ 6, at most 10 aliases, cost-limited; introspection is disabled in production.
           </p>
-          <pre className="mt-3 overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100">{`curl -X POST "${base}/api/graphql" \\
+          <pre tabIndex={0} className="mt-3 overflow-x-auto focus:outline-none focus:ring-2 focus:ring-indigo-400 rounded bg-slate-900 p-3 text-xs text-slate-100">{`curl -X POST "${base}/api/graphql" \\
   -H "Authorization: Bearer $TENANTGUARD_KEY" \\
   -H "Content-Type: application/json" \\
   -d '{"query":"{ projects(first: 10) { nodes { id name } nextCursor } }"}'`}</pre>

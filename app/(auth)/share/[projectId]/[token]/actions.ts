@@ -10,6 +10,7 @@ import { auditLinkRedeemed, createLinkAccount, previewProjectLink, redeemProject
 import { createLinkAccountSchema } from "@/lib/grants/schemas";
 import type { Session } from "@/lib/auth/claims";
 import type { FormState } from "@/lib/actions/form-state";
+import { plainIssueMessage } from "@/lib/validation/messages";
 
 const REFUSED: Record<Exclude<LinkRedeemOutcome, "granted" | "already">, string> = {
   invalid: "This link is not valid. Check that you copied the whole link, or ask the project's manager for a new one.",
@@ -51,7 +52,7 @@ export async function createAccountAndRedeemAction(_prev: FormState, formData: F
   if (!(formData instanceof FormData)) return { ok: false, message: REFUSED.invalid };
   const { projectId, token } = linkOf(formData);
   const values = { email: String(formData.get("email") ?? "").slice(0, 320), displayName: String(formData.get("displayName") ?? "").slice(0, 100) };
-  const parsed = createLinkAccountSchema.safeParse({ email: formData.get("email"), displayName: formData.get("displayName") ?? "", password: formData.get("password") });
+  const parsed = createLinkAccountSchema.safeParse({ email: formData.get("email"), displayName: formData.get("displayName") ?? "", password: formData.get("password") }, { error: plainIssueMessage });
   if (!parsed.success) return { ok: false, message: "Please correct the highlighted fields.", fieldErrors: z.flattenError(parsed.error).fieldErrors, values };
   const preview = await previewProjectLink(projectId, token);
   if (preview.status !== "valid") return { ok: false, message: REFUSED[preview.status] };

@@ -4,6 +4,7 @@ import { env } from "@/lib/env";
 import { getSession } from "@/lib/auth/current";
 import { previewProjectLink, type LinkStatus } from "@/lib/grants";
 import { AcceptLinkForm, CreateLinkAccountForm } from "@/components/grants/share-forms";
+import { formatDateTime } from "@/lib/format/date";
 
 export const metadata: Metadata = { title: "Shared project", referrer: "no-referrer" };
 
@@ -40,7 +41,7 @@ export default async function ShareLinkPage({ params }: { params: Promise<{ proj
           <p className="mt-2 text-sm text-slate-700">
             {preview.orgName} shares this project with you as <strong>{preview.role}</strong>
             {preview.role === "viewer" ? " (read only)" : " (read and add documents and videos)"}. The link works until{" "}
-            {preview.expiresAt!.toLocaleString("en-GB", { timeZone: "UTC", dateStyle: "medium", timeStyle: "short" })} UTC.
+            {formatDateTime(preview.expiresAt)}.
           </p>
           <div className="mt-6 flex flex-col gap-4">
             {session ? (

@@ -8,10 +8,11 @@ import { hasRole } from "@/lib/actions/pipeline";
 import { LEVELS, basePermissionOf, listPendingLinks, listProjectGrants, projectLevel } from "@/lib/grants";
 import { GrantAccessForm, GrantControls } from "@/components/grants/grant-forms";
 import { CreateLinkForm, RevokeLinkForm } from "@/components/grants/link-forms";
+import { formatDateTime } from "@/lib/format/date";
 
 export const metadata: Metadata = { title: "Sharing" };
 
-const utc = (d: Date | string) => new Date(d).toLocaleString("en-GB", { timeZone: "UTC", dateStyle: "medium", timeStyle: "short" });
+const utc = (d: Date | string) => formatDateTime(d);
 
 // TEN-7: who has access to one project, for its managers and the org's owners and admins. For anyone else the page
 // does not exist (404, as every page a role may not use; a project of another org is a recorded probe, TEN-4).
@@ -70,12 +71,12 @@ export default definePage(
               {grants.map((g) => (
                 <li key={g.user_id} className="flex flex-col gap-3 p-4 sm:flex-row sm:items-center sm:justify-between" data-testid="grant-row">
                   <div className="min-w-0">
-                    <p className="truncate font-medium">{g.display_name ?? g.email ?? g.user_id}</p>
-                    <p className="truncate text-sm text-slate-600">{g.email ?? "—"}</p>
+                    <p className="min-w-0 break-words font-medium">{g.display_name ?? g.email ?? g.user_id}</p>
+                    <p className="min-w-0 break-words text-sm text-slate-600">{g.email ?? "—"}</p>
                     <p className="text-xs text-slate-600">
                       <span className="font-medium text-slate-800">{g.role}</span>
                       {g.member_role === "guest" ? " · guest" : ""} ·{" "}
-                      {g.expires_at ? (g.live ? `until ${utc(g.expires_at)} UTC` : <span className="font-medium text-red-700">expired {utc(g.expires_at)} UTC</span>) : "no expiry"}
+                      {g.expires_at ? (g.live ? `until ${utc(g.expires_at)}` : <span className="font-medium text-red-700">expired {utc(g.expires_at)}</span>) : "no expiry"}
                     </p>
                   </div>
                   <GrantControls projectId={project.id} userId={g.user_id} name={g.display_name ?? g.email ?? g.user_id} role={g.role} guest={g.member_role === "guest"} />
@@ -99,7 +100,7 @@ export default definePage(
               {links.map((l) => (
                 <li key={l.id} className="flex flex-col gap-2 p-4 sm:flex-row sm:items-center sm:justify-between" data-testid="link-row">
                   <p className="text-sm">
-                    <span className="font-medium">{l.role}</span> · used {l.uses} of {l.max_uses} · expires {utc(l.expires_at)} UTC · by {l.creator ?? "—"}
+                    <span className="font-medium">{l.role}</span> · used {l.uses} of {l.max_uses} · expires {utc(l.expires_at)} · by {l.creator ?? "—"}
                   </p>
                   <RevokeLinkForm id={l.id} projectId={project.id} />
                 </li>
