@@ -189,6 +189,9 @@ export function checkDocument(facts: RepositoryFacts, doc: string, text: string)
     report(line, isTest ? "test" : "file", ref, isTest ? "no such test file" : "no such file or directory");
   };
 
+  // A document about an archive or an output names files that are not the repository's; it lists them, once, in
+  // `<!-- docs-references: not-repository-files a.json b.md -->`, and only those bare names are then not checked.
+  const notRepositoryFiles = new Set([...text.matchAll(/<!--\s*docs-references:\s*not-repository-files\s+([^>]*?)\s*-->/g)].flatMap((m) => m[1]!.split(/\s+/)));
   let fenced = false;
   text.split("\n").forEach((raw, index) => {
     const line = index + 1;
@@ -232,7 +235,7 @@ export function checkDocument(facts: RepositoryFacts, doc: string, text: string)
     for (const span of raw.matchAll(/`([^`]+)`/g)) {
       const code = span[1]!.trim().replace(/<[^>]*>/g, "[x]");
       // Root files named alone: `package.json`, `Dockerfile`.
-      if (ROOT_FILE.test(code) && !code.includes("/") && /^[A-Z.a-z]/.test(code) && /\.(?:md|json)$|^Dockerfile$|^\.dockerignore$/.test(code)) {
+      if (ROOT_FILE.test(code) && !notRepositoryFiles.has(code) && !code.includes("/") && /^[A-Z.a-z]/.test(code) && /\.(?:md|json)$|^Dockerfile$|^\.dockerignore$/.test(code)) {
         if (!existsSync(path.join(facts.root, code)) && !existsSync(path.join(facts.root, path.dirname(doc), code))) report(line, "file", code, "no such file");
       }
       // Routes: `/api/...`, `GET /settings/members`, `/health/ready?x=1`.

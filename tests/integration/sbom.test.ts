@@ -65,8 +65,9 @@ describe("SBOM (OPS-2)", () => {
     expect(createHash("sha256").update(readFileSync(again)).digest("hex")).toBe(createHash("sha256").update(readFileSync(sbomFile)).digest("hex"));
   }, 120_000);
 
-  it("the build runs it: npm run build ends with npm run sbom", () => {
-    expect((JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.build).toMatch(/&& npm run sbom$/);
+  it("the build runs it: npm run build runs npm run sbom after next build, before the standalone tree is assembled", () => {
+    // scripts/standalone.mjs copies sbom/ next to server.js, so the SBOM must exist by then.
+    expect((JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.build).toMatch(/^next build && npm run sbom && node scripts\/standalone\.mjs$/);
   });
 
   it("the live check passes for this build's SBOM and names the start of its hash", async () => {
@@ -110,7 +111,7 @@ describe("SBOM (OPS-2)", () => {
       return GET();
     }
 
-    it("owners and admins see the version, component count and SHA-256; members get 404", async () => {
+    it("owners and admins see the version, component count and SHA-256; members are told it is for admins, and read nothing", async () => {
       const { owner, admin, member } = await orgWithMembers("SBOM viewers");
       const summary = await sbomSummary();
       expect(summary).toMatchObject({ present: true, matchesRunningVersion: true, runningVersion: RUNNING_VERSION });
@@ -118,7 +119,7 @@ describe("SBOM (OPS-2)", () => {
         const page = await SbomPage.readFor(session, undefined, request());
         expect(page).toMatchObject({ kind: "ok", data: { present: true, runningVersion: RUNNING_VERSION, sha256: summary.present ? summary.sha256 : "" } });
       }
-      expect(await SbomPage.readFor(member, undefined, request())).toEqual({ kind: "not_found" });
+      expect(await SbomPage.readFor(member, undefined, request())).toMatchObject({ kind: "admins_only", minimumRole: "admin" });
     });
 
     it("the download is the file itself for admins, as an attachment; 404 for members and without a session", async () => {

@@ -35,6 +35,12 @@ describe("documentation references", () => {
     expect(formatBroken(broken)).toContain(`${FIXTURE}:5: file "lib/auth/no-such-module.ts"`);
   });
 
+  it("a bare file name a document declares as not the repository's is not checked; any other still is", () => {
+    const facts = repositoryFacts(ROOT);
+    const text = "<!-- docs-references: not-repository-files manifest.json -->\nThe pack holds `manifest.json` and `summary.json`.\n";
+    expect(checkDocument(facts, "docs/x.md", text).map(({ line, kind, reference }) => ({ line, kind, reference }))).toEqual([{ line: 2, kind: "file", reference: "summary.json" }]);
+  });
+
   it("a test file named in prose is reported as a missing test", () => {
     const facts = repositoryFacts(ROOT);
     const broken = checkDocument(facts, "docs/x.md", "Proved by tests/integration/no-such.test.ts and tests/unit/env.test.ts.\n");

@@ -24,7 +24,7 @@ describe("standalone build", () => {
   it("npm start runs the standalone server, and the end-to-end helper runs what npm start runs", () => {
     const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
     expect(pkg.scripts.start).toBe("node .next/standalone/server.js");
-    expect(pkg.scripts.build).toBe("next build && node scripts/standalone.mjs");
+    expect(pkg.scripts.build).toMatch(/^next build && .*node scripts\/standalone\.mjs$/);
     expect(readFileSync(path.join(ROOT, "tests/e2e/server.ts"), "utf8")).toContain("scripts.start");
     expect(readFileSync(path.join(ROOT, "next.config.ts"), "utf8")).toMatch(/output:\s*"standalone"/);
   });

@@ -11,7 +11,7 @@ const utc = (d: Date) => d.toLocaleString("en-GB", { timeZone: "UTC", dateStyle:
  * for owners and admins; everyone else: this page does not exist (TEN-3, page pipeline). It reads a file of the
  * build, nothing of the org's.
  */
-export default definePage({ name: "sbom.view", minimumRole: "admin", read: () => sbomSummary() }, function SbomPage({ data }) {
+export default definePage({ name: "sbom.view", title: "Software bill of materials", minimumRole: "admin", read: () => sbomSummary() }, function SbomPage({ data }) {
   return (
     <div className="flex flex-col gap-6">
       <div>
