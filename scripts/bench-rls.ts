@@ -13,6 +13,8 @@
 //   naive    withTenant on a copy of the documents (schema bench_naive, with the same indexes) whose policy is the
 //            shipped one written naively: the helpers, each reading auth.jwt(), called per row instead of once per
 //            statement in sub-selects (the anti-pattern; a contrast, no target)
+//   floor    diagnostic: the limit's statement inside the transaction withTenant sends (BEGIN READ ONLY, the claims
+//            and time limit, the statement, COMMIT), as the owner: what the mandated transaction costs by itself
 // Target: shipped at most 1.2x the limit's time per query. BENCH_RLS_EXPLAIN=1 prints EXPLAIN (ANALYZE, BUFFERS) of
 // the shipped path of each query (the plan docs/benchmarks.md shows).
 // Settings: BENCH_RLS_ORGS (1000), BENCH_RLS_DOCS (1000000), BENCH_ROUNDS (5), BENCH_DURATION (2 s per path and
