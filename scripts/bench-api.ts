@@ -34,7 +34,7 @@
 //            and a non-owner role" costs by itself, with no key check and no limits: the best /secure could reach
 // BENCH_SERVER=next: instead of this script's Node server, a throw-away `next build` + `next start` of the app with a
 // bare route handler (and the diagnostics) added, so both paths run through the real Next.js server and proxy.ts
-// (scripts/lib/bench-next.ts; PostgreSQL only). There, with the breakdown, /floor and /minimum (the floor plus the
+// (scripts/bench/next.ts; PostgreSQL only). There, with the breakdown, /floor and /minimum (the floor plus the
 // per-key and per-org limits on Redis: everything the fixed decisions and RL-1 require, nothing else) are measured
 // in every round beside /secure and /bare. BENCH_PROFILE=<folder> writes a CPU profile of the Next.js server.
 // Every path also reports the server's CPU time per request (Linux /proc): the cost per request, whatever else
@@ -42,24 +42,23 @@
 // Database and Redis: embedded defaults (PGlite in memory, in-memory limits), or DATABASE_URL (runtime role),
 // MIGRATION_DATABASE_URL (owner: migrations, seed, /bare) and REDIS_URL as for the app.
 import { fork, type ChildProcess } from "node:child_process";
-import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
-import { buildNextCopy, NEXT_PATHS, startNext } from "./lib/bench-next";
+import { cpuSnapshot, ownCpuMs } from "./bench/cpu";
+import { drivePath } from "./bench/load";
+import { buildNextCopy, NEXT_PATHS, startNext } from "./bench/next";
+import { QUICK, recordFigures, type FigureInput } from "./bench/results";
+import { freePort, nextMessage, serveWebHandler } from "./bench/server";
+import { median, roundOrder, setting } from "./bench/stats";
 
 const TARGET_RPS_RATIO = 0.85;
 const TARGET_P99_RATIO = 1.5;
 const KEY_LIMIT_PER_MIN = 600;
 const ORG_LIMIT_PER_MIN = 3_000;
 
-const num = (name: string, fallback: number) => {
-  const raw = process.env[name];
-  const n = raw === undefined || raw === "" ? fallback : Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number`);
-  return n;
-};
+// --quick: a smoke run (1 s of warm-up and 2 s per path), unless the settings say otherwise.
+const num = (name: string, fallback: number) => setting(name, QUICK ? ({ BENCH_DURATION: 2, BENCH_WARMUP: 1 } as Record<string, number>)[name] ?? fallback : fallback);
 
 interface Ready {
   type: "ready";
@@ -85,14 +84,6 @@ interface ServerStats {
   errors: number;
   keyVerifications: number | null;
   breaker: string;
-}
-
-async function freePort(): Promise<number> {
-  const probe = http.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 // ---- the server (child process) -------------------------------------------------------------------------------
@@ -208,7 +199,7 @@ async function serve() {
     },
   };
 
-  // BENCH_SERVER=next: the real Next.js production server instead (scripts/lib/bench-next.ts).
+  // BENCH_SERVER=next: the real Next.js production server instead (scripts/bench/next.ts).
   if (process.env.BENCH_SERVER === "next") {
     if (env.databaseEngine !== "postgres") {
       throw new Error("BENCH_SERVER=next needs DATABASE_URL and MIGRATION_DATABASE_URL: the Next.js server and this script share the database.");
@@ -248,35 +239,17 @@ async function serve() {
     return;
   }
 
-  const server = http.createServer(async (req, res) => {
-    try {
-      const url = new URL(req.url ?? "/", "http://127.0.0.1");
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
-      }
-      // As the nearest proxy (TRUSTED_PROXY_HOPS=1) would: the peer address is the client IP.
-      headers.set("x-forwarded-for", req.socket.remoteAddress ?? "127.0.0.1");
-      const request = new Request(`http://127.0.0.1${url.pathname}${url.search}`, { method: req.method, headers });
-      const response =
-        url.pathname === "/secure"
-          ? await GET(request, { params: Promise.resolve({}) })
-          : url.pathname === "/bare"
-            ? await bare(request)
-            : breakdown && diagnostic[url.pathname]
-              ? await diagnostic[url.pathname]!(request)
-              : new Response("not found", { status: 404 });
-      const body = Buffer.from(await response.arrayBuffer());
-      res.writeHead(response.status, { ...Object.fromEntries(response.headers), "content-length": String(body.length) });
-      res.end(body);
-    } catch {
-      counts.errors++;
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    }
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  // As the nearest proxy (TRUSTED_PROXY_HOPS=1) would: the peer address is the client IP (serveWebHandler).
+  const server = await serveWebHandler(async (request) => {
+    const { pathname } = new URL(request.url);
+    return pathname === "/secure"
+      ? GET(request, { params: Promise.resolve({}) })
+      : pathname === "/bare"
+        ? bare(request)
+        : breakdown && diagnostic[pathname]
+          ? diagnostic[pathname]!(request)
+          : new Response("not found", { status: 404 });
+  }, () => counts.errors++);
 
   const send = (message: Ready | ServerStats) => process.send!(message);
   send({
@@ -337,57 +310,6 @@ interface Measured {
   others: { postgres: number | null; redis: number | null; loadGenerator: number } | null;
 }
 
-/**
- * CPU time in ms (user + system) of a process and all its descendants, from Linux's /proc, and in the same pass that
- * of local PostgreSQL and Redis processes (by name); null elsewhere. Unlike req/s, it hardly moves when other work on
- * the machine takes turns on the cores, so it compares the paths' cost.
- */
-function cpuSnapshot(root: number): { server: number; postgres: number | null; redis: number | null } | null {
-  if (!existsSync(`/proc/${root}/stat`)) return null;
-  const stats = new Map<number, { ppid: number; ticks: number; name: string }>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // Fields after the command name (which may hold spaces and parentheses): state ppid ... utime(14) stime(15).
-      const text = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-      const name = text.slice(text.indexOf("(") + 1, text.lastIndexOf(")"));
-      stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), name });
-    } catch {
-      // exited meanwhile
-    }
-  }
-  const inTree = (pid: number): boolean => {
-    for (let p: number | undefined = pid, hops = 0; p && hops < 64; p = stats.get(p)?.ppid, hops++) if (p === root) return true;
-    return false;
-  };
-  const ms = (ticks: number) => (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
-  let server = 0;
-  let postgres: number | null = null;
-  let redis: number | null = null;
-  for (const [pid, s] of stats) {
-    if (inTree(pid)) server += s.ticks;
-    else if (s.name === "postgres") postgres = (postgres ?? 0) + s.ticks;
-    else if (s.name === "redis-server") redis = (redis ?? 0) + s.ticks;
-  }
-  return { server: ms(server), postgres: postgres === null ? null : ms(postgres), redis: redis === null ? null : ms(redis) };
-}
-
-const driverCpuMs = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-};
-// Linux's USER_HZ: 100 on every common architecture (getconf CLK_TCK).
-const CLOCK_TICKS_PER_SECOND = 100;
-
-type Autocannon = (opts: Record<string, unknown>) => Promise<{
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number; average: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}>;
-
 async function drive() {
   const duration = num("BENCH_DURATION", 10);
   const warmup = num("BENCH_WARMUP", 3);
@@ -395,24 +317,9 @@ async function drive() {
   const rounds = num("BENCH_ROUNDS", 1);
   const rate = process.env.BENCH_RATE ? num("BENCH_RATE", 1) : undefined;
   const loadAtStart = os.loadavg()[0]!;
-  const specifier = "autocannon"; // no type declarations ship with autocannon 9
-  const loaded = (await import(specifier)) as { default?: Autocannon };
-  const autocannon = (loaded.default ?? loaded) as Autocannon;
 
   const child: ChildProcess = fork(process.argv[1]!, ["--serve"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  const next = <T>(type: string) =>
-    new Promise<T>((resolve, reject) => {
-      const onMessage = (m: { type: string }) => {
-        if (m.type === type) {
-          child.off("message", onMessage);
-          child.off("exit", onExit);
-          resolve(m as T);
-        }
-      };
-      const onExit = (code: number | null) => reject(new Error(`the benchmark server exited (${code}) before "${type}"`));
-      child.on("message", onMessage);
-      child.once("exit", onExit);
-    });
+  const next = <T>(type: string) => nextMessage<T>(child, type);
 
   console.log("Seeding and starting the server…");
   const ready = await next<Ready>("ready");
@@ -435,28 +342,22 @@ async function drive() {
   let turn = 0;
   const load = async (path: string, seconds: number) => {
     const before = cpuSnapshot(ready.serverPid);
-    const driverBefore = driverCpuMs();
-    const result = await autocannon({
+    const driverBefore = ownCpuMs();
+    const result = await drivePath({
       url: base,
       connections,
-      duration: seconds,
-      // overallRate: the total rate, spread over the connections.
-      ...(rate ? { overallRate: rate } : {}),
-      requests: [
-        {
-          method: "GET",
-          // The labels /secure and /bare name the two paths of whichever server runs (see ready.paths).
-          path: ready.paths[path.slice(1) as keyof Ready["paths"]] ?? path,
-          // Every request presents the next key (and, for /bare, names that key's org): the limiter budget above.
-          setupRequest: (req: { headers?: Record<string, string> }) => {
-            const k = ready.keys[turn++ % ready.keys.length]!;
-            return { ...req, headers: { ...req.headers, authorization: `Bearer ${k.key}`, "x-bench-org": k.org, "x-bench-key-id": k.id } };
-          },
-        },
-      ],
+      seconds,
+      rate,
+      // The labels /secure and /bare name the two paths of whichever server runs (see ready.paths).
+      path: ready.paths[path.slice(1) as keyof Ready["paths"]] ?? path,
+      // Every request presents the next key (and, for /bare, names that key's org): the limiter budget above.
+      headers: () => {
+        const k = ready.keys[turn++ % ready.keys.length]!;
+        return { authorization: `Bearer ${k.key}`, "x-bench-org": k.org, "x-bench-key-id": k.id };
+      },
     });
     const after = before && cpuSnapshot(ready.serverPid);
-    const driverAfter = driverCpuMs();
+    const driverAfter = ownCpuMs();
     const n = result.requests.total;
     const per = (a: number | null | undefined, b: number | null | undefined) => (a === null || a === undefined || b === null || b === undefined || n === 0 ? null : (a - b) / n);
     return {
@@ -488,17 +389,17 @@ async function drive() {
   const results: Measured[] = [];
   // With the breakdown, /floor (the mandated transaction alone) takes part in every round: the bound it sets on
   // /secure is read from the same rounds.
-  const measured = ready.breakdown && ready.paths.floor ? ["/secure", "/bare", "/floor", "/minimum"] : ["/secure", "/bare"];
+  const measured = ready.breakdown && ready.paths.minimum ? ["/secure", "/bare", "/floor", "/minimum"] : ["/secure", "/bare"];
   for (const path of measured.slice(2)) await load(path, warmup);
   for (let r = 0; r < rounds; r++) {
     // Alternate the order between rounds so neither path always runs on a warmer (or more fragmented) database.
-    for (const path of r % 2 === 0 ? measured : [...measured].reverse()) {
+    for (const path of roundOrder(measured, r)) {
       console.log(`Measuring ${path} for ${duration} s with ${connections} connections (round ${r + 1}/${rounds})…`);
       results.push(await load(path, duration));
     }
   }
   // Next.js mode has no /tenant (it needs keys resolved in the server process at start-up).
-  const pieces = !ready.breakdown ? [] : ready.paths.floor ? ["/verify", "/auth"] : ["/verify", "/auth", "/tenant", "/floor"];
+  const pieces = !ready.breakdown ? [] : ready.paths.minimum ? ["/verify", "/auth"] : ["/verify", "/auth", "/tenant", "/floor"];
   for (const path of pieces) {
     console.log(`Breakdown: ${path} for ${duration} s (after ${warmup} s warm-up)…`);
     await load(path, warmup);
@@ -509,12 +410,6 @@ async function drive() {
   const stats = await next<ServerStats>("stats");
   child.send({ type: "stop" });
 
-  // The usual median: the middle value, or the mean of the two middle values of an even count.
-  const median = (xs: number[]) => {
-    const sorted = [...xs].sort((x, y) => x - y);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  };
   const summarise = (path: string): Measured => {
     const rs = results.filter((m) => m.path === path);
     return {
@@ -603,9 +498,24 @@ async function drive() {
     `server: ${stats.keyVerifications ?? "?"} key-verification log rows kept (newest 200 per key, trimmed once a minute), ${stats.limitHits} limit hits, ` +
       `${stats.backendFallbacks} Redis fallbacks to memory (breaker ${stats.breaker}), ${stats.errors} server errors`,
   );
-  if (results.reduce((n, m) => n + m.non2xx + m.errors + m.timeouts, 0) + stats.limitHits > 0) {
+  const invalid = results.reduce((n, m) => n + m.non2xx + m.errors + m.timeouts, 0) + stats.limitHits > 0;
+  if (invalid) {
     console.log("INVALID: some requests were refused or failed (see non-2xx / limit hits); the ratios above are not comparable. Raise BENCH_MAX_RPS.");
   }
+  const mode = `${ready.paths.minimum ? "Next.js" : "plain server"}, ${ready.engine}`;
+  const note = invalid ? "INVALID: requests refused or failed" : undefined;
+  const figures: FigureInput[] = [
+    { name: `throughput /secure / /bare (${mode}; ${how})`, value: rpsRatio, unit: "ratio", target: rate ? null : { op: ">=", value: TARGET_RPS_RATIO }, note },
+    { name: `p99 latency /secure / /bare (${mode})`, value: p99Ratio, unit: "x", target: { op: "<=", value: TARGET_P99_RATIO }, note },
+    { name: "/secure", value: s.rps, unit: "req/s" },
+    { name: "/bare", value: bareResult.rps, unit: "req/s" },
+  ];
+  const serverCpu = useRounds ? cpuOf("/secure") : null;
+  if (serverCpu !== null) figures.push({ name: "server CPU bare / secure", value: serverCpu, unit: "ratio" });
+  for (const path of ["/floor", "/minimum"]) {
+    if (measured.includes(path) && useRounds) figures.push({ name: `${path} / /bare (diagnostic)`, value: rpsOf(path), unit: "ratio" });
+  }
+  await recordFigures("api", figures);
   await new Promise((resolve) => child.once("exit", resolve));
 }
 

@@ -12,13 +12,15 @@
 // Afterwards every org's chain is verified (lib/audit/verify.ts): linear, no gap, every hash right.
 import { randomBytes } from "node:crypto";
 import os from "node:os";
+import { QUICK, recordFigures } from "./bench/results";
+import { quantile } from "./bench/stats";
 
 process.env.DB_POOL_MAX ??= "24";
 process.env.LOG_LEVEL ??= "warn";
 
 const ORGS = Number(process.env.BENCH_AUDIT_ORGS ?? 10);
 const WRITERS = Number(process.env.BENCH_AUDIT_WRITERS ?? 8);
-const ENTRIES = Number(process.env.BENCH_AUDIT_ENTRIES ?? 4_000);
+const ENTRIES = Number(process.env.BENCH_AUDIT_ENTRIES ?? (QUICK ? 800 : 4_000));
 
 async function main() {
   if (!process.env.DATABASE_URL || !process.env.MIGRATION_DATABASE_URL) {
@@ -99,9 +101,7 @@ async function main() {
       }),
     );
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    latencies.sort((a, b) => a - b);
-    const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-    return { perSecond: latencies.length / seconds, p50: at(0.5), p99: at(0.99), n: latencies.length };
+    return { perSecond: latencies.length / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), n: latencies.length };
   };
 
   let results: Record<string, { perSecond: number; p50: number; p99: number; n: number }> = {};
@@ -135,7 +135,13 @@ async function main() {
   for (const [name, r] of Object.entries(results)) console.log(`| ${name} | ${f(r.perSecond)} | ${f(r.p50, 1)} | ${f(r.p99, 1)} |`);
   console.log(`\nchained / plain: ${(results.chained!.perSecond / results.plain!.perSecond).toFixed(2)}`);
   console.log(`chains verified afterwards: ${verification.orgs} orgs, ${verification.entries} entries, ${verification.broken} broken`);
-  console.log(`\n${JSON.stringify({ bench: "audit", orgs: ORGS, writers: WRITERS, entries: ENTRIES, results, verification })}`);
+  await recordFigures("audit", [
+    { name: `chained appends (${ORGS} orgs x ${WRITERS} writers)`, value: results.chained!.perSecond, unit: "entries/s", target: { op: ">=", value: 2_000 } },
+    { name: "chained / plain", value: results.chained!.perSecond / results.plain!.perSecond, unit: "ratio", target: { op: ">=", value: 0.7 } },
+    { name: "chained p99", value: results.chained!.p99, unit: "ms" },
+    { name: "plain inserts", value: results.plain!.perSecond, unit: "entries/s" },
+    { name: "broken chains afterwards", value: verification.broken, unit: "breaks", target: { op: "<=", value: 0 } },
+  ]);
   if (verification.broken > 0 || verification.entries < results.chained!.n + 400) process.exitCode = 1;
 }
 

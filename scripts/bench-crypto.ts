@@ -11,11 +11,12 @@
 // and MIGRATION_DATABASE_URL (owner); with the embedded database it says so and exits 0.
 import { randomBytes, randomUUID } from "node:crypto";
 import os from "node:os";
+import { QUICK, recordFigures } from "./bench/results";
 
 process.env.LOG_LEVEL ??= "warn";
 
-const VALUES = Number(process.env.BENCH_CRYPTO_VALUES ?? 10_000);
-const ORGS = Number(process.env.BENCH_CRYPTO_ORGS ?? 1_000);
+const VALUES = Number(process.env.BENCH_CRYPTO_VALUES ?? (QUICK ? 2_000 : 10_000));
+const ORGS = Number(process.env.BENCH_CRYPTO_ORGS ?? (QUICK ? 100 : 1_000));
 const PER_TX = 100;
 
 async function main() {
@@ -128,6 +129,14 @@ async function main() {
     console.log(`store   plain ${f(plainStore)}/s   encrypted ${f(encStore)}/s   ratio ${(plainStore / encStore).toFixed(2)}x`);
     console.log(`load    plain ${f(plainLoad)}/s   decrypted ${f(encLoad)}/s   ratio ${(plainLoad / encLoad).toFixed(2)}x`);
     console.log(`rotate  ${rewrap.rewrapped} data keys re-wrapped: ${f(rewrapRate)}/s;  ${re.reencrypted} values re-encrypted: ${f(reRate)}/s (${re.retiredDataKeys} data keys retired)`);
+    await recordFigures("crypto", [
+      { name: "store, plain / encrypted", value: plainStore / encStore, unit: "x" },
+      { name: "load, plain / decrypted", value: plainLoad / encLoad, unit: "x" },
+      { name: "encrypted store", value: encStore, unit: "values/s" },
+      { name: "decrypted load", value: encLoad, unit: "values/s" },
+      { name: "data keys re-wrapped", value: rewrapRate, unit: "/s" },
+      { name: "values re-encrypted", value: reRate, unit: "/s" },
+    ]);
   } finally {
     // Nothing of the benchmark stays, and no data key is left on its throwaway KEKs.
     await owner.query("delete from public.organizations where id = any($1)", [orgIds]).catch(() => {});

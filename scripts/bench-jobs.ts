@@ -15,11 +15,12 @@
 // MIGRATION_DATABASE_URL (owner). With the embedded database it says so and exits 0.
 import { randomBytes } from "node:crypto";
 import os from "node:os";
+import { QUICK, recordFigures, type FigureInput } from "./bench/results";
 
 process.env.DB_POOL_MAX ??= "20";
 process.env.LOG_LEVEL ??= "warn";
 
-const JOBS = Number(process.env.BENCH_JOBS ?? 2_000);
+const JOBS = Number(process.env.BENCH_JOBS ?? (QUICK ? 300 : 2_000));
 
 async function main() {
   if (!process.env.DATABASE_URL || !process.env.MIGRATION_DATABASE_URL) {
@@ -127,7 +128,15 @@ async function main() {
     console.log(`| ${p} | ${f(base)} | ${f(results[`enqueue_${p}`]!)} | ${f(results[`complete_${p}`]!)} | ${r(results[`enqueue_${p}`]!, base)} | ${r(results[`complete_${p}`]!, base)} |`);
   }
   console.log(`\nOne worker at its default concurrency (4 jobs at once): ${f(results.complete_default!)} completed jobs/s (${r(results.complete_default!, results.baseline_4!)} of the 4-connection baseline).`);
-  console.log(`\n${JSON.stringify({ bench: "jobs", jobs: JOBS, results })}`);
+  const figures: FigureInput[] = [];
+  for (const p of [1, 4]) {
+    figures.push(
+      { name: `enqueue / baseline, ${p} at once`, value: results[`enqueue_${p}`]! / results[`baseline_${p}`]!, unit: "ratio" },
+      { name: `completed / baseline, ${p} worker(s)`, value: results[`complete_${p}`]! / results[`baseline_${p}`]!, unit: "ratio" },
+    );
+  }
+  figures.push({ name: "completed, one worker at concurrency 4", value: results.complete_default!, unit: "jobs/s" });
+  await recordFigures("jobs", figures);
 }
 
 main().catch((error: unknown) => {

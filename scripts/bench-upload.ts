@@ -22,29 +22,22 @@
 // (default: `next build` first, so the figures are of this checkout), BENCH_PROFILE=<folder>: a CPU profile of the
 // app server (--cpu-prof), written when it stops.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { readdir, unlink } from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
+import { processCpuMs, processMemory } from "./bench/cpu";
+import { QUICK, recordFigures } from "./bench/results";
+import { median, setting } from "./bench/stats";
 
 const TARGET_RSS_GROWTH_MB = 64;
 const TARGET_THROUGHPUT_RATIO = 0.8;
 const MB = 1024 * 1024;
 
-const num = (name: string, fallback: number) => {
-  const raw = process.env[name];
-  const n = raw === undefined || raw === "" ? fallback : Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number`);
-  return n;
-};
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
+// --quick: 2 rounds of 20 MB unless the settings say otherwise.
+const num = (name: string, fallback: number) => setting(name, QUICK ? ({ BENCH_ROUNDS: 2, BENCH_UPLOAD_MB: 20 } as Record<string, number>)[name] ?? fallback : fallback);
 
 // ---- the bare baseline server (a child process of this script) -------------------------------------------------
 
@@ -70,17 +63,9 @@ async function serveBare(port: number, dir: string) {
 
 // ---- the run ---------------------------------------------------------------------------------------------------
 
-function memoryOf(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN) * 1024;
-  return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
-}
-
+const memoryOf = processMemory;
 /** The process's CPU time (user + system), in seconds. */
-function cpuOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
-}
+const cpuOf = (pid: number): number => processCpuMs(pid) / 1000;
 
 /** Streams the file as the request body (with its length) and resolves when the response has ended. */
 function upload(url: string, file: string, headers: Record<string, string>): Promise<{ status: number; seconds: number; body: string }> {
@@ -313,6 +298,11 @@ async function main() {
     console.log(
       `${worstGrowth < TARGET_RSS_GROWTH_MB ? "PASS" : "MISS"} peak RSS growth per upload ${growth.toFixed(1)} MiB median, ${worstGrowth.toFixed(1)} MiB worst (target < ${TARGET_RSS_GROWTH_MB} MiB)`,
     );
+    await recordFigures("upload", [
+      { name: `throughput app / bare (${(bytes / 1e6).toFixed(0)} MB ${fileType}, median of ${rounds})`, value: ratio, unit: "ratio", target: { op: ">=", value: TARGET_THROUGHPUT_RATIO } },
+      { name: "peak RSS growth per upload, worst round", value: worstGrowth, unit: "MiB", target: { op: "<=", value: TARGET_RSS_GROWTH_MB } },
+      { name: "app", value: bytes / 1e6 / median(rows.map((r) => r.app)), unit: "MB/s" },
+    ]);
   } finally {
     await stop();
   }

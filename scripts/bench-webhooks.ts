@@ -17,13 +17,14 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import Stripe from "stripe";
+import { QUICK, recordFigures, type FigureInput } from "./bench/results";
 
 const SECRET = `whsec_${randomBytes(24).toString("hex")}`;
 process.env.STRIPE_WEBHOOK_SECRET = SECRET;
 process.env.DB_POOL_MAX ??= "20";
 process.env.LOG_LEVEL ??= "warn";
 
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 2_000);
+const EVENTS = Number(process.env.BENCH_EVENTS ?? (QUICK ? 300 : 2_000));
 const ORGS = Number(process.env.BENCH_WEBHOOK_ORGS ?? 64);
 const CONCURRENCY = [8, 16];
 
@@ -144,7 +145,14 @@ async function main() {
   console.log("|---|---|---|---|");
   for (const p of CONCURRENCY) console.log(`| ${p} | ${f(results[`route_${p}`]!)} | ${f(results[`bare_${p}`]!)} | ${(results[`route_${p}`]! / results[`bare_${p}`]!).toFixed(2)} |`);
   console.log(`\nprocessed events: ${results.processed}, invoice rows: ${results.invoices} (each processed event stored one invoice)`);
-  console.log(`\n${JSON.stringify({ bench: "webhooks", events: EVENTS, orgs: ORGS, results })}`);
+  const figures: FigureInput[] = [];
+  for (const p of CONCURRENCY) {
+    figures.push(
+      { name: `route, ${p} in flight`, value: results[`route_${p}`]!, unit: "events/s", target: { op: ">=", value: 1_000 } },
+      { name: `route / bare, ${p} in flight`, value: results[`route_${p}`]! / results[`bare_${p}`]!, unit: "ratio", target: { op: ">=", value: 0.8 } },
+    );
+  }
+  await recordFigures("webhooks", figures);
 }
 
 main().catch((error) => {

@@ -3,7 +3,6 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import { prepareValue } from "pg/lib/utils";
 
 /** What a transaction (or a single connection) can do: run a parameterised statement and get rows back. */
 export interface Queryable {
@@ -37,8 +36,7 @@ export interface Engine {
 export interface TransactionOptions {
   /**
    * fn reads with at most one statement. The transaction is READ ONLY and its COMMIT is written behind that
-   * statement, in the same write: on PostgreSQL, BEGIN, the preamble, the statement and COMMIT are one round trip,
-   * and, once the connection has prepared the statement, one message (EXECUTE of the prepared statement).
+   * statement, in the same write: on PostgreSQL, BEGIN, the preamble, the statement and COMMIT are one round trip.
    * A second statement is refused (SingleStatementError) on every engine, so a handler that outgrows the
    * declaration fails in tests rather than running outside the transaction; a write fails with 25006.
    */
@@ -172,8 +170,12 @@ export async function openPglite(dataDir?: string, options: PgliteOptions = {}):
   };
 }
 
-/** The socket under a pg client, to send several messages in one write (pg has no public handle for this). */
-function socketOf(client: pg.PoolClient): { cork(): void; uncork(): void } | null {
+/**
+ * The socket under a pg client, to send several messages in one write (pg has no public handle for this): pg's
+ * Connection keeps it as `connection.stream`. Without it (another pg version), the messages still go out in order,
+ * only as several writes; tests/unit/pg-driver-internals.test.ts fails if the installed pg no longer has it.
+ */
+export function socketOf(client: pg.ClientBase): { cork(): void; uncork(): void } | null {
   const stream = (client as unknown as { connection?: { stream?: { cork?: unknown; uncork?: unknown } } }).connection?.stream;
   return stream && typeof stream.cork === "function" && typeof stream.uncork === "function" ? (stream as { cork(): void; uncork(): void }) : null;
 }
@@ -212,79 +214,6 @@ const isMissingPreparedStatement = (error: unknown): boolean => codeOf(error) ==
 const codeOf = (error: unknown): unknown => (error && typeof error === "object" ? (error as { code?: unknown }).code : undefined);
 
 type Rows = Record<string, unknown>[];
-
-/** The names this connection has prepared (a statement that ran under its name once). Dies with the client. */
-const preparedNames = new WeakMap<object, Set<string>>();
-function preparedOn(client: pg.PoolClient): Set<string> {
-  let names = preparedNames.get(client);
-  if (!names) preparedNames.set(client, (names = new Set()));
-  return names;
-}
-
-/**
- * The parameters of a prepared statement as EXECUTE's argument list: `(lit, lit, ...)`, or "" for none. Each value
- * is what pg itself would send (its prepareValue), written as a quoted literal by pg's escapeLiteral, so PostgreSQL
- * converts it with the parameter's own type, exactly as a text-format parameter. The statement's text is never
- * touched: only whole literals go into the argument list. null when a value cannot be written that way (binary data,
- * a NUL character, a value pg cannot serialise): the statement then goes out the usual way, as its own message.
- */
-function executeArguments(values: unknown[] | undefined): string | null {
-  if (!values || values.length === 0) return "";
-  const literals: string[] = [];
-  for (const value of values) {
-    let text: unknown;
-    try {
-      text = prepareValue(value);
-    } catch {
-      return null;
-    }
-    if (text === null || text === undefined) literals.push("null");
-    else if (typeof text === "string" && !text.includes("\0")) literals.push(pg.escapeLiteral(text));
-    else return null;
-  }
-  return `(${literals.join(", ")})`;
-}
-
-/**
- * Runs a whole single-statement transaction sent as one message (see send in openPostgres): `headCount` statements of
- * BEGIN and preamble, then the EXECUTE, then COMMIT. Settles the head with the preamble's last rows once PostgreSQL
- * has run the whole preamble (even if the statement then failed), or with the error that stopped it. Returns the
- * statement's result and the transaction's end: COMMIT done, or, after a failure (PostgreSQL skips the rest of the
- * message, leaving the transaction aborted), a ROLLBACK.
- */
-function runWhole(
-  client: pg.PoolClient,
-  text: string,
-  headCount: number,
-  resolveHead: (rows: Rows) => void,
-  rejectHead: (error: unknown) => void,
-): [Promise<pg.QueryResult>, Promise<unknown>] {
-  let settle!: (error: Error | null, results?: pg.QueryResult[]) => void;
-  const result = new Promise<pg.QueryResult>((resolve, reject) => {
-    settle = (error, results) => {
-      // The statements PostgreSQL completed, in order (pg's Query keeps one result per CommandComplete).
-      const done = (error ? completedResults(query) : results!).filter((r) => r.command !== null);
-      if (done.length >= headCount) resolveHead(done[headCount - 1]!.rows);
-      else rejectHead(error);
-      if (error) reject(error);
-      else resolve(done[headCount]!);
-    };
-  });
-  const query = new pg.Query(text, undefined, (error: Error | undefined, results: unknown) => settle(error ?? null, results as pg.QueryResult[]));
-  client.query(query as unknown as pg.QueryConfig);
-  const end = result.then(
-    () => undefined,
-    () => client.query("rollback"),
-  );
-  end.catch(() => {}); // observed by the transaction
-  return [result, end];
-}
-
-/** pg's Query keeps the results of a multi-statement message in `_results` (one, or an array). */
-function completedResults(query: unknown): pg.QueryResult[] {
-  const results = (query as { _results?: pg.QueryResult | pg.QueryResult[] })._results;
-  return results === undefined ? [] : Array.isArray(results) ? results : [results];
-}
 
 export interface PostgresOptions {
   /** Name each statement (see statementName). Off behind a pooler in transaction mode (preparedStatementsByDefault). */
@@ -339,14 +268,14 @@ export function openPostgres(connectionString: string, max: number, options: Par
     async transaction(fn, preamble = [], options) {
       const client = await connect();
       const single = options?.singleStatement === true;
-      const prepared = preparedOn(client);
       let broken: unknown;
       const socket = socketOf(client);
       // The head: BEGIN and the preamble (claims, role, key check), one simple-protocol message. fn's first statement
-      // is written behind it in the same write (the socket is corked until this tick's work is done) and PostgreSQL
-      // runs them in order. If the preamble fails, the transaction is aborted, so whatever was pipelined behind it
-      // fails with 25P02 without running; tx.query settles only after the preamble, so fn sees the preamble's error,
-      // never a row; and the transaction fails with the preamble's error below.
+      // (a prepared statement: Bind and Execute once the connection has parsed it) and, for a single-statement read,
+      // COMMIT are written behind it in the same write (the socket is corked until this tick's work is done), and
+      // PostgreSQL runs them in order. If the preamble fails, the transaction is aborted, so whatever was pipelined
+      // behind it fails with 25P02 without running; tx.query settles only after the preamble, so fn sees the
+      // preamble's error, never a row; and the transaction fails with the preamble's error below.
       const head = [single ? "begin read only" : "begin", ...preamble];
       let preambleSucceeded = false;
       let resolveHead!: (rows: Rows) => void;
@@ -359,19 +288,9 @@ export function openPostgres(connectionString: string, max: number, options: Par
         rejectHead = reject;
       });
       started.catch(() => {}); // observed below; never an unhandled rejection
-      let headSent = false;
-      const sendHead = () => {
-        headSent = true;
-        client.query(head.join("; ")).then((r: pg.QueryResult | pg.QueryResult[]) => resolveHead(Array.isArray(r) ? (r.at(-1)?.rows ?? []) : []), rejectHead);
-      };
-      if (single && settings.preparedStatements) {
-        // Held back for this tick: fn's one statement may travel in the same message (send, below).
-        process.nextTick(() => headSent || sendHead());
-      } else {
-        socket?.cork();
-        sendHead();
-        process.nextTick(() => socket?.uncork());
-      }
+      socket?.cork();
+      client.query(head.join("; ")).then((r: pg.QueryResult | pg.QueryResult[]) => resolveHead(Array.isArray(r) ? (r.at(-1)?.rows ?? []) : []), rejectHead);
+      process.nextTick(() => socket?.uncork());
       // A statement's outcome is handed to fn only once the preamble has succeeded; if the preamble failed, fn gets
       // the preamble's error instead (its statement failed only because of it). Few promises: see ratelimit/limiter.
       const afterPreamble = <R>(pending: Promise<R>): Promise<R> =>
@@ -381,10 +300,7 @@ export function openPostgres(connectionString: string, max: number, options: Par
         );
       const statement = (text: string, values?: unknown[]): Promise<pg.QueryResult> => {
         const name = nameOf(text);
-        if (name === undefined) return client.query({ text, values });
-        const pending = client.query({ name, text, values });
-        if (!prepared.has(name)) pending.then(() => prepared.add(name), () => {});
-        return pending;
+        return name === undefined ? client.query({ text, values }) : client.query({ name, text, values });
       };
       // singleStatement: COMMIT goes out with fn's one statement. PostgreSQL ends the transaction either way: it
       // commits, or, when the preamble or the statement failed, answers COMMIT with a rollback.
@@ -393,18 +309,7 @@ export function openPostgres(connectionString: string, max: number, options: Par
       const send = (sql: string, params?: unknown[], exec = false): Promise<pg.QueryResult> => {
         if (!single) return afterPreamble(exec ? client.query(sql) : statement(sql, params));
         if (ended) return Promise.reject(new SingleStatementError());
-        const name = exec ? undefined : nameOf(sql);
-        const args = !headSent && name !== undefined && prepared.has(name) ? executeArguments(params) : null;
-        if (args !== null) {
-          // The whole transaction in ONE simple-protocol message: BEGIN READ ONLY; the preamble; EXECUTE of the
-          // statement this connection has already prepared; COMMIT. One write, one answer, nothing parsed twice.
-          headSent = true;
-          const [pending, end] = runWhole(client, `${head.join("; ")}; execute ${name}${args}; commit`, head.length, resolveHead, rejectHead);
-          ended = end;
-          return afterPreamble(pending);
-        }
         socket?.cork();
-        if (!headSent) sendHead();
         const pending = exec ? client.query(sql) : statement(sql, params);
         ended = client.query("commit");
         ended.catch(() => {}); // observed below

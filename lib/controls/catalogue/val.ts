@@ -34,7 +34,7 @@ export const VAL = family("VAL", [
     evidence: [
       evidence(API, "an oversized body is 413 and writes nothing"),
       evidence("tests/integration/statement-timeout.test.ts", "request transactions have a time limit (VAL-2)"),
-      evidence("tests/integration/prepared-statements.test.ts", "the preamble's statement time limit covers the EXECUTE in the same message"),
+      evidence("tests/integration/prepared-statements.test.ts", "the preamble's statement time limit covers the prepared statement pipelined behind it"),
     ],
   },
   {

@@ -11,7 +11,7 @@ import path from "node:path";
 
 const SKIP = new Set([".bench", ".git", ".next", ".data", "node_modules", "test-results", "playwright-report", "coverage"]);
 
-const BARE_ROUTE = `// Benchmark only, written by scripts/lib/bench-next.ts into a throw-away copy: never part of the product.
+const BARE_ROUTE = `// Benchmark only, written by scripts/bench/next.ts into a throw-away copy: never part of the product.
 import { openPostgres } from "@/lib/db/engine";
 import { projectResource } from "@/lib/api/resources";
 import { encodeCursor, KEYSET_AT, keysetPage } from "@/lib/pagination/keyset";
@@ -31,7 +31,7 @@ export async function GET(request: Request): Promise<Response> {
 // The floor: the same query in a plain single-statement tenant transaction with an org member's claims (BEGIN READ
 // ONLY, claims and role, the RLS query and COMMIT in one round trip), no key, no limits: what the architecture's
 // one-transaction-per-request rule costs by itself.
-const FLOOR_ROUTE = `// Benchmark only, written by scripts/lib/bench-next.ts into a throw-away copy: never part of the product.
+const FLOOR_ROUTE = `// Benchmark only, written by scripts/bench/next.ts into a throw-away copy: never part of the product.
 import { withTenant } from "@/lib/db";
 import { markVerified } from "@/lib/auth/claims";
 import { projectResource } from "@/lib/api/resources";
@@ -49,7 +49,7 @@ export async function GET(request: Request): Promise<Response> {
 // The mandated minimum (BENCH_BREAKDOWN=1): the floor plus the per-key and per-org sliding-window limits on Redis
 // (RL-1), called as the partner API calls them, on the key's id (sent by the benchmark beside the key), so each key
 // has its own window, as with /secure. No key check, no log, no validation.
-const MINIMUM_ROUTE = `// Benchmark only, written by scripts/lib/bench-next.ts into a throw-away copy: never part of the product.
+const MINIMUM_ROUTE = `// Benchmark only, written by scripts/bench/next.ts into a throw-away copy: never part of the product.
 import { withTenant } from "@/lib/db";
 import { markVerified } from "@/lib/auth/claims";
 import { createAppRateLimiters } from "@/lib/ratelimit";
@@ -74,7 +74,7 @@ export async function GET(request: Request): Promise<Response> {
 
 // Diagnostics (BENCH_BREAKDOWN=1): the key resolution alone, and the key plus the rate limits, each answering a
 // small JSON body, to see what they cost inside the Next.js server.
-const VERIFY_ROUTE = `// Benchmark only, written by scripts/lib/bench-next.ts into a throw-away copy: never part of the product.
+const VERIFY_ROUTE = `// Benchmark only, written by scripts/bench/next.ts into a throw-away copy: never part of the product.
 import { resolveApiKey } from "@/lib/api-keys";
 
 export async function GET(request: Request): Promise<Response> {
@@ -82,7 +82,7 @@ export async function GET(request: Request): Promise<Response> {
   return Response.json({ ok: true });
 }
 `;
-const AUTH_ROUTE = `// Benchmark only, written by scripts/lib/bench-next.ts into a throw-away copy: never part of the product.
+const AUTH_ROUTE = `// Benchmark only, written by scripts/bench/next.ts into a throw-away copy: never part of the product.
 import { authenticateApiRequest } from "@/lib/api/handler";
 
 export async function GET(request: Request): Promise<Response> {
