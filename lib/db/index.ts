@@ -175,7 +175,7 @@ export function withTenant<T>(claims: TenantClaims, fn: (tx: Queryable, info: Te
   // across instances; lib/flags/record.ts). If that fails, so does this transaction (fail closed).
   const orgId = claimsOrgId(claims);
   if (orgId !== null && !flagStatesRecorded(orgId, FLAG_SIGNATURE)) {
-    return import("@/lib/flags/record").then(({ recordSecurityFlagStates }) => recordSecurityFlagStates(claims, orgId)).then(() => withTenantTransaction(claims, fn, options));
+    return import("@/lib/flags/record").then(({ recordSecurityFlagStates }) => recordSecurityFlagStates(claims, orgId, env.flags)).then(() => withTenantTransaction(claims, fn, options));
   }
   return withTenantTransaction(claims, fn, options);
 }
