@@ -84,6 +84,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
                 <Link href="/settings/integrations" className="text-slate-700 hover:text-slate-950">
                   Integrations
                 </Link>
+                <Link href="/settings/flags" className="text-slate-700 hover:text-slate-950">
+                  Flags
+                </Link>
               </>
             ) : null}
             {session.orgRole === "owner" && !session.actor ? (

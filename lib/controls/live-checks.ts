@@ -156,6 +156,11 @@ export const LIVE_CHECKS = {
     summary: "A throwaway value encrypts and decrypts under every configured key-encryption key, a copy moved to another row is refused, and one stored data key per key-encryption key unwraps.",
     controls: ["ENC-1", "ENC-5"],
   },
+  "feature-flags": {
+    title: "Feature flags",
+    summary: "Every flag's rollout and where it was set; fails while a security flag (virus scan, quarantine, CSRF, rate limits, audit hash chain, MFA enforcement) is off without acknowledgement, warns while one is off and acknowledged.",
+    controls: ["OPS-4", "ENC-3"],
+  },
 } as const satisfies Record<string, { title: string; summary: string; controls: readonly ControlId[] }>;
 
 export type LiveCheckId = keyof typeof LIVE_CHECKS;

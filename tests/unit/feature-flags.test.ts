@@ -123,7 +123,7 @@ describe("OPS-4: a security flag switched off in production", () => {
 
   it("the real start-up (next.config.ts, which imports lib/env.ts) refuses, with a clear message, and exits non-zero", async () => {
     const run = promisify(execFile);
-    const environment = { PATH: process.env.PATH, HOME: process.env.HOME, ...PRODUCTION_ENV, FLAG_VIRUS_SCAN: "off" };
+    const environment: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...PRODUCTION_ENV, NODE_ENV: "production", FLAG_VIRUS_SCAN: "off" };
     const failed = await run("node_modules/.bin/tsx", ["-e", `import("./next.config.ts").then(() => {}, (e) => { console.error(String(e && e.message)); process.exit(1); })`], { env: environment, cwd: process.cwd() }).then(
       () => null,
       (error: { code: number; stderr: string }) => error,
@@ -197,5 +197,22 @@ describe("OPS-4: staged rollout", () => {
         expect(result.flags === null ? result.problems.length > 0 : result.problems.length === 0).toBe(true);
       }),
     );
+  });
+});
+
+describe("OPS-4: the feature-flags live check", () => {
+  it("passes with every security flag on, fails while one is off unacknowledged, warns while every off one is acknowledged; reports every flag, never an org id", async () => {
+    const { checkFeatureFlags } = await import("@/lib/flags/live-check");
+    const on = checkFeatureFlags(parseEnv({ FLAG_URL_IMPORT: "admins:org_pilot_secret" }).flags);
+    expect(on.status).toBe("pass");
+    for (const name of FLAG_NAMES) expect(on.detail).toContain(`${name}=`);
+    expect(on.detail).toContain("url_import=admins (1 org) [feature, FLAG_URL_IMPORT]");
+    expect(on.detail).not.toContain("org_pilot_secret");
+
+    const off = checkFeatureFlags(parseEnv({ FLAG_CSRF: "off" }).flags);
+    expect(off).toMatchObject({ status: "fail", detail: expect.stringContaining("Security flags off without acknowledgement: csrf.") });
+
+    const acknowledged = checkFeatureFlags(parseEnv({ ...PRODUCTION_ENV, FLAG_CSRF: "off", FEATURE_FLAGS_ACKNOWLEDGE_OFF: "csrf" }).flags);
+    expect(acknowledged).toMatchObject({ status: "warn", detail: expect.stringContaining("acknowledged by the operator (FEATURE_FLAGS_ACKNOWLEDGE_OFF): csrf.") });
   });
 });

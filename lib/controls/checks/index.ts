@@ -15,6 +15,7 @@ import { checkStandingAccess, checkSupportSessions } from "@/lib/support/check";
 import { checkProjectGrants } from "@/lib/grants/check";
 import { checkRefreshReuse, checkSecondFactorRule, checkSignInLockouts } from "@/lib/auth/checks";
 import { checkDecryptSelfTest, checkKeysPendingRetirement, checkRecordsPerKeyVersion } from "@/lib/crypto/live-check";
+import { checkFeatureFlags } from "@/lib/flags/live-check";
 
 export { checkAuditChain, checkDatabaseSession, checkEmbeddedInProduction, checkExpiredKeys, checkRateLimitBackend, checkRlsCoverage, checkRuntimeRole, checkSecurityHeaders };
 export { checkDeadJobs, checkFileStorage, checkPendingScans, checkVirusScanner };
@@ -68,6 +69,7 @@ const IMPLEMENTATIONS: Record<LiveCheckId, (options: RunOptions) => CheckResult 
   "records-per-key-version": () => checkRecordsPerKeyVersion(),
   "keys-pending-retirement": () => checkKeysPendingRetirement(),
   "decrypt-self-test": () => checkDecryptSelfTest(),
+  "feature-flags": () => checkFeatureFlags(),
 };
 
 /** A check that cannot run has not passed: it fails, naming only the error's kind (messages can carry hosts or SQL). */
