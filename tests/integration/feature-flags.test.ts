@@ -213,6 +213,23 @@ describe("OPS-4: an off security flag is audited once per org", () => {
     expect((await flagEntries(t.org.id)).map((e) => `${e.action}:${e.target_id}:${String(e.changes.state)}`)).toEqual(["security.flag_off:quarantine:off"]);
   });
 
+  it("a read-only API key's first request records it too, and is served", async () => {
+    const app = await appWith({ FLAG_CSRF: "off" });
+    const t = await tenant("ReadKey");
+    const key = (await newKey(t.admin, { permissions: "read" })).plaintext;
+    const { handleGraphQL } = await import("@/lib/graphql/server");
+    const res = await handleGraphQL(
+      new Request("http://localhost:3000/api/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-for": "203.0.113.22", authorization: `Bearer ${key}` },
+        body: JSON.stringify({ query: "{ projects { nodes { id } } }" }),
+      }),
+    );
+    expect(res.status).toBe(200);
+    expect(app.env.flags.csrf.rollout.stage).toBe("off");
+    expect((await flagEntries(t.org.id)).map((e) => `${e.action}:${e.target_id}`)).toEqual(["security.flag_off:csrf"]);
+  });
+
   it("acknowledged in production, the entry says so", async () => {
     const { PRODUCTION_ENV } = await import("../helpers/production-env");
     const { parseEnv } = await import("@/lib/env");
