@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { developmentKeyring, parseEncryptionKeys, type Keyring } from "./crypto/keyring";
+import { resolveFlags, securityFlagsOff, type ResolvedFlags } from "./flags/parse";
+import flagFile from "../config/feature-flags.json";
 
 /**
  * ENC-3: every setting the app reads is parsed here, once, with Zod. Nothing else reads process.env.
@@ -204,6 +206,11 @@ const schema = z.object({
   /** Tests only, refused in production: loopback stand-ins for the Nylas and Dub APIs (integration tests, lib/credentials). */
   NYLAS_API_URL: optionalString.pipe(z.url().optional()),
   DUB_API_URL: optionalString.pipe(z.url().optional()),
+
+  // OPS-4 feature flags (lib/flags, config/feature-flags.json). Overrides are FLAG_<NAME>=off|everyone|orgs:<org>,...|
+  // admins:<org>,... (read by lib/flags/parse.ts from the same source; an unknown FLAG_ name stops start-up).
+  /** OPS-4: security flags allowed to be off in production, comma-separated; each such run is audited per org. */
+  FEATURE_FLAGS_ACKNOWLEDGE_OFF: optionalString,
 });
 
 export type ClientIpSource = "socket" | "forwarded" | "vercel";
@@ -226,6 +233,8 @@ export type Env = Omit<z.infer<typeof schema>, "ENCRYPTION_KEYS"> & {
   /** BIL-2: Mux is configured (API token pair); signed playback too when its signing key is set. */
   muxConfigured: boolean;
   muxSignedPlayback: boolean;
+  /** OPS-4: every flag's resolved rollout and where it came from (lib/flags reads it). */
+  flags: ResolvedFlags;
 };
 
 export class ConfigurationError extends Error {
@@ -235,7 +244,7 @@ export class ConfigurationError extends Error {
   }
 }
 
-export function parseEnv(source: Record<string, string | undefined>): Env {
+export function parseEnv(source: Record<string, string | undefined>, options: { flagFile?: unknown } = {}): Env {
   const parsed = schema.safeParse(source);
   if (!parsed.success) {
     throw new ConfigurationError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
@@ -379,7 +388,11 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       problems.push(`ENC-1: ${name} points integration tests at a stand-in server; it is for tests only, must be a loopback address, and is refused in production.`);
     }
   }
+  // OPS-4: the flag file and its overrides; a security flag off in production needs its acknowledgement.
+  const resolvedFlags = resolveFlags(options.flagFile ?? flagFile, source, { production });
+  problems.push(...resolvedFlags.problems);
   if (problems.length > 0) throw new ConfigurationError(problems);
+  const flags = resolvedFlags.flags!;
 
   const appOrigin = new URL(e.APP_URL).origin;
   const authorizedParties = e.CLERK_AUTHORIZED_PARTIES
@@ -388,7 +401,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 
   const { ENCRYPTION_KEYS: _raw, ...settings } = e;
   void _raw;
-  return { ...settings, encryptionKeys, identityProvider, databaseEngine, jobsInProcess, clientIpSource, rateLimitsInMemory, servedOverHttps, authorizedParties, corsOrigins, muxConfigured, muxSignedPlayback };
+  return { ...settings, encryptionKeys, identityProvider, databaseEngine, jobsInProcess, clientIpSource, rateLimitsInMemory, servedOverHttps, authorizedParties, corsOrigins, muxConfigured, muxSignedPlayback, flags };
 }
 
 /** BIL-2: Mux shows a signing key's private key as base64 of a PEM; a PEM pasted as it is works too. */
@@ -407,7 +420,11 @@ function isLoopback(url: string): boolean {
  * the embedded database the session is its superuser. Logged once at start (instrumentation.ts).
  */
 export function startupWarnings(e: Env): string[] {
-  if (e.NODE_ENV !== "production" || !e.ALLOW_EMBEDDED_IN_PRODUCTION) return [];
+  // OPS-4: a security flag that is off is said at every start, in every environment.
+  const flagWarnings = securityFlagsOff(e.flags).map(
+    (f) => `OPS-4: the security flag "${f.name}" is off (${f.setBy})${f.acknowledgedOff ? ", acknowledged" : ""}: ${f.description}`,
+  );
+  if (e.NODE_ENV !== "production" || !e.ALLOW_EMBEDDED_IN_PRODUCTION) return flagWarnings;
   const permitted = [
     e.identityProvider === "embedded" ? "the embedded identity provider (demo users, a local signing key)" : null,
     e.databaseEngine === "pglite" ? "the embedded PGlite database (one process, no replication)" : null,
@@ -425,7 +442,7 @@ export function startupWarnings(e: Env): string[] {
       "TEN-1: on the embedded database every request runs in a session of PGlite's superuser. Row-level security holds for the app's own queries, but SQL that resets the role (RESET ROLE, SET SESSION AUTHORIZATION) would read every organisation; only PostgreSQL enforces a non-superuser login.",
     );
   }
-  return warnings;
+  return [...warnings, ...flagWarnings];
 }
 
 export const env: Env = parseEnv(process.env);

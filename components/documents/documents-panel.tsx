@@ -113,10 +113,13 @@ export function DocumentsPanel({
   documents,
   canDelete,
   scannerNotice,
+  canImport = true,
 }: {
   projectId: string;
   documents: DocumentItem[];
   canDelete: boolean;
+  /** OPS-4: the url_import flag reaches this caller (hidden otherwise). */
+  canImport?: boolean;
   /** Set when no scanner is configured: why documents stay pending. */
   scannerNotice: string | null;
 }) {
@@ -155,7 +158,7 @@ export function DocumentsPanel({
         <span>Upload files (PDF, PNG, JPEG, WebP, text, CSV, DOCX, XLSX). Each is virus-scanned before it can be downloaded.</span>
         <input type="file" multiple onChange={(e) => void onFiles(e.target.files)} />
       </label>
-      <ImportForm projectId={projectId} />
+      {canImport ? <ImportForm projectId={projectId} /> : null}
       {uploads.length > 0 ? (
         <ul className="flex flex-col gap-2" aria-label="Uploads">
           {uploads.map((u) => (

@@ -28,6 +28,7 @@ export const SECURITY_EVENTS = {
   "security.audit_write_failed": { severity: "high", description: "An audit entry on a record-only path could not be written and was queued for retry." },
   "security.audit_chain_broken": { severity: "critical", description: "An organisation's audit chain failed verification (modified, removed or reordered entry, or a checkpoint mismatch)." },
   "security.audit_checkpoint_failed": { severity: "high", description: "A signed checkpoint could not be written or pushed to its external sink." },
+  "security.flag_off": { severity: "high", description: "The deployment runs with a security flag off (OPS-4): recorded once per organisation when an instance starts serving it so." },
 } as const satisfies Record<string, SecurityEventType>;
 
 export type SecurityEventName = keyof typeof SECURITY_EVENTS;
@@ -46,6 +47,7 @@ export const SECURITY_EVENT = {
   auditWriteFailed: "security.audit_write_failed",
   auditChainBroken: "security.audit_chain_broken",
   auditCheckpointFailed: "security.audit_checkpoint_failed",
+  flagOff: "security.flag_off",
 } as const satisfies Record<string, SecurityEventName>;
 
 export function isSecurityEvent(action: string): action is SecurityEventName {

@@ -176,6 +176,11 @@ export const LIVE_CHECKS = {
     summary: "Whether the org requires two-step verification, and how many of its owners and admins have no second factor (TOTP or passkey) enrolled: a warning for either.",
     controls: ["IDN-5"],
   },
+  "feature-flags": {
+    title: "Feature flags",
+    summary: "Every flag's rollout and where it was set; fails while a security flag (virus scan, quarantine, CSRF, rate limits, audit hash chain, MFA enforcement) is off without acknowledgement, warns while one is off and acknowledged.",
+    controls: ["OPS-4", "ENC-3"],
+  },
 } as const satisfies Record<string, { title: string; summary: string; controls: readonly ControlId[] }>;
 
 export type LiveCheckId = keyof typeof LIVE_CHECKS;

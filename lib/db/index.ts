@@ -7,6 +7,7 @@ import { DatabaseUnavailableError, openPglite, openPostgres, type Engine, type P
 import { tenantCheckOf, type TenantClaims } from "./tenant-check";
 import { migrate } from "./migrate";
 import { checkKeysIn } from "@/lib/crypto/key-check";
+import { flagStatesRecorded, securityFlagSignature } from "@/lib/flags/recorded";
 
 export { TransactionRolledBackError, DatabaseUnavailableError, isConnectionError, isPermissionDenied, SingleStatementError, type Engine, type Queryable, type TransactionOptions } from "./engine";
 export { bindTenantCheck, type TenantClaims } from "./tenant-check";
@@ -170,6 +171,25 @@ export function tenantPreamble(claims: TenantClaims): readonly string[] {
  * `singleStatement` (reads of one statement): READ ONLY, and the whole transaction is one round trip (lib/db/engine).
  */
 export function withTenant<T>(claims: TenantClaims, fn: (tx: Queryable, info: TenantInfo) => Promise<T>, options?: TransactionOptions): Promise<T> {
+  // OPS-4: an org's first tenant transaction in this process records its security flag states first (once per org
+  // across instances; lib/flags/record.ts). If that fails, so does this transaction (fail closed).
+  const orgId = claimsOrgId(claims);
+  if (orgId !== null && !flagStatesRecorded(orgId, FLAG_SIGNATURE)) {
+    return import("@/lib/flags/record").then(({ recordSecurityFlagStates }) => recordSecurityFlagStates(claims, orgId, env.flags)).then(() => withTenantTransaction(claims, fn, options));
+  }
+  return withTenantTransaction(claims, fn, options);
+}
+
+const FLAG_SIGNATURE = securityFlagSignature(env.flags);
+
+function claimsOrgId(claims: TenantClaims): string | null {
+  const c = claims as { o?: { id?: unknown }; org_id?: unknown };
+  const id = c.o?.id ?? c.org_id;
+  return typeof id === "string" && id !== "" ? id : null;
+}
+
+/** withTenant without the OPS-4 flag-state step: for lib/flags/record.ts, which is that step. */
+export function withTenantTransaction<T>(claims: TenantClaims, fn: (tx: Queryable, info: TenantInfo) => Promise<T>, options?: TransactionOptions): Promise<T> {
   let preamble: readonly string[];
   try {
     preamble = tenantPreamble(claims);

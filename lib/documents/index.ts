@@ -159,7 +159,7 @@ export async function importDocumentFromUrl(
   if (!project.ok) return project;
   let prepared: PreparedDocument;
   try {
-    prepared = await importDocument({ orgId: session.orgId, ...body.data });
+    prepared = await importDocument({ orgId: session.orgId, role: session.orgRole, ...body.data });
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
     // The URL is the form's one field: every refusal of it (SSRF-1, FILE-1) is shown next to it.

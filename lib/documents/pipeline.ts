@@ -23,6 +23,7 @@ import { importBody, UPLOAD_MEDIA_TYPES } from "@/lib/api/schemas";
 import type { z } from "zod";
 import { documentScanJob } from "./scan";
 import { documentStorage } from "./services";
+import { isEnabled } from "@/lib/flags";
 import { DOCUMENT_COLUMNS, getDocument, type DocumentRow } from "./store";
 import { storageQuota } from "@/lib/billing/limits";
 
@@ -92,7 +93,9 @@ export async function receiveDocument(input: {
     name: input.name,
     maxBytes: limit,
     storage: documentStorage(),
-    key: storageKey("quarantine", input.orgId, id),
+    // OPS-4: with the quarantine flag off the bytes land in the served area at once; the document is still
+    // pending_scan there, and only a clean one is ever served (private.downloadable_document).
+    key: storageKey(isEnabled("quarantine") ? "quarantine" : "files", input.orgId, id),
   });
   // FILE-1: a body shorter than its declared length (a cut connection, or a proxy that stopped buffering) is not the
   // file the client sent: nothing is kept.
@@ -110,7 +113,10 @@ export async function receiveDocument(input: {
  */
 export { importBody };
 
-export async function importDocument(input: { orgId: string } & z.output<typeof importBody>): Promise<PreparedDocument> {
+export async function importDocument(input: { orgId: string; role: string | null } & z.output<typeof importBody>): Promise<PreparedDocument> {
+  // OPS-4: the url_import flag's rollout (an org outside it, or a member while admins go first): not found, and
+  // nothing is fetched.
+  if (!isEnabled("url_import", { orgId: input.orgId, role: input.role })) throw new AppError("not_found", "URL import is not available for this organisation.");
   const limit = uploadLimitBytes();
   try {
     const fetched = await fetchPublicUrl(input.url, { ...urlImportSettings(), allowedContentTypes: UPLOAD_MEDIA_TYPES, maxBytes: limit });

@@ -72,8 +72,11 @@ export const documentScanJob = defineJob({
     if (!doc || doc.status === "clean" || doc.status === "infected" || doc.status === "rejected") return;
     const quarantined = storageKey("quarantine", orgId, documentId);
     const promoted = storageKey("files", orgId, documentId);
-    if (doc.storage_key !== quarantined) throw new PermanentJobError("The document is not in quarantine.");
-    if (!(await storage.exists(quarantined))) {
+    // OPS-4: received while the quarantine flag was off, the file already lies in the served area and is scanned
+    // there (still pending_scan, so not served until clean).
+    const inPlace = doc.storage_key === promoted;
+    if (!inPlace && doc.storage_key !== quarantined) throw new PermanentJobError("The document is not in quarantine.");
+    if (!inPlace && !(await storage.exists(quarantined))) {
       // A previous attempt promoted the file and stopped before recording it: the promotion followed a clean verdict.
       if (await storage.exists(promoted)) {
         await ctx.withOrg((tx) => recordVerdict(tx, orgId, documentId, { status: "clean", storageKey: promoted, scanner: null, detail: "promoted by an earlier attempt" }));
@@ -81,9 +84,10 @@ export const documentScanJob = defineJob({
       }
       throw new PermanentJobError("The quarantined file is missing.");
     }
+    const scanned = inPlace ? promoted : quarantined;
     let verdict: ScanVerdict;
     try {
-      verdict = await scanFile(await storage.get(quarantined), documentScanner());
+      verdict = await scanFile(await storage.get(scanned), documentScanner());
     } catch (error) {
       if (error instanceof StorageNotFoundError) throw new PermanentJobError("The quarantined file is missing.");
       verdict = { verdict: "scan_failed", scanner: documentScanner()?.name ?? "none", reason: (error as Error).message };
@@ -91,18 +95,18 @@ export const documentScanJob = defineJob({
     if (ctx.signal.aborted) throw new ScanFailedError("the worker stopped");
     switch (verdict.verdict) {
       case "clean":
-        await storage.promote(quarantined, promoted);
+        if (!inPlace) await storage.promote(quarantined, promoted);
         await ctx.withOrg((tx) => recordVerdict(tx, orgId, documentId, { status: "clean", storageKey: promoted, ...verdictFields(verdict) }));
         return;
       case "infected":
-        await storage.delete(quarantined);
+        await storage.delete(scanned);
         await ctx.withOrg((tx) =>
           recordVerdict(tx, orgId, documentId, { status: "infected", storageKey: null, ...verdictFields(verdict), signature: verdict.signature }),
         );
         return;
       case "scan_failed":
         // Fail closed: never clean; recorded, then retried by the queue.
-        await ctx.withOrg((tx) => recordVerdict(tx, orgId, documentId, { status: "scan_failed", storageKey: quarantined, scanner: verdict.scanner, detail: verdict.reason }));
+        await ctx.withOrg((tx) => recordVerdict(tx, orgId, documentId, { status: "scan_failed", storageKey: scanned, scanner: verdict.scanner, detail: verdict.reason }));
         throw new ScanFailedError(verdict.reason);
       case "scanner_off":
         // Stays pending_scan (never served); nothing to record but nothing decided either.

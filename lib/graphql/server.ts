@@ -9,6 +9,8 @@ import { recordCrossTenantProbe } from "@/lib/audit/security-events";
 import { authenticateApiRequest, refuseInvalidKey } from "@/lib/api/handler";
 import { apiLog } from "@/lib/api/log";
 import { DatabaseUnavailableError, isPermissionDenied, type Queryable } from "@/lib/db";
+import { isEnabled } from "@/lib/flags";
+import { problemBody } from "@/lib/http/problem";
 import { schema, type GraphQLContext } from "./schema";
 
 /** GQL-1 limits: depth, cost, aliases, directives and tokens are bounded before anything executes. */
@@ -57,6 +59,13 @@ export async function handleGraphQL(request: Request, server = yoga): Promise<Re
   const auth = await authenticateApiRequest(request, { expensive: true });
   if (auth instanceof Response) return auth;
   const { key, limitHeaders, meta } = auth;
+  // OPS-4: outside the graphql flag's rollout the endpoint does not exist for this key's org (REST is unchanged).
+  if (!isEnabled("graphql", { orgId: key.orgId, role: "api" })) {
+    return Response.json(problemBody("not_found", "Not found.", { requestId: meta.requestId }), {
+      status: 404,
+      headers: { "content-type": "application/problem+json", "x-request-id": meta.requestId },
+    });
+  }
   const notFound: GraphQLContext["notFound"] = [];
   let response: Response;
   try {

@@ -1,18 +1,20 @@
 import { Ratelimit } from "@upstash/ratelimit";
 import { env } from "@/lib/env";
+import { isEnabled } from "@/lib/flags";
 import { durationToMs, type Duration } from "./duration";
 import { assertSafeIdentifier } from "./identifier";
 import { MemoryRateLimiter, type RateLimitResult } from "./memory";
 import { defaultRateLimitStore, type RateLimitBackend, type RateLimitStore } from "./store";
 import { withTimeout } from "./timeout";
 
-export type RateLimitDecision = RateLimitResult & { backend: RateLimitBackend };
+/** `off`: the rate_limits security flag is off (OPS-4) and the request was allowed without being counted. */
+export type RateLimitDecision = RateLimitResult & { backend: RateLimitBackend | "off" };
 
 /** RL-3: one refused request, for logging and alerting. `identifier` is the caller's derived, non-secret id. */
 export interface LimitHitEvent {
   limiter: string;
   identifier: string;
-  backend: RateLimitBackend;
+  backend: RateLimitBackend | "off";
   limit: number;
   reset: number;
 }
@@ -187,6 +189,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     limit(identifier, hooks) {
       try {
         assertSafeIdentifier(identifier);
+        // OPS-4: with the rate_limits flag off every limiter allows every request (nothing is counted).
+        if (!isEnabled("rate_limits")) return Promise.resolve({ success: true, limit, remaining: limit, reset: Date.now() + windowMs, backend: "off" });
         return decide(identifier, (decision) => reportHit(identifier, decision, hooks));
       } catch (error) {
         return Promise.reject(error instanceof Error ? error : new Error(String(error)));

@@ -1,4 +1,5 @@
 import { env } from "@/lib/env";
+import { isEnabled } from "@/lib/flags";
 import { clerkFrontendOrigin } from "@/lib/auth/clerk-origin";
 import type { NextRequest } from "next/server";
 import { edgeForRoute, type EdgeConfig } from "./edge";
@@ -11,6 +12,8 @@ export const edgeConfig: EdgeConfig = {
   clerkOrigin: env.identityProvider === "clerk" ? clerkFrontendOrigin(env.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY!) : undefined,
   maxUploadBytes: env.MAX_UPLOAD_BYTES,
   mux: env.muxConfigured,
+  // OPS-4: the csrf security flag (on unless switched off, and then acknowledged in production).
+  csrf: isEnabled("csrf"),
 };
 
 /**

@@ -20,6 +20,8 @@ export interface EdgeConfig {
   mux?: boolean;
   /** FILE-1: the largest body an upload route takes (MAX_UPLOAD_BYTES); every other route takes at most 1 MiB. */
   maxUploadBytes?: number;
+  /** HDR-4 / OPS-4: the csrf flag; only an explicit `false` skips the Origin check (unset: checked). */
+  csrf?: boolean;
 }
 
 /** Synchronous, except for a POST to a page, whose body is checked first (pageBodyProblem). */
@@ -102,6 +104,7 @@ type Verdict = NextResponse | { cors: Record<string, string> | null };
  */
 function createEdge(config: EdgeConfig) {
   const { production, appOrigin, corsOrigins, clerkOrigin, mux, maxUploadBytes } = config;
+  const csrf = config.csrf !== false;
   const staticHeaders = Object.entries(staticSecurityHeaders(production));
   const reporting = reportingEndpoints();
 
@@ -134,7 +137,7 @@ function createEdge(config: EdgeConfig) {
       return problem(411, "length_required", "Length required", "Declare the file's size in Content-Length.", requestId);
     }
 
-    if (isStateChanging(method)) {
+    if (csrf && isStateChanging(method)) {
       // HDR-4: pages take writes only as server actions, which act on whatever session the browser holds and which
       // Next.js refuses from a foreign origin only after the fact (a 500). Our own origins only, cookie or not:
       // CORS_ORIGINS grants cross-origin API reads, never page writes. (`request.nextUrl.origin` comes from the

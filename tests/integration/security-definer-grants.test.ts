@@ -25,6 +25,11 @@ const EXPECTED: Record<string, string[]> = {
   // ... and in a job's transaction: the scan job audits its verdict (AUD-3) as its org's service principal; and in a
   // webhook effect's transaction, for the org it entered (lib/webhooks).
   "private.audit_chain_head(text)": ["authenticated", "job_service", "webhook_service"],
+  // OPS-4: an org's security flag states, recorded from its own tenant transaction (lib/flags/record.ts), and read
+  // by its admins on the flags page.
+  "private.record_security_flag_off(text,text)": ["authenticated"],
+  "private.record_security_flags_on(text[])": ["authenticated"],
+  "private.security_flag_states_of_org()": ["authenticated"],
   // FILE-3: the org-wide storage quota, checked under the org's lock in the uploading transaction.
   "private.reserve_document_bytes(bigint,bigint)": ["authenticated"],
   // FILE-3: the cookie-less download route, after it verified the token's MAC: that (document, org) while clean.

@@ -18,6 +18,7 @@ import { checkRefreshReuse, checkSecondFactorRule, checkSignInLockouts } from "@
 import { checkDecryptSelfTest, checkKeysPendingRetirement, checkRecordsPerKeyVersion } from "@/lib/crypto/live-check";
 import { checkSbom } from "@/lib/ops/check";
 import { checkSecurityTxt } from "@/lib/security/security-txt";
+import { checkFeatureFlags } from "@/lib/flags/live-check";
 
 export { checkAuditChain, checkDatabaseSession, checkEmbeddedInProduction, checkExpiredKeys, checkRateLimitBackend, checkRlsCoverage, checkRuntimeRole, checkSecurityHeaders };
 export { checkDeadJobs, checkFileStorage, checkPendingScans, checkVirusScanner };
@@ -76,6 +77,7 @@ const IMPLEMENTATIONS: Record<LiveCheckId, (options: RunOptions) => CheckResult 
   "security-txt": () => checkSecurityTxt({ appUrl: env.APP_URL, contacts: env.SECURITY_CONTACT }),
   "api-key-hygiene": ({ orgId }) => checkApiKeyHygiene({ orgId }),
   "org-second-factor": ({ orgId }) => checkOrgSecondFactor({ orgId }),
+  "feature-flags": () => checkFeatureFlags(),
 };
 
 /** A check that cannot run has not passed: it fails, naming only the error's kind (messages can carry hosts or SQL). */

@@ -1,4 +1,5 @@
 import { env } from "@/lib/env";
+import { isEnabled } from "@/lib/flags";
 import type { ByteSource } from "../stream";
 import { clamdScanner } from "./clamd";
 import { clamscanScanner } from "./clamscan";
@@ -12,10 +13,11 @@ export type ScannerStatus = { status: "ok" | "down" | "off"; detail: string; sig
 
 /**
  * FILE-2: the configured scanner: clamd over CLAMAV_SOCKET or CLAMAV_HOST:CLAMAV_PORT, else clamscan at
- * CLAMSCAN_PATH; null when ENABLE_VIRUS_SCAN is off or nothing is configured (documents then stay pending).
+ * CLAMSCAN_PATH; null when the virus_scan flag is off (OPS-4; ENABLE_VIRUS_SCAN=false is its older spelling) or
+ * nothing is configured (documents then stay pending).
  */
 export function configuredScanner(): Scanner | null {
-  if (!env.ENABLE_VIRUS_SCAN) return null;
+  if (!isEnabled("virus_scan")) return null;
   const options = { timeoutMs: env.CLAMAV_TIMEOUT_MS, maxBytes: env.CLAMAV_MAX_BYTES };
   if (env.CLAMAV_SOCKET) return clamdScanner({ socket: env.CLAMAV_SOCKET }, options);
   if (env.CLAMAV_HOST) return clamdScanner({ host: env.CLAMAV_HOST, port: env.CLAMAV_PORT }, options);
@@ -24,9 +26,9 @@ export function configuredScanner(): Scanner | null {
 }
 
 function offReason(): string {
-  return env.ENABLE_VIRUS_SCAN
+  return isEnabled("virus_scan")
     ? "No virus scanner is configured (CLAMAV_HOST, CLAMAV_SOCKET or CLAMSCAN_PATH): uploads stay pending and are never served."
-    : "Virus scanning is off (ENABLE_VIRUS_SCAN=false): uploads stay pending and are never served.";
+    : `Virus scanning is off (the virus_scan flag, ${env.flags.virus_scan.setBy}): uploads stay pending and are never served.`;
 }
 
 /** Scans with the configured scanner (or `scanner`); `scanner_off` when there is none. Never throws. */

@@ -8,6 +8,7 @@ import { LEVELS, projectLevel } from "@/lib/grants";
 import { pageDocuments } from "@/lib/documents";
 import { documentScanner } from "@/lib/documents/services";
 import { env } from "@/lib/env";
+import { isEnabled } from "@/lib/flags";
 import { DocumentsPanel } from "@/components/documents/documents-panel";
 import { formatDateTime } from "@/lib/format/date";
 
@@ -16,9 +17,9 @@ export const metadata: Metadata = { title: "Project" };
 /** FILE-2: with no scanner, nothing leaves quarantine; the page says so instead of leaving documents silently pending. */
 function scannerNotice(): string | null {
   if (documentScanner()) return null;
-  return env.ENABLE_VIRUS_SCAN
+  return isEnabled("virus_scan")
     ? "No virus scanner is configured, so documents stay pending and cannot be downloaded. An administrator can configure ClamAV (CLAMAV_HOST, CLAMAV_SOCKET or CLAMSCAN_PATH)."
-    : "Virus scanning is turned off (ENABLE_VIRUS_SCAN=false), so documents stay pending and cannot be downloaded.";
+    : `Virus scanning is turned off (the virus_scan flag, ${env.flags.virus_scan.setBy}), so documents stay pending and cannot be downloaded.`;
 }
 
 // TEN-4: another org's project, a malformed id and a missing one all look the same: not found (the first recorded).
@@ -67,6 +68,7 @@ export default definePage(
         <DocumentsPanel
           projectId={project.id}
           canDelete={hasRole(session, "admin")}
+          canImport={isEnabled("url_import", { orgId: session.orgId, role: session.orgRole })}
           scannerNotice={project.scannerNotice}
           documents={project.documents.map((d) => ({ id: d.id, name: d.name, status: d.status, sizeBytes: Number(d.size_bytes) }))}
         />

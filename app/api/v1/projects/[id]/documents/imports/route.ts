@@ -16,7 +16,7 @@ export const POST = withApiKey<typeof idParamsSchema, never, typeof importBody, 
     params: idParamsSchema,
     body: importBody,
     limitClass: "import",
-    stream: { prepare: ({ key, body }: { key: { orgId: string }; body: z.output<typeof importBody> }) => importDocument({ orgId: key.orgId, ...body }), settle: settleDocument },
+    stream: { prepare: ({ key, body }: { key: { orgId: string }; body: z.output<typeof importBody> }) => importDocument({ orgId: key.orgId, role: "api", ...body }), settle: settleDocument },
   },
 );
 
