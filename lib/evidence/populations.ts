@@ -112,6 +112,18 @@ export const POPULATIONS: Record<LiveCheckId, CheckPopulationSpec> = {
   },
   "keys-pending-retirement": { queries: [], note: DATA_KEYS_NOTE },
   "decrypt-self-test": { queries: [], note: "A throwaway value is encrypted and decrypted: no stored rows decide it." },
+  sbom: { queries: [], note: "Decided by the build's SBOM file and the running version, not by rows: the check's output is the evidence." },
+  "security-txt": { queries: [], note: CONFIGURATION },
+  "feature-flags": { queries: [], note: "Decided by config/feature-flags.json and the deployment's FLAG_ overrides, not by rows: the check's output is the evidence." },
+  "api-key-hygiene": {
+    queries: [
+      API_KEYS,
+      q("api_keys_live_without_expiry_or_unused", "Live keys that never expire, or unused for 90 days (never used: created 90 days ago).", "select id, expires_at, last_used_at, created_at from public.api_keys where org_id = $1 and revoked_at is null and (expires_at is null or expires_at > now()) and (expires_at is null or coalesce(last_used_at, created_at) < now() - interval '90 days')"),
+    ],
+  },
+  "org-second-factor": {
+    queries: [q("admins", "The org's owners and admins (the check counts those without a second factor).", "select user_id, role from public.memberships where org_id = $1 and role in ('owner', 'admin')")],
+  },
 };
 
 export interface QueryPopulation {

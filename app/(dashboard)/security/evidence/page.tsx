@@ -7,7 +7,7 @@ import type { Session } from "@/lib/auth/claims";
 import { readForPage } from "@/lib/pages/read";
 import { EVIDENCE_PAGE } from "@/lib/evidence/page";
 import { VERIFY_PATH } from "@/lib/auth/second-factor-rule";
-import { NoOrganisation, ServiceUnavailable } from "@/components/pages/page-notices";
+import { AdminsOnly, NoOrganisation, ServiceUnavailable } from "@/components/pages/page-notices";
 
 export const metadata: Metadata = { title: "Evidence pack" };
 
@@ -29,6 +29,7 @@ async function EvidencePage({ searchParams }: { searchParams: Promise<Record<str
   if (outcome.kind === "not_found") notFound();
   if (outcome.kind === "no_organisation") return <NoOrganisation />;
   if (outcome.kind === "unavailable") return <ServiceUnavailable />;
+  if (outcome.kind === "admins_only") return <AdminsOnly title={outcome.title} minimumRole={outcome.minimumRole} ask={outcome.ask} />;
   const data = outcome.data;
   if (!data.admin) {
     return (
