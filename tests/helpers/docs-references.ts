@@ -76,6 +76,12 @@ export function repositoryFacts(root: string): RepositoryFacts {
   const identifiers = new Set<string>();
   const envSource = readFileSync(path.join(root, "lib/env.ts"), "utf8");
   for (const m of envSource.matchAll(/^\s+([A-Z][A-Z0-9_]*):\s/gm)) envVars.add(m[1]!);
+  // OPS-4: one FLAG_<NAME> override per flag of config/feature-flags.json (lib/flags reads them by name).
+  const flagsFile = path.join(root, "config/feature-flags.json");
+  if (existsSync(flagsFile)) {
+    const flags = (JSON.parse(readFileSync(flagsFile, "utf8")) as { flags?: Record<string, unknown> }).flags ?? {};
+    for (const name of Object.keys(flags)) envVars.add(`FLAG_${name.toUpperCase()}`);
+  }
   const createdPaths = new Set<string>();
   const files = [...sourceFiles(root, ""), ...["Dockerfile", "next.config.ts", "proxy.ts", "instrumentation.ts", "vitest.config.ts"].filter((f) => existsSync(path.join(root, f)))];
   for (const file of files) {
