@@ -160,7 +160,7 @@ describe("guests (TEN-7)", () => {
     expect(await setBasePermission(org.member, { permission: "write" }, request())).toMatchObject({ ok: false, status: 403 });
   });
 
-  it("every org-level dashboard page is a 404 for a guest (every page outside /projects, /account and /support)", async () => {
+  it("every org-level dashboard page is a 404 for a guest (every page outside /projects, /account, /support and its own overview)", async () => {
     const root = path.join(process.cwd(), "app/(dashboard)");
     const pages: string[] = [];
     const walk = (dir: string) => {
@@ -172,7 +172,9 @@ describe("guests (TEN-7)", () => {
     };
     walk(root);
     // /account and /support are the signed-in person's own (their sessions; the consents naming them as an operator).
-    const orgLevel = pages.filter((p) => !p.startsWith("projects") && !p.startsWith("account") && !p.startsWith("support"));
+    // /overview is the landing page after sign-in: a guest's shows counts of what is shared with it and no org-level
+    // figure (checked below).
+    const orgLevel = pages.filter((p) => !p.startsWith("projects") && !p.startsWith("account") && !p.startsWith("support") && p !== "overview/page.tsx");
     expect(orgLevel.length).toBeGreaterThanOrEqual(5);
     for (const page of orgLevel) {
       const mod = (await import(`@/app/(dashboard)/${page.replace(/\.tsx$/, "")}`)) as { default: { readFor?: (s: Session, p: unknown, r: ReturnType<typeof request>) => Promise<unknown> } };
@@ -182,6 +184,11 @@ describe("guests (TEN-7)", () => {
       // The same page is there for the org's owner (so the 404 is the guest's, not the page's).
       expect((await mod.default.readFor!(org.owner, {}, request())) as { kind: string }, page).toMatchObject({ kind: "ok" });
     }
+    const overview = (await import("@/app/(dashboard)/overview/page")) as { default: { readFor: (s: Session, p: unknown, r: ReturnType<typeof request>) => Promise<unknown> } };
+    expect(await overview.default.readFor(guest, {}, request())).toMatchObject({
+      kind: "ok",
+      data: { usage: null, activity: null, securityEvents: null, counts: { apiKeys: null, members: null } },
+    });
   });
 
   it("the partner API does not take a guest's session token (401 on every route)", async () => {

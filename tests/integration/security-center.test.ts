@@ -164,11 +164,11 @@ describe("Security Center runs (OPS-3, TEN-1, TEN-3, AUD-3)", () => {
     await expect(withTenant(a.admin.claims, (tx) => tx.query("update public.control_check_runs set status = 'pass' where run_id = $1", [runId]))).rejects.toThrow(/permission denied/);
   });
 
-  it("the page explains it is for admins to members and guests, and reads nothing for them", async () => {
+  it("the page explains it is for admins to members and reads nothing for them; a guest gets 404 (TEN-7)", async () => {
     const { org, member } = await orgWithMembers("AdminsOnly");
     const guest = (await signIn(await createUser([{ orgId: org.id, role: "guest" }]), { ...org, role: "guest" })).session;
     expect(await SecurityPage.readFor(member, undefined, request())).toMatchObject({ kind: "ok", data: { kind: "admins_only" } });
-    expect(await SecurityPage.readFor(guest, undefined, request())).toMatchObject({ kind: "ok", data: { kind: "admins_only" } });
+    expect(await SecurityPage.readFor(guest, undefined, request())).toEqual({ kind: "not_found" });
   });
 });
 

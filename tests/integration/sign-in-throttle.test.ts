@@ -51,8 +51,10 @@ async function attempt(email: string, password: string, ip: string, headers: Rec
   }
 }
 
-const WRONG = { ok: false, message: "Email or password is incorrect." };
-const LOCKED = { ok: false, message: expect.stringMatching(/^Too many sign-in attempts\. Try again in \d+ minutes?\.$/) };
+// A refused sign-in keeps the typed email (and a fresh attempt id), never the password.
+const KEPT = { email: expect.any(String), attempt: expect.any(String) };
+const WRONG = { ok: false, message: "Email or password is incorrect.", values: KEPT };
+const LOCKED = { ok: false, message: expect.stringMatching(/^Too many sign-in attempts\. Try again in \d+ minutes?\.$/), values: KEPT };
 const minutes = (n: number) => n * 60_000;
 
 describe("sign-in lockout through the sign-in action (IDN-5, RL-1)", () => {

@@ -13,13 +13,13 @@ export const metadata: Metadata = { title: "Security Center" };
 
 /**
  * OPS-3: the Security Center. Owners and admins see every control with its live status in their org, run its checks
- * and read the charts; members and guests are told the page is for admins (they may know it exists), and nothing is
+ * and read the charts; members are told the page is for admins (they may know it exists), guests get 404 (TEN-7), and nothing is
  * read for them. Every read is in the tenant transaction: row-level security keeps it to the org's own rows.
  */
 export default definePage(
   {
     name: "security.center",
-    minimumRole: "guest",
+    minimumRole: "member",
     read: async ({ session, tx }) => {
       if (!hasRole(session, "admin")) return { kind: "admins_only" as const };
       const latest = await latestCheckRuns(tx);

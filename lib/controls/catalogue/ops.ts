@@ -88,7 +88,7 @@ export const OPS = family("OPS", [
       evidence("tests/unit/docs-references.test.ts", "the security overview's controls matrix is the registry's current rendering"),
       evidence("tests/integration/security-center.test.ts", "an admin's Run now stores the outcome in the org, audited"),
       evidence("tests/integration/security-center.test.ts", "stored runs are the org's own"),
-      evidence("tests/integration/security-center.test.ts", "the page explains it is for admins to members and guests"),
+      evidence("tests/integration/security-center.test.ts", "the page explains it is for admins to members"),
       evidence("tests/e2e/admin-day.e2e.ts", "opens the Security Center and runs every check"),
       evidence(PACK, "the same state gives a byte-identical archive"),
       evidence(PACK, "changes when a check's state changes"),
