@@ -20,6 +20,9 @@ export async function assertAccessible(page: Page, what: string) {
   if (!AXE) {
     console.warn("axe-core is not installed: the accessibility check is skipped");
   } else {
+    // The document's <title> can arrive after the content (Next.js streams metadata, and a refresh re-renders it):
+    // wait up to 5 s for it, so axe judges the page as it settles; a page that never gets one still fails below.
+    await page.waitForFunction(() => document.title.trim() !== "", undefined, { timeout: 5_000 }).catch(() => undefined);
     await page.addScriptTag({ path: AXE });
     const violations = await page.evaluate(async () => {
       const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
