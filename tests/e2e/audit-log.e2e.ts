@@ -4,7 +4,7 @@ import { chromium, type Browser, type BrowserContextOptions, type Page } from "p
 import { verifyAuditExport } from "../../lib/audit/offline";
 import { parsePublicKey } from "../../lib/audit/signing";
 import { startApp } from "./server";
-import { CHROMIUM, CHROMIUM_ARGS, AXE } from "./browser";
+import { CHROMIUM, CHROMIUM_ARGS, AXE, signedInState } from "./browser";
 
 // AUD-1..5 in Debian's Chromium against the production build (embedded defaults, demo data): the owner's audit log
 // page (Verify chain, Sign checkpoint now, an entry's details, filters, 390 px and axe), its JSON export verified
@@ -27,18 +27,7 @@ after(async () => {
   await app?.stop();
 });
 
-async function signedIn(email: string): Promise<BrowserContextOptions["storageState"]> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${app.baseUrl}/sign-in?next=%2Fprojects`);
-  await page.getByLabel("Email", { exact: true }).fill(email);
-  await page.getByLabel("Password", { exact: true }).fill("demo-password-2026");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(`${app.baseUrl}/projects`);
-  const state = await context.storageState();
-  await context.close();
-  return state;
-}
+const signedIn = (email: string) => signedInState(browser, app.baseUrl, email);
 
 async function assertAccessible(page: Page, what: string) {
   if (AXE) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
-import type { Page } from "playwright-core";
+import type { Browser, BrowserContextOptions, Page } from "playwright-core";
 
 /** Debian's Chromium (never a downloaded browser), headless, with nothing that reaches the network by itself. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -44,4 +44,18 @@ export async function confirmInDialog(page: Page) {
   await dialog.waitFor();
   await dialog.getByRole("button").last().click();
   await dialog.waitFor({ state: "detached" }).catch(() => undefined);
+}
+
+/** A demo user's session (cookies), signed in through the sign-in page and landing on /projects. */
+export async function signedInState(browser: Browser, baseUrl: string, email: string, password = "demo-password-2026"): Promise<BrowserContextOptions["storageState"]> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/sign-in?next=%2Fprojects`);
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${baseUrl}/projects`);
+  const state = await context.storageState();
+  await context.close();
+  return state;
 }

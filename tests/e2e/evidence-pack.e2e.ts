@@ -1,11 +1,11 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { chromium, type Browser, type BrowserContextOptions } from "playwright-core";
+import { chromium, type Browser } from "playwright-core";
 import { parsePublicKey } from "../../lib/audit/signing";
 import { verifyEvidencePack } from "../../lib/evidence/verify";
 import { startApp } from "./server";
-import { CHROMIUM, CHROMIUM_ARGS, assertAccessible } from "./browser";
+import { CHROMIUM, CHROMIUM_ARGS, assertAccessible, signedInState } from "./browser";
 
 // OPS-3 in Debian's Chromium against the production build (embedded defaults, demo data): the owner downloads the
 // evidence pack from /security/evidence and it verifies offline under the published public key; a member is told the
@@ -24,18 +24,7 @@ after(async () => {
   await app?.stop();
 });
 
-async function signedIn(email: string): Promise<BrowserContextOptions["storageState"]> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${app.baseUrl}/sign-in?next=%2Fprojects`);
-  await page.getByLabel("Email", { exact: true }).fill(email);
-  await page.getByLabel("Password", { exact: true }).fill("demo-password-2026");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(`${app.baseUrl}/projects`);
-  const state = await context.storageState();
-  await context.close();
-  return state;
-}
+const signedIn = (email: string) => signedInState(browser, app.baseUrl, email);
 
 describe("the evidence pack in the browser", () => {
   it("an owner downloads the pack and it verifies offline with the published key", async () => {

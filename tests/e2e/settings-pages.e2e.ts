@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 import { Webhook } from "svix";
 import { startApp } from "./server";
-import { CHROMIUM, CHROMIUM_ARGS, assertAccessible, confirmInDialog } from "./browser";
+import { CHROMIUM, CHROMIUM_ARGS, assertAccessible, confirmInDialog, signedInState } from "./browser";
 
 // WH-2/WH-3, BIL-1, BIL-2 and TEN-3 in Debian's Chromium against the production build (embedded defaults, demo
 // data, no Stripe or Mux keys): the webhook log with a real failed Clerk delivery and its Replay, the billing page's
@@ -32,18 +32,7 @@ after(async () => {
   await app?.stop();
 });
 
-async function signedIn(email: string): Promise<BrowserContextOptions["storageState"]> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${app.baseUrl}/sign-in?next=%2Fprojects`);
-  await page.getByLabel("Email", { exact: true }).fill(email);
-  await page.getByLabel("Password", { exact: true }).fill("demo-password-2026");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(`${app.baseUrl}/projects`);
-  const state = await context.storageState();
-  await context.close();
-  return state;
-}
+const signedIn = (email: string) => signedInState(browser, app.baseUrl, email);
 
 async function as(state: BrowserContextOptions["storageState"], options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ ...options, storageState: state });

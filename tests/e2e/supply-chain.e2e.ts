@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContextOptions } from "playwright-core";
 import { startApp } from "./server";
-import { CHROMIUM, CHROMIUM_ARGS, assertAccessible } from "./browser";
+import { CHROMIUM, CHROMIUM_ARGS, assertAccessible, signedInState } from "./browser";
 
 // OPS-2 / OPS-5 / HDR-1 against the production build (`npm run build`, which also writes the SBOM): security.txt over
 // HTTP with its content type, fields and security headers; the disclosure page; the SBOM page and download for an
@@ -27,18 +27,7 @@ after(async () => {
   await app?.stop();
 });
 
-async function signedIn(email: string): Promise<BrowserContextOptions["storageState"]> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${app.baseUrl}/sign-in?next=%2Fprojects`);
-  await page.getByLabel("Email", { exact: true }).fill(email);
-  await page.getByLabel("Password", { exact: true }).fill("demo-password-2026");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(`${app.baseUrl}/projects`);
-  const state = await context.storageState();
-  await context.close();
-  return state;
-}
+const signedIn = (email: string) => signedInState(browser, app.baseUrl, email);
 
 describe("supply chain and disclosure in the production build", () => {
   it("security.txt: text/plain UTF-8, the configured contact, a future Expires, Canonical and Policy of this origin, with the security headers", async () => {
