@@ -31,7 +31,9 @@ const signedIn = (email: string) => signedInState(browser, app.baseUrl, email);
 
 async function assertAccessible(page: Page, what: string) {
   if (AXE) {
-    await page.addScriptTag({ path: AXE });
+    // As assertAccessible (browser.ts): the streamed <title> may arrive after the content; a page without one still fails.
+  await page.waitForFunction(() => document.title.trim() !== "", undefined, { timeout: 5_000 }).catch(() => undefined);
+  await page.addScriptTag({ path: AXE });
     const violations = await page.evaluate(async () => {
       const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
       const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });

@@ -75,6 +75,8 @@ async function axeViolations(page: Page): Promise<string[]> {
     console.warn("axe-core is not installed: the accessibility check is skipped");
     return [];
   }
+  // As assertAccessible (browser.ts): the streamed <title> may arrive after the content; a page without one still fails.
+  await page.waitForFunction(() => document.title.trim() !== "", undefined, { timeout: 5_000 }).catch(() => undefined);
   await page.addScriptTag({ path: AXE });
   const violations = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe;

@@ -44,6 +44,8 @@ async function signedIn(email: string): Promise<BrowserContextOptions["storageSt
 /** axe-core's serious and critical WCAG 2.1 A/AA violations on the page as it is. */
 async function seriousViolations(page: Page): Promise<string[]> {
   assert.ok(AXE, "axe-core is installed");
+  // As assertAccessible (browser.ts): the streamed <title> may arrive after the content; a page without one still fails.
+  await page.waitForFunction(() => document.title.trim() !== "", undefined, { timeout: 5_000 }).catch(() => undefined);
   await page.addScriptTag({ path: AXE });
   return page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
