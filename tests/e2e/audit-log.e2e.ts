@@ -4,7 +4,7 @@ import { chromium, type Browser, type BrowserContextOptions, type Page } from "p
 import { verifyAuditExport } from "../../lib/audit/offline";
 import { parsePublicKey } from "../../lib/audit/signing";
 import { startApp } from "./server";
-import { CHROMIUM, CHROMIUM_ARGS, AXE, signedInState } from "./browser";
+import { CHROMIUM, CHROMIUM_ARGS, axeViolations, signedInState } from "./browser";
 
 // AUD-1..5 in Debian's Chromium against the production build (embedded defaults, demo data): the owner's audit log
 // page (Verify chain, Sign checkpoint now, an entry's details, filters, 390 px and axe), its JSON export verified
@@ -30,17 +30,8 @@ after(async () => {
 const signedIn = (email: string) => signedInState(browser, app.baseUrl, email);
 
 async function assertAccessible(page: Page, what: string) {
-  if (AXE) {
-    // As assertAccessible (browser.ts): the streamed <title> may arrive after the content; a page without one still fails.
-  await page.waitForFunction(() => document.title.trim() !== "", undefined, { timeout: 5_000 }).catch(() => undefined);
-  await page.addScriptTag({ path: AXE });
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-      const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-      return result.violations.map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-    });
-    assert.deepEqual(violations, [], `axe on ${what}: ${violations.join(", ")}`);
-  }
+  const violations = await axeViolations(page);
+  assert.deepEqual(violations, [], `axe on ${what}: ${violations.join(", ")}`);
   await page.setViewportSize({ width: 390, height: 844 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `${what} scrolls sideways by ${overflow} px at 390 px`);

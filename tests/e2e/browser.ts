@@ -15,22 +15,27 @@ export const AXE = (() => {
   }
 })();
 
+/**
+ * axe-core's WCAG 2.1 A/AA violations on the page as it is (`serious` and `critical` only with `seriousOnly`), each as
+ * "impact id: targets". The document's <title> can arrive after the content (Next.js streams metadata, and a refresh
+ * re-renders it): this waits up to 5 s for it, so axe judges the page as it settles; a page that never gets one fails.
+ */
+export async function axeViolations(page: Page, options: { seriousOnly?: boolean } = {}): Promise<string[]> {
+  assert.ok(AXE, "axe-core is installed");
+  await page.waitForFunction(() => document.title.trim() !== "", undefined, { timeout: 5_000 }).catch(() => undefined);
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+    return result.violations.map((v) => ({ impact: v.impact, text: `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}` }));
+  });
+  return violations.filter((v) => !options.seriousOnly || v.impact === "serious" || v.impact === "critical").map((v) => v.text);
+}
+
 /** The page as it is: no WCAG 2.1 A/AA violation by axe-core, and no sideways scroll at 390 px (the viewport is restored). */
 export async function assertAccessible(page: Page, what: string) {
-  if (!AXE) {
-    console.warn("axe-core is not installed: the accessibility check is skipped");
-  } else {
-    // The document's <title> can arrive after the content (Next.js streams metadata, and a refresh re-renders it):
-    // wait up to 5 s for it, so axe judges the page as it settles; a page that never gets one still fails below.
-    await page.waitForFunction(() => document.title.trim() !== "", undefined, { timeout: 5_000 }).catch(() => undefined);
-    await page.addScriptTag({ path: AXE });
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-      const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-      return result.violations.map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-    });
-    assert.deepEqual(violations, [], `axe on ${what}: ${violations.join(", ")}`);
-  }
+  const violations = await axeViolations(page);
+  assert.deepEqual(violations, [], `axe on ${what}: ${violations.join(", ")}`);
   const viewport = page.viewportSize();
   await page.setViewportSize({ width: 390, height: 844 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 import { startApp } from "./server";
-import { CHROMIUM, CHROMIUM_ARGS, AXE } from "./browser";
+import { CHROMIUM, CHROMIUM_ARGS, axeViolations } from "./browser";
 import { EICAR, startClamd, type Clamd } from "../helpers/clamd";
 
 // FILE-1..3 and SSRF-1 in Debian's Chromium against the production build: uploads through the file input with their
@@ -68,22 +68,6 @@ async function newProject(page: Page): Promise<string> {
   await link.click();
   await page.waitForURL(/\/projects\/[0-9a-f-]{36}$/);
   return page.url();
-}
-
-async function axeViolations(page: Page): Promise<string[]> {
-  if (!AXE) {
-    console.warn("axe-core is not installed: the accessibility check is skipped");
-    return [];
-  }
-  // As assertAccessible (browser.ts): the streamed <title> may arrive after the content; a page without one still fails.
-  await page.waitForFunction(() => document.title.trim() !== "", undefined, { timeout: 5_000 }).catch(() => undefined);
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-    return result.violations.map((v) => `${v.impact} ${v.id} (${v.nodes.length})`);
-  });
-  return violations;
 }
 
 describe("documents in the dashboard", () => {

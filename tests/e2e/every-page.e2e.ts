@@ -2,9 +2,9 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContextOptions, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContextOptions } from "playwright-core";
 import { startApp } from "./server";
-import { AXE, CHROMIUM, CHROMIUM_ARGS, confirmInDialog } from "./browser";
+import { CHROMIUM, CHROMIUM_ARGS, axeViolations, confirmInDialog } from "./browser";
 
 // Every dashboard page, as an owner (Alice, Acme) and as the admin of a nearly empty org (Carol, Globex, once its
 // one project is deleted): at 1280 px and at 390 px, no sideways scroll, no serious or critical axe-core violation,
@@ -41,19 +41,6 @@ async function signedIn(email: string): Promise<BrowserContextOptions["storageSt
   return state;
 }
 
-/** axe-core's serious and critical WCAG 2.1 A/AA violations on the page as it is. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  assert.ok(AXE, "axe-core is installed");
-  // As assertAccessible (browser.ts): the streamed <title> may arrive after the content; a page without one still fails.
-  await page.waitForFunction(() => document.title.trim() !== "", undefined, { timeout: 5_000 }).catch(() => undefined);
-  await page.addScriptTag({ path: AXE });
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-    return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  });
-}
-
 const slug = (p: string) => p.replace(/^\//, "").replace(/[^a-z0-9]+/gi, "-").replace(/-+$/, "") || "home";
 
 /** Visits `pathname` at each width: 200, the app's frame, no sideways scroll, axe clean, a screenshot. */
@@ -78,7 +65,7 @@ async function checkPage(state: BrowserContextOptions["storageState"], who: stri
     }
     const overflow = await page.evaluate(() => document.scrollingElement!.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `${pathname} (${who}) scrolls sideways by ${overflow} px at ${width} px`);
-    assert.deepEqual(await seriousViolations(page), [], `axe on ${pathname} (${who}, ${width} px)`);
+    assert.deepEqual(await axeViolations(page, { seriousOnly: true }), [], `axe on ${pathname} (${who}, ${width} px)`);
     await page.screenshot({ path: path.join(SHOTS, `${who}-${slug(pathname)}-${width}.png`), fullPage: true });
     await context.close();
   }
@@ -131,7 +118,7 @@ describe("every dashboard page at 1280 and 390 px", () => {
     await page.goto(`${app.baseUrl}/docs/api`);
     const back = page.getByRole("link", { name: "← Back to the dashboard" });
     assert.equal(await back.getAttribute("href"), "/overview");
-    assert.deepEqual(await seriousViolations(page), []);
+    assert.deepEqual(await axeViolations(page, { seriousOnly: true }), []);
     await page.screenshot({ path: path.join(SHOTS, "public-docs-api-390.png"), fullPage: true });
     await context.close();
   });
@@ -175,7 +162,7 @@ describe("states", () => {
       await page.getByRole("heading", { name: "Not found" }).waitFor();
       assert.equal(await page.getByRole("link", { name: "TenantGuard" }).count(), 1, "the app's header is there");
       if (width === 1280) await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Overview" }).waitFor();
-      assert.deepEqual(await seriousViolations(page), []);
+      assert.deepEqual(await axeViolations(page, { seriousOnly: true }), []);
       await page.screenshot({ path: path.join(SHOTS, `owner-not-found-${width}.png`), fullPage: true });
 
       const foreign = await page.goto(`${app.baseUrl}/projects/00000000-0000-4000-8000-000000000000`);
@@ -206,7 +193,7 @@ describe("states", () => {
       assert.match(text, new RegExp(`${title} is for organisation admins and owners`));
       assert.match(text, /ask Alice Owner/);
     }
-    assert.deepEqual(await seriousViolations(page), []);
+    assert.deepEqual(await axeViolations(page, { seriousOnly: true }), []);
     await page.screenshot({ path: path.join(SHOTS, "member-admins-only-1280.png"), fullPage: true });
     await context.close();
 
